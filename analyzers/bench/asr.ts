@@ -1,0 +1,230 @@
+/**
+ * `npm run bench:asr` — per available engine: WER on the five LibriVox utterances of Debian's
+ * pocketsphinx-testdata against its `transcription` file, RTF (CPU time / audio time, from
+ * process.cpuUsage around the decoding calls), peak RSS, longest single decoding call (what the
+ * event loop would stall if run in-thread), and partial cadence. JSON on stdout.
+ *
+ * Each engine runs in its own child process (so peak RSS is per engine). The utterances are fed
+ * as ONE continuous stream in 100 ms chunks, 1 s apart in media time, with `endUtterance()` after
+ * each (as the live pipeline does at VAD pauses): PocketSphinx adapts its cepstral mean across
+ * utterances, so a fresh decoder per utterance would score its first utterance worse.
+ *
+ * Options: --preset fast|accurate (PocketSphinx; default both), --engine NAME (child mode).
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SHERPA_EN_MODEL, verifyInstalled } from '@lectern/models';
+import type { AsrEngine, AsrHypothesis } from '../src/asr/AsrEngine.ts';
+import { PocketSphinxEngine } from '../src/asr/pocketsphinx/PocketSphinxEngine.ts';
+import { POCKETSPHINX_FAST_ARGS } from '../src/asr/pocketsphinx/PocketSphinxTypes.ts';
+import { SherpaOnnxEngine } from '../src/asr/sherpa-onnx/SherpaOnnxEngine.ts';
+import { readWav16 } from '../src/asr/wav.ts';
+import { wordErrorRate } from '../src/asr/wordErrorRate.ts';
+
+const LIBRIVOX = '/usr/share/pocketsphinx/test/data/librivox';
+const CHUNK = 1600;
+/** Decoding passes per engine for the RTF statistics. */
+const REPEATS = 5;
+
+const q = (xs: number[], p: number): number | null => {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
+};
+const r3 = (x: number | null): number | null => (x === null ? null : Math.round(x * 1000) / 1000);
+
+async function runEngine(name: string): Promise<Record<string, unknown>> {
+  const rss0 = process.resourceUsage().maxRSS;
+  const tLoad = process.hrtime.bigint();
+  let engine: AsrEngine;
+  if (name === 'sherpa-onnx') engine = await SherpaOnnxEngine.load();
+  else engine = new PocketSphinxEngine({ preset: name === 'pocketsphinx-accurate' ? 'accurate' : 'fast' });
+  const loadMs = Number(process.hrtime.bigint() - tLoad) / 1e6;
+  const stream = engine.createStream({ segmentation: 'external' });
+  const refs = fs.readFileSync(path.join(LIBRIVOX, 'transcription'), 'utf8').split('\n');
+  const ids = fs.readdirSync(LIBRIVOX).filter((f) => f.endsWith('.wav')).map((f) => f.replace('.wav', '')).sort();
+  let current: AsrHypothesis[] = [];
+  let mediaNow = 0;
+  const partialTimes: number[] = [];
+  stream.on('hypothesis', (h) => {
+    current.push(h);
+    if (h.kind === 'partial') partialTimes.push(mediaNow);
+  });
+  let cpuSec = 0;
+  let audioSec = 0;
+  let chunks = 0;
+  let chunksWithPartial = 0;
+  const callMs: number[] = [];
+  const endMs: number[] = [];
+  const perUtterance: Record<string, unknown>[] = [];
+  let errors = 0;
+  let refWords = 0;
+  let t = 1;
+  for (const id of ids) {
+    const { samples } = readWav16(path.join(LIBRIVOX, `${id}.wav`));
+    current = [];
+    const c0 = process.cpuUsage();
+    for (let i = 0; i < samples.length; i += CHUNK) {
+      const chunk = samples.subarray(i, i + CHUNK);
+      mediaNow = t + (i + chunk.length) / 16_000;
+      const before = partialTimes.length;
+      const w0 = process.hrtime.bigint();
+      stream.push(chunk, t + i / 16_000);
+      callMs.push(Number(process.hrtime.bigint() - w0) / 1e6);
+      chunks++;
+      if (partialTimes.length > before) chunksWithPartial++;
+    }
+    const w1 = process.hrtime.bigint();
+    stream.endUtterance();
+    endMs.push(Number(process.hrtime.bigint() - w1) / 1e6);
+    const c = process.cpuUsage(c0);
+    cpuSec += (c.user + c.system) / 1e6;
+    const dur = samples.length / 16_000;
+    audioSec += dur;
+    const ref = refs.find((l) => l.includes(`(${id})`))!.replace(/<\/?s>|\(.*\)/g, '').trim();
+    const hyp = current.filter((h) => h.kind === 'final').map((h) => h.text).join(' ');
+    const w = wordErrorRate(ref, hyp);
+    errors += w.wer * w.referenceWords;
+    refWords += w.referenceWords;
+    perUtterance.push({ id, audioSec: r3(dur), ...w, wer: r3(w.wer), reference: ref, hypothesis: hyp });
+    t += dur + 1;
+  }
+  await stream.close();
+  // Timing repeats (fresh stream each): CPU time is inflated when other processes compete for the
+  // cores (SMT, caches), so also report the best and median of REPEATS passes.
+  const rtfs: number[] = [cpuSec / audioSec];
+  for (let rep = 1; rep < REPEATS; rep++) {
+    const s2 = engine.createStream({ segmentation: 'external' });
+    let cpu = 0;
+    let tt = 1;
+    for (const id of ids) {
+      const { samples } = readWav16(path.join(LIBRIVOX, `${id}.wav`));
+      const c0 = process.cpuUsage();
+      for (let i = 0; i < samples.length; i += CHUNK) s2.push(samples.subarray(i, i + CHUNK), tt + i / 16_000);
+      s2.endUtterance();
+      const c = process.cpuUsage(c0);
+      cpu += (c.user + c.system) / 1e6;
+      tt += samples.length / 16_000 + 1;
+    }
+    await s2.close();
+    rtfs.push(cpu / audioSec);
+  }
+  await engine.close();
+  const gaps = partialTimes.slice(1).map((x, i) => x - partialTimes[i]!).filter((g) => g < 1);
+  return {
+    engine: name,
+    description: engine.description,
+    loadMs: Math.round(loadMs),
+    utterances: ids.length,
+    audioSec: r3(audioSec),
+    referenceWords: refWords,
+    wer: r3(errors / refWords),
+    rtf: r3(cpuSec / audioSec),
+    rtfBestOf: { passes: rtfs.length, min: r3(Math.min(...rtfs)), median: r3(q(rtfs, 0.5)) },
+    rtfNote: 'CPU seconds (process.cpuUsage, user+system) spent in push/endUtterance per second of audio, one stream; first pass, and min/median over repeated passes',
+    peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+    rssAddedByEngineMB: Math.round((process.resourceUsage().maxRSS - rss0) / 1024),
+    longestCallMs: { push_p50: r3(q(callMs, 0.5)), push_p99: r3(q(callMs, 0.99)), push_max: r3(Math.max(...callMs)), endUtterance_max: r3(Math.max(...endMs)) },
+    partials: {
+      count: partialTimes.length,
+      perAudioSec: r3(partialTimes.length / audioSec),
+      fractionOfChunks: r3(chunksWithPartial / chunks),
+      chunkSec: CHUNK / 16_000,
+      intervalSec_p50: r3(q(gaps, 0.5)),
+      intervalSec_p90: r3(q(gaps, 0.9)),
+      note: 'a partial is emitted when the hypothesis text changes; intervals within utterances (< 1 s)',
+    },
+    perUtterance,
+  };
+}
+
+/**
+ * Main-thread event-loop delay while PocketSphinx decodes the utterances fed at 2× real time
+ * (a 100 ms chunk every 50 ms), either in-thread or through AsrWorker. The voice pipeline's
+ * 100 ms windows run on this loop, so its delay is what decoding would add to their latency.
+ */
+async function loopDelay(mode: 'in-thread' | 'worker'): Promise<Record<string, unknown>> {
+  const { monitorEventLoopDelay } = await import('node:perf_hooks');
+  const { AsrWorker } = await import('../src/asr/AsrWorker.ts');
+  const engine: AsrEngine = mode === 'worker' ? await AsrWorker.start({ name: 'pocketsphinx' }) : new PocketSphinxEngine();
+  const stream = engine.createStream({ segmentation: 'external' });
+  let finals = 0;
+  stream.on('hypothesis', (h) => {
+    if (h.kind === 'final') finals++;
+  });
+  const ids = fs.readdirSync(LIBRIVOX).filter((f) => f.endsWith('.wav')).sort();
+  const chunks: { x: Float32Array; t: number; end: boolean }[] = [];
+  let t = 1;
+  for (const f of ids) {
+    const { samples } = readWav16(path.join(LIBRIVOX, f));
+    for (let i = 0; i < samples.length; i += CHUNK) chunks.push({ x: samples.subarray(i, i + CHUNK), t: t + i / 16_000, end: i + CHUNK >= samples.length });
+    t += samples.length / 16_000 + 1;
+  }
+  const h = monitorEventLoopDelay({ resolution: 1 });
+  h.enable();
+  await new Promise<void>((resolve) => {
+    let k = 0;
+    const tick = (): void => {
+      const c = chunks[k++];
+      if (!c) {
+        resolve();
+        return;
+      }
+      stream.push(c.x, c.t);
+      if (c.end) stream.endUtterance();
+      setTimeout(tick, 50);
+    };
+    tick();
+  });
+  await stream.close();
+  h.disable();
+  await engine.close();
+  return { mode, chunks: chunks.length, finals, loopDelayMs: { p50: r3(h.percentile(50) / 1e6), p99: r3(h.percentile(99) / 1e6), max: r3(h.max / 1e6) } };
+}
+
+async function main(): Promise<void> {
+  const loop = process.argv.indexOf('--loop');
+  if (loop >= 0) {
+    process.stdout.write(JSON.stringify(await loopDelay(process.argv[loop + 1] as 'in-thread' | 'worker')));
+    return;
+  }
+  const child = process.argv.indexOf('--engine');
+  if (child >= 0) {
+    process.stdout.write(JSON.stringify(await runEngine(process.argv[child + 1]!)));
+    return;
+  }
+  const results: unknown[] = [];
+  const self = fileURLToPath(import.meta.url);
+  const runChild = (name: string): unknown => JSON.parse(execFileSync(process.execPath, [...process.execArgv, self, '--engine', name], { encoding: 'utf8', maxBuffer: 16 << 20 }));
+  if (!fs.existsSync(LIBRIVOX)) throw new Error(`${LIBRIVOX} missing: apt-get install pocketsphinx-testdata`);
+  const sherpa = await verifyInstalled(SHERPA_EN_MODEL, { hash: false });
+  if (sherpa.ok) results.push(runChild('sherpa-onnx'));
+  else results.push({ engine: 'sherpa-onnx', skipped: true, reason: sherpa.reason });
+  if (PocketSphinxEngine.missingModelFiles().length === 0) {
+    results.push(runChild('pocketsphinx'));
+    results.push(runChild('pocketsphinx-accurate'));
+  } else results.push({ engine: 'pocketsphinx', skipped: true, reason: 'pocketsphinx-en-us model missing' });
+  const runLoop = (mode: string): unknown => JSON.parse(execFileSync(process.execPath, [...process.execArgv, self, '--loop', mode], { encoding: 'utf8', maxBuffer: 16 << 20 }));
+  const mainThread = PocketSphinxEngine.missingModelFiles().length === 0
+    ? { note: 'main-thread event-loop delay while PocketSphinx (fast) decodes at 2x real time', inThread: runLoop('in-thread'), worker: runLoop('worker') }
+    : { skipped: true };
+  const load = fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  process.stdout.write(
+    `${JSON.stringify({
+      bench: 'asr',
+      data: `${LIBRIVOX} (5 utterances, reference: transcription file; normalised: lower case, no punctuation, mr→mister)`,
+      pocketsphinxFastArgs: POCKETSPHINX_FAST_ARGS.join(' '),
+      machine: { cpus: (await import('node:os')).cpus().length, loadAvgAtEnd: load, node: process.version },
+      targets: { pocketsphinxRtf: 0.05 },
+      engines: results,
+      mainThreadWhileDecoding: mainThread,
+    }, null, 2)}\n`,
+  );
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench:asr: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

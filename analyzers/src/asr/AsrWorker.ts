@@ -1,0 +1,172 @@
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { AsrEngine, AsrEngineName, AsrStream, AsrStreamOptions } from './AsrEngine.ts';
+import type { AsrWorkerData, FromWorker, ToWorker } from './AsrWorkerProtocol.ts';
+import { AsrWorkerStream, type AsrWorkerLink } from './AsrWorkerStream.ts';
+import type { AsrEngineSpec } from './selectEngine.ts';
+
+/** Options of {@link AsrWorker.start}. */
+export interface AsrWorkerOptions {
+  /**
+   * Per-stream bound of audio posted to the worker but not yet decoded, in seconds; beyond it
+   * chunks are rejected with an `overflow` event. Default 10 s.
+   */
+  maxQueuedSec?: number;
+}
+
+/**
+ * An {@link AsrEngine} whose decoding runs in a `worker_threads` Worker, so the analyzer's main
+ * thread (RTP, Opus decode, 100 ms voice windows) never waits on recognition: PocketSphinx's
+ * FFI calls and sherpa-onnx's ONNX runs are synchronous and would otherwise stall the event loop.
+ * One worker hosts one engine (one model in memory) and any number of streams.
+ *
+ * Hypotheses arrive asynchronously as `hypothesis` events on the streams, in order. If the worker
+ * dies, every open stream emits `error` and pending flushes reject.
+ *
+ * The worker runs TypeScript through tsx's loader, registered by `asrWorkerBoot.mjs` at worker start, so
+ * it works under `tsx`, vitest and plain `node --import tsx` alike.
+ */
+export class AsrWorker implements AsrEngine {
+  /** @inheritdoc */
+  readonly name: AsrEngineName;
+  /** @inheritdoc */
+  readonly description: string;
+  private readonly streams = new Map<number, AsrWorkerStream>();
+  private readonly pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  private nextId = 1;
+  private nextToken = 1;
+  private dead: Error | null = null;
+  private exited: Promise<void>;
+
+  private constructor(private readonly worker: Worker, ready: { name: AsrEngineName; description: string }, private readonly maxQueuedSamples: number) {
+    this.name = ready.name;
+    this.description = `${ready.description} [worker thread]`;
+    this.exited = new Promise((resolve) => worker.once('exit', () => resolve()));
+    worker.on('message', (m: FromWorker) => this.onMessage(m));
+    worker.on('error', (err) => this.fail(err));
+    worker.on('exit', (code) => this.fail(new Error(`ASR worker exited (code ${code})`)));
+  }
+
+  /**
+   * Start a worker thread and load the engine in it.
+   * @param spec engine to create (from `selectEngine(...).spec`).
+   * @param options see {@link AsrWorkerOptions}.
+   * @returns once the engine is loaded in the worker.
+   * @throws Error with the engine's message when it cannot be loaded (the worker is stopped).
+   */
+  static async start(spec: AsrEngineSpec, options: AsrWorkerOptions = {}): Promise<AsrWorker> {
+    const maxQueuedSec = options.maxQueuedSec ?? 10;
+    if (!(maxQueuedSec > 0)) throw new RangeError('maxQueuedSec must be > 0');
+    const data: AsrWorkerData = { spec };
+    const worker = new Worker(fileURLToPath(new URL('./asrWorkerBoot.mjs', import.meta.url)), { workerData: data });
+    const ready = await new Promise<{ name: AsrEngineName; description: string }>((resolve, reject) => {
+      const onMessage = (m: FromWorker): void => {
+        if (m.type === 'ready') {
+          cleanup();
+          resolve({ name: m.name, description: m.description });
+        } else if (m.type === 'init-error') {
+          cleanup();
+          reject(new Error(m.message));
+        }
+      };
+      const onError = (err: Error): void => {
+        cleanup();
+        reject(err);
+      };
+      const onExit = (code: number): void => {
+        cleanup();
+        reject(new Error(`ASR worker exited during start (code ${code})`));
+      };
+      const cleanup = (): void => {
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
+      };
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+      worker.on('exit', onExit);
+    }).catch(async (err: unknown) => {
+      await worker.terminate();
+      throw err;
+    });
+    return new AsrWorker(worker, ready, Math.round(maxQueuedSec * 16_000));
+  }
+
+  /** @inheritdoc */
+  createStream(options: AsrStreamOptions = {}): AsrStream & AsrWorkerStream {
+    if (this.dead) throw new Error(`ASR worker unavailable: ${this.dead.message}`);
+    const id = this.nextId++;
+    const link: AsrWorkerLink = {
+      post: (m, transfer) => this.post(m, transfer),
+      request: (m) => this.request(m),
+      detach: (sid) => this.streams.delete(sid),
+    };
+    const s = new AsrWorkerStream(id, link, this.maxQueuedSamples);
+    this.streams.set(id, s);
+    this.post({ type: 'open', id, options });
+    return s;
+  }
+
+  /** @inheritdoc Closes open streams (emitting their finals), then stops the thread. */
+  async close(): Promise<void> {
+    if (this.dead) return;
+    await Promise.allSettled([...this.streams.values()].map((s) => s.close()));
+    this.post({ type: 'shutdown' });
+    const timer = setTimeout(() => void this.worker.terminate(), 5000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  private post(m: ToWorker, transfer?: ArrayBuffer[]): void {
+    if (this.dead) return;
+    this.worker.postMessage(m, transfer);
+  }
+
+  private request(m: { type: 'flush' | 'close-stream'; id: number }): Promise<void> {
+    if (this.dead) return m.type === 'close-stream' ? Promise.resolve() : Promise.reject(this.dead);
+    const token = this.nextToken++;
+    return new Promise<void>((resolve, reject) => {
+      this.pending.set(token, { resolve, reject });
+      this.worker.postMessage({ ...m, token } satisfies ToWorker);
+    });
+  }
+
+  private onMessage(m: FromWorker): void {
+    switch (m.type) {
+      case 'hypothesis':
+        this.streams.get(m.id)?.emit('hypothesis', m.h);
+        return;
+      case 'progress':
+        this.streams.get(m.id)?.onProgress(m.samples);
+        return;
+      case 'done': {
+        const p = this.pending.get(m.token);
+        this.pending.delete(m.token);
+        if (m.error) p?.reject(new Error(m.error));
+        else p?.resolve();
+        return;
+      }
+      case 'error': {
+        const err = new Error(m.message);
+        if (m.id !== null) this.streams.get(m.id)?.emit('error', err);
+        else for (const s of this.streams.values()) s.emit('error', err);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private fail(err: Error): void {
+    if (this.dead) return;
+    this.dead = err;
+    const shuttingDown = this.streams.size === 0;
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+    if (shuttingDown) return;
+    for (const s of this.streams.values()) {
+      if (s.listenerCount('error') > 0) s.emit('error', err);
+      else process.stderr.write(`asr: stream ${s.id}: ${err.message}\n`);
+    }
+  }
+}

@@ -1,0 +1,103 @@
+import type { CaptionWord } from '@lectern/contract';
+import type { AsrStreamOptions } from '../AsrEngine.ts';
+import { AsrStreamBase } from '../AsrStreamBase.ts';
+import type { NativePointer, PocketSphinxLibrary } from './PocketSphinxLibrary.ts';
+
+/** PocketSphinx frame rate: one feature frame per 10 ms. */
+const FRAMES_PER_SEC = 100;
+
+/**
+ * One PocketSphinx decoder fed incrementally. Partials come from `ps_get_hyp` after every chunk
+ * (emitted when the text changes); word times from `ps_seg_iter`/`ps_seg_frames`, which count
+ * 10 ms frames since `ps_start_stream` (measured: they stay aligned with the audio across
+ * utterances, including the silence the decoder's VAD drops between them), mapped to media time
+ * by the {@link MediaClock}.
+ *
+ * Utterances end when the decoder's own VAD (`ps_get_in_speech`, 0.5 s of trailing silence by
+ * default) goes from speech to silence (`engine` segmentation), on `endUtterance()`, on a media
+ * gap ≥ 0.5 s, or after `maxUtteranceSec`.
+ */
+export class PocketSphinxStream extends AsrStreamBase {
+  private pcm = new Int16Array(0);
+  private sawSpeech = false;
+  private lastHyp: string | null = null;
+  /** Engine time (s) at which the current utterance started; earlier frames are clamped to it. */
+  private uttStartEngineSec = 0;
+  private decoder: NativePointer;
+
+  /**
+   * Created by {@link PocketSphinxEngine.createStream}; takes ownership of `decoder`.
+   * @param lib the native binding.
+   * @param decoder a `ps_decoder_t*` from `ps_init`.
+   * @param options stream options.
+   */
+  constructor(private readonly lib: PocketSphinxLibrary, decoder: NativePointer, options: AsrStreamOptions = {}) {
+    super('pocketsphinx', options);
+    this.decoder = decoder;
+    if (lib.ps_start_stream(decoder) < 0 || lib.ps_start_utt(decoder) < 0) {
+      lib.ps_free(decoder);
+      throw new Error('PocketSphinx could not start an utterance');
+    }
+  }
+
+  protected override decodeChunk(samples: Float32Array): void {
+    const n = samples.length;
+    if (this.pcm.length < n) this.pcm = new Int16Array(n);
+    const pcm = this.pcm;
+    for (let i = 0; i < n; i++) {
+      const v = samples[i]!;
+      pcm[i] = v >= 1 ? 32767 : v <= -1 ? -32768 : Math.round(v * 32767);
+    }
+    if (this.lib.ps_process_raw(this.decoder, pcm, n, 0, 0) < 0) {
+      this.emit('error', new Error('ps_process_raw failed'));
+      return;
+    }
+    const inSpeech = this.lib.ps_get_in_speech(this.decoder) !== 0;
+    if (inSpeech) this.sawSpeech = true;
+    else if (this.sawSpeech && this.segmentation === 'engine') {
+      this.finishUtterance();
+      return;
+    }
+    const hyp = this.lib.ps_get_hyp(this.decoder, [0]);
+    if (hyp && (hyp !== this.lastHyp || this.partials === 'every-chunk')) {
+      this.lastHyp = hyp;
+      this.emitPartial(this.words());
+    }
+  }
+
+  protected override finishUtterance(): void {
+    if (this.isClosed) return;
+    this.lib.ps_end_utt(this.decoder);
+    const words = this.words();
+    this.lib.ps_start_utt(this.decoder);
+    this.uttStartEngineSec = this.clock.engineSampleCount / 16_000;
+    this.sawSpeech = false;
+    this.lastHyp = null;
+    this.clock.forgetBefore(this.clock.engineSampleCount / 16_000);
+    this.emitFinal(words);
+  }
+
+  protected override release(): void {
+    this.lib.ps_free(this.decoder);
+    this.decoder = null;
+  }
+
+  /** Words of the current best path, fillers and silences removed, alternates (`the(2)`) folded. */
+  private words(): CaptionWord[] {
+    const out: CaptionWord[] = [];
+    const sf = [0];
+    const ef = [0];
+    for (let seg = this.lib.ps_seg_iter(this.decoder); seg; seg = this.lib.ps_seg_next(seg)) {
+      const raw = this.lib.ps_seg_word(seg);
+      if (!raw || raw.startsWith('<') || raw.startsWith('[')) continue;
+      this.lib.ps_seg_frames(seg, sf, ef);
+      const word = raw.replace(/\(\d+\)$/, '');
+      // An utterance ended mid-speech restarts with the VAD's pre-speech frames, which can date
+      // the first word slightly before the utterance began: clamp to the utterance start.
+      const startSec = this.clock.toMediaSec(Math.max(this.uttStartEngineSec, sf[0]! / FRAMES_PER_SEC));
+      const endSec = Math.max(startSec, this.clock.toMediaSec(Math.max(this.uttStartEngineSec, (ef[0]! + 1) / FRAMES_PER_SEC)));
+      out.push({ word, startSec, endSec, confidence: null });
+    }
+    return out;
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * Analyzer child process (started by the gateway's AnalyzerPool with `child_process.fork`;
+ * protocol in ./protocol.ts). Loads the models once, announces `ready`, then serves
+ * `start-audio` / `stop` / `shutdown` over the IPC channel. RTP arrives over UDP on a port per
+ * stream bound to 127.0.0.1.
+ *
+ * Run: `fork('analyzers/src/process/main.ts', [], { execArgv: ['--import', 'tsx'] })`.
+ */
+import type { AsrStatus } from '@lectern/contract';
+import type { AsrEngine } from '../asr/AsrEngine.ts';
+import { AsrWorker } from '../asr/AsrWorker.ts';
+import { selectEngine } from '../asr/selectEngine.ts';
+import { AnalyzerProcess } from './AnalyzerProcess.ts';
+import type { ChildMessage } from './protocol.ts';
+import { SileroVad } from '../voice/SileroVad.ts';
+import { ENGINES } from '../engines.ts';
+
+/** Period of the shared stream timer (ms): jitter-buffer expiry and timer-closed windows. */
+const TICK_MS = 20;
+/** Period of `stats` messages (ms), per protocol.ts. */
+const STATS_MS = 5000;
+
+if (typeof process.send !== 'function') {
+  process.stderr.write('analyzer: start me with child_process.fork (I talk over the IPC channel)\n');
+  process.exit(2);
+}
+
+/** Resolves when the most recently sent message has been written to the IPC channel. */
+let lastSent: Promise<void> = Promise.resolve();
+const send = (message: ChildMessage): void => {
+  if (!process.connected) return;
+  lastSent = new Promise((resolve) => {
+    try {
+      process.send!(message, undefined, {}, () => resolve());
+    } catch {
+      resolve(); // the parent is gone; 'disconnect' ends the process
+    }
+  });
+};
+
+// Last resort: every entry point into a stream is guarded, so anything reaching here comes from
+// outside a stream. Report it and keep serving the other streams rather than dropping them all.
+process.on('uncaughtException', (err) => send({ type: 'error', message: `uncaught exception: ${err.stack ?? err.message}` }));
+process.on('unhandledRejection', (reason) => send({ type: 'error', message: `unhandled rejection: ${String(reason)}` }));
+
+let model: SileroVad;
+try {
+  model = await SileroVad.shared();
+} catch (err) {
+  send({ type: 'error', message: `cannot load the VAD model: ${(err as Error).message}` });
+  await lastSent;
+  process.exit(1);
+}
+
+// Speech recognition: the best available engine (LECTERN_ASR_ENGINE overrides), in a worker thread
+// so decoding never blocks the 100 ms voice windows. Failure degrades to captions off.
+let asrEngine: AsrEngine | null = null;
+let asrStatus: AsrStatus;
+try {
+  const selection = await selectEngine();
+  asrStatus = { engine: selection.engine, reason: selection.reason };
+  if (selection.spec) asrEngine = await AsrWorker.start(selection.spec);
+} catch (err) {
+  asrStatus = { engine: 'none', reason: `ASR engine failed to start (${(err as Error).message}); captions off` };
+}
+
+const host = new AnalyzerProcess(
+  model,
+  send,
+  { ...ENGINES, vad: model.engine, asr: asrEngine ? `${asrEngine.description}` : 'none', asrReason: asrStatus.reason },
+  { engine: asrEngine, status: asrStatus },
+);
+const tickTimer = setInterval(() => host.tick(), TICK_MS);
+const statsTimer = setInterval(() => host.sendStats(), STATS_MS);
+
+let exiting = false;
+async function exit(code: number): Promise<void> {
+  if (exiting) return;
+  exiting = true;
+  clearInterval(tickTimer);
+  clearInterval(statsTimer);
+  await host.closeAll();
+  await asrEngine?.close().catch(() => {});
+  await lastSent;
+  process.exit(code);
+}
+
+process.on('message', (raw) => {
+  host.handleMessage(raw).then(
+    (result) => (result === 'shutdown' ? exit(0) : undefined),
+    (err: unknown) => send({ type: 'error', message: `internal error: ${(err as Error).message}` }),
+  );
+});
+process.on('disconnect', () => void exit(0));
+
+send(host.readyMessage());

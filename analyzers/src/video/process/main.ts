@@ -1,0 +1,130 @@
+/**
+ * Pose-analyzer child process (started by the gateway's PoseProcessPool with
+ * `child_process.fork`; protocol in ./protocol.ts). Separate from the voice analyzer process on
+ * purpose: pose inference costs 25–100 ms per frame and must never delay a 100 ms voice window.
+ *
+ * Threads: the main thread relays RTP, supervises the ffmpeg decoders (child processes), runs
+ * motion gating, the stale-dropping queue and the metrics; one worker thread runs the pose model.
+ * The whole process (all its threads, and the decoders it spawns) runs at a lower CPU priority
+ * (nice +LECTERN_POSE_NICE, default 10) so that under contention the scheduler favours the voice
+ * path, the SFU and the gateway; video frames are dropped rather than audio delayed.
+ *
+ * Run: `fork('analyzers/src/video/process/main.ts', [], { execArgv: ['--import', 'tsx'] })`.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import { InferenceWorker } from './InferenceWorker.ts';
+import { PoseProcess } from './PoseProcess.ts';
+import type { VideoChildMessage } from './protocol.ts';
+
+/** Period of the no-video tick (ms). */
+const TICK_MS = 200;
+/** Period of `body-stats` messages (ms). */
+const STATS_MS = 5000;
+
+if (typeof process.send !== 'function') {
+  process.stderr.write('pose analyzer: start me with child_process.fork (I talk over the IPC channel)\n');
+  process.exit(2);
+}
+
+let lastSent: Promise<void> = Promise.resolve();
+const send = (message: VideoChildMessage): void => {
+  if (!process.connected) return;
+  lastSent = new Promise((resolve) => {
+    try {
+      process.send!(message, undefined, {}, () => resolve());
+    } catch {
+      resolve();
+    }
+  });
+};
+process.on('uncaughtException', (err) => send({ type: 'error', message: `uncaught exception: ${err.stack ?? err.message}` }));
+process.on('unhandledRejection', (reason) => send({ type: 'error', message: `unhandled rejection: ${String(reason)}` }));
+
+/** LECTERN_POSE_BUDGET_MS: inference CPU ms per second per stream (default 55; 0 = unlimited). */
+function budgetMsPerSec(): number {
+  const raw = process.env.LECTERN_POSE_BUDGET_MS;
+  const n = raw === undefined || raw === '' ? 55 : Number(raw);
+  return Number.isFinite(n) && n >= 0 ? n : 55;
+}
+
+/** Lowers the priority of every thread of this process (Linux nice is per thread). */
+function renice(): void {
+  const nice = Number(process.env.LECTERN_POSE_NICE ?? 10);
+  if (!Number.isInteger(nice) || nice <= 0) return;
+  let tids: string[] = [];
+  try {
+    tids = fs.readdirSync('/proc/self/task');
+  } catch {
+    tids = [String(process.pid)];
+  }
+  for (const tid of tids) {
+    try {
+      os.setPriority(Number(tid), Math.min(19, nice));
+    } catch {
+      /* not permitted: keep the default priority */
+    }
+  }
+}
+
+// Registered before the (slow) model load: if the parent dies meanwhile, exit instead of lingering
+// (nothing to clean up yet; once streams run, `exit` closes them first).
+let running = false;
+process.on('disconnect', () => (running ? void exit(0) : process.exit(0)));
+
+const worker = new InferenceWorker();
+try {
+  await worker.start();
+} catch (err) {
+  send({ type: 'error', message: `cannot load the pose model: ${(err as Error).message}` });
+  await lastSent;
+  process.exit(1);
+}
+renice(); // after the worker thread exists, so it is included; ffmpeg children inherit it
+
+const ffmpegVersion = (spawnSync('ffmpeg', ['-version'], { encoding: 'utf8' }).stdout ?? '').split('\n')[0] ?? 'ffmpeg';
+const host = new PoseProcess({
+  infer: worker.infer,
+  send,
+  engines: {
+    pose: worker.description,
+    decoder: `${ffmpegVersion.replace(/ Copyright.*/, '')} (VP8 RTP via SDP, letterboxed 192², ≈5 fps)`,
+    gating: `motion gate: >1 % of 8×8-block grey means changed by >10 levels, re-infer at least every 2 s; budget ${budgetMsPerSec()} ms inference/s per stream`,
+  },
+  disableGating: process.env.LECTERN_POSE_GATING === '0',
+  budgetMsPerSec: budgetMsPerSec(),
+});
+const tickTimer = setInterval(() => host.tick(), TICK_MS);
+let restarting = false;
+const statsTimer = setInterval(() => {
+  host.sendStats();
+  // A dead inference thread (e.g. out of memory) is restarted; frames meanwhile keep their last pose.
+  if (worker.dead && !restarting) {
+    restarting = true;
+    send({ type: 'error', message: `inference worker stopped (${worker.dead.message}); restarting it` });
+    worker.start().then(renice, (err: unknown) => send({ type: 'error', message: `inference worker restart failed: ${(err as Error).message}` })).finally(() => (restarting = false));
+  }
+}, STATS_MS);
+
+let exiting = false;
+async function exit(code: number): Promise<void> {
+  if (exiting) return;
+  exiting = true;
+  clearInterval(tickTimer);
+  clearInterval(statsTimer);
+  await host.closeAll();
+  await worker.close();
+  await lastSent;
+  process.exit(code);
+}
+
+process.on('message', (raw) => {
+  host.handleMessage(raw).then(
+    (result) => (result === 'shutdown' ? exit(0) : undefined),
+    (err: unknown) => send({ type: 'error', message: `internal error: ${(err as Error).message}` }),
+  );
+});
+running = true;
+if (!process.connected) await exit(0);
+send(host.readyMessage());

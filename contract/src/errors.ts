@@ -1,0 +1,32 @@
+/**
+ * Error codes carried by Socket.IO acknowledgements, server-sent `room:error` events and
+ * HTTP Problem+JSON bodies. Stable strings: clients switch on them.
+ */
+export const ErrorCode = {
+  /** The message failed schema validation (details lists the failing fields). */
+  BadRequest: 'BAD_REQUEST',
+  /** The message is valid but not allowed in the socket's current state (e.g. produce before join). */
+  OutOfOrder: 'OUT_OF_ORDER',
+  /** A referenced room, transport, producer or consumer does not exist (or belongs to someone else). */
+  NotFound: 'NOT_FOUND',
+  /** The caller's role may not do this (e.g. a viewer producing media). */
+  Forbidden: 'FORBIDDEN',
+  /** The SFU rejected the operation (mediasoup threw); message carries its reason. */
+  MediaError: 'MEDIA_ERROR',
+  /** The mediasoup worker hosting the room died; the room was closed and must be re-joined. */
+  WorkerDied: 'SFU_WORKER_DIED',
+  /** Analysis is unavailable (analyzer process down); media and recording continue. */
+  AnalyzerUnavailable: 'ANALYZER_UNAVAILABLE',
+  /** Unexpected server fault; the connection stays up. */
+  Internal: 'INTERNAL',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Error payload inside a failed acknowledgement or a `room:error` event. */
+export interface ErrorBody {
+  code: ErrorCode;
+  /** Human-readable and actionable, e.g. "transportId: Required". */
+  message: string;
+  /** Optional structured detail, e.g. zod issues `[{ path, message }]`. */
+  details?: unknown;
+}

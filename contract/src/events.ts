@@ -1,0 +1,82 @@
+import type { z } from 'zod';
+import type { Ack } from './ack.ts';
+import type { ErrorBody } from './errors.ts';
+import type { BodyFrame, BodyStats } from './body.ts';
+import type { AsrStatus, CaptionEvent, DisfluencyEvent, FluencyFrame } from './language.ts';
+import type { AnalyzerStatus, PauseEvent, VoiceFrame } from './metrics.ts';
+import type {
+  ConnectTransportRequestSchema,
+  ConsumeRequestSchema,
+  ConsumeResponse,
+  ConsumerResumeRequestSchema,
+  CreateTransportRequestSchema,
+  JoinRequest,
+  JoinResponse,
+  PeerInfo,
+  ProduceRequestSchema,
+  ProduceResponse,
+  ProducerCloseRequestSchema,
+  ProducerInfo,
+  TransportInfo,
+} from './signaling.ts';
+
+/** Socket.IO event names, client → server requests (all acknowledged with `Ack<T>`). */
+export const ClientEvent = {
+  Join: 'room:join',
+  Leave: 'room:leave',
+  CreateTransport: 'transport:create',
+  ConnectTransport: 'transport:connect',
+  Produce: 'producer:create',
+  CloseProducer: 'producer:close',
+  Consume: 'consumer:create',
+  ResumeConsumer: 'consumer:resume',
+} as const;
+
+/** Socket.IO event names, server → client pushes. */
+export const ServerEvent = {
+  VoiceFrame: 'metrics:voice',
+  Pause: 'metrics:pause',
+  AnalyzerStatus: 'analyzer:status',
+  Caption: 'captions:update',
+  Fluency: 'metrics:fluency',
+  Disfluency: 'fluency:event',
+  AsrStatus: 'asr:status',
+  BodyFrame: 'metrics:body',
+  BodyStats: 'body:stats',
+  PeerJoined: 'room:peer-joined',
+  PeerLeft: 'room:peer-left',
+  ProducerAdded: 'room:producer-added',
+  ProducerClosed: 'room:producer-closed',
+  RoomError: 'room:error',
+} as const;
+
+type AckFn<T> = (ack: Ack<T>) => void;
+
+/** Typed map for `socket.io` `Server<ClientToServerEvents, ServerToClientEvents>`. */
+export interface ClientToServerEvents {
+  'room:join': (req: JoinRequest, ack: AckFn<JoinResponse>) => void;
+  'room:leave': (req: unknown, ack: AckFn<Record<string, never>>) => void;
+  'transport:create': (req: z.input<typeof CreateTransportRequestSchema>, ack: AckFn<TransportInfo>) => void;
+  'transport:connect': (req: z.input<typeof ConnectTransportRequestSchema>, ack: AckFn<Record<string, never>>) => void;
+  'producer:create': (req: z.input<typeof ProduceRequestSchema>, ack: AckFn<ProduceResponse>) => void;
+  'producer:close': (req: z.input<typeof ProducerCloseRequestSchema>, ack: AckFn<Record<string, never>>) => void;
+  'consumer:create': (req: z.input<typeof ConsumeRequestSchema>, ack: AckFn<ConsumeResponse>) => void;
+  'consumer:resume': (req: z.input<typeof ConsumerResumeRequestSchema>, ack: AckFn<Record<string, never>>) => void;
+}
+
+export interface ServerToClientEvents {
+  'metrics:voice': (frame: VoiceFrame) => void;
+  'metrics:pause': (pause: PauseEvent) => void;
+  'analyzer:status': (status: AnalyzerStatus) => void;
+  'captions:update': (caption: CaptionEvent) => void;
+  'metrics:fluency': (frame: FluencyFrame) => void;
+  'fluency:event': (event: DisfluencyEvent) => void;
+  'asr:status': (status: AsrStatus) => void;
+  'metrics:body': (frame: BodyFrame) => void;
+  'body:stats': (stats: BodyStats) => void;
+  'room:peer-joined': (peer: PeerInfo) => void;
+  'room:peer-left': (peer: { peerId: string }) => void;
+  'room:producer-added': (producer: ProducerInfo) => void;
+  'room:producer-closed': (producer: { producerId: string }) => void;
+  'room:error': (error: ErrorBody) => void;
+}

@@ -1,0 +1,13 @@
+/**
+ * @lectern/contract — the one module that defines what crosses process and network boundaries:
+ * Socket.IO event names and payload schemas (zod), metric frame shapes with units, error codes.
+ * Imported by the gateway, SFU, analyzers and the web app.
+ */
+export * from './ack.ts';
+export * from './body.ts';
+export * from './errors.ts';
+export * from './events.ts';
+export * from './language.ts';
+export * from './metrics.ts';
+export * from './signaling.ts';
+export * from './validate.ts';

@@ -1,0 +1,83 @@
+import { z } from 'zod';
+
+/**
+ * Language metrics: captions from streaming speech recognition and fluency (pace, fillers,
+ * repetitions, hedges). Times are media seconds since the producer's first RTP packet (live) or
+ * since the start of the file (offline).
+ */
+
+/** One recognised word with its media time span and the engine's confidence (0–1) if it has one. */
+export const CaptionWordSchema = z.object({
+  word: z.string(),
+  startSec: z.number().nonnegative(),
+  endSec: z.number().nonnegative(),
+  confidence: z.number().min(0).max(1).nullable(),
+});
+export type CaptionWord = z.infer<typeof CaptionWordSchema>;
+
+/**
+ * A caption update, emitted as `captions:update`. A `partial` replaces the previous partial of the
+ * same `segmentId`; a `final` fixes the segment (append it to the transcript) and the next
+ * segment starts with a higher id.
+ */
+export const CaptionEventSchema = z.object({
+  roomId: z.string(),
+  producerId: z.string(),
+  kind: z.enum(['partial', 'final']),
+  /** Increases by one per utterance (final). */
+  segmentId: z.number().int().nonnegative(),
+  text: z.string(),
+  words: z.array(CaptionWordSchema),
+  /** Engine that produced it, e.g. `pocketsphinx` or `sherpa-onnx`. */
+  engine: z.string(),
+  serverTimeMs: z.number(),
+});
+export type CaptionEvent = z.infer<typeof CaptionEventSchema>;
+
+/** Kinds of disfluency events. */
+export const DisfluencyKind = z.enum(['filled-pause', 'lexical-filler', 'repetition', 'hedge']);
+export type DisfluencyKind = z.infer<typeof DisfluencyKind>;
+
+/**
+ * One disfluency, emitted as `fluency:event`: a filled pause (acoustic detector: "um", "uh"), a
+ * lexical filler ("like", "you know" used as filler), a repetition ("I I"), or a hedge ("I think").
+ */
+export const DisfluencyEventSchema = z.object({
+  roomId: z.string(),
+  producerId: z.string(),
+  kind: DisfluencyKind,
+  /** The words involved, or `um`/`uh` style label for acoustic filled pauses. */
+  text: z.string(),
+  startSec: z.number().nonnegative(),
+  endSec: z.number().nonnegative(),
+  serverTimeMs: z.number(),
+});
+export type DisfluencyEvent = z.infer<typeof DisfluencyEventSchema>;
+
+/** Rolling fluency metrics, emitted as `metrics:fluency` about once a second while speaking. */
+export const FluencyFrameSchema = z.object({
+  roomId: z.string(),
+  producerId: z.string(),
+  mediaTimeSec: z.number().nonnegative(),
+  serverTimeMs: z.number(),
+  /** Words per minute over the last 30 s of media time (null before 5 s of speech). */
+  wpm30s: z.number().nonnegative().nullable(),
+  /** Words per minute since the start. */
+  wpmOverall: z.number().nonnegative().nullable(),
+  /** Articulation rate: words per minute of speaking time, pauses (≥ 250 ms) excluded. */
+  articulationWpm: z.number().nonnegative().nullable(),
+  fillerCount: z.number().int().nonnegative(),
+  fillersPerMin: z.number().nonnegative(),
+  repetitionCount: z.number().int().nonnegative(),
+  hedgeCount: z.number().int().nonnegative(),
+});
+export type FluencyFrame = z.infer<typeof FluencyFrameSchema>;
+
+/** Which speech recogniser is active and why, emitted as `asr:status` and reported by /health. */
+export const AsrStatusSchema = z.object({
+  /** `sherpa-onnx`, `pocketsphinx`, or `none` (captions off). */
+  engine: z.string(),
+  /** Human-readable reason, e.g. "sherpa-onnx model not installed (run npm run models); using pocketsphinx". */
+  reason: z.string(),
+});
+export type AsrStatus = z.infer<typeof AsrStatusSchema>;

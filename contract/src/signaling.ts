@@ -1,0 +1,88 @@
+import { z } from 'zod';
+
+/**
+ * Socket.IO signaling: the mediasoup-client flow. Every request is `socket.emit(event, payload, ack)`
+ * and the ack receives an `Ack<Response>`. mediasoup objects (RTP capabilities/parameters, DTLS
+ * parameters) are checked for shape here and deeply validated by mediasoup itself; a rejection
+ * there comes back as `MEDIA_ERROR`.
+ */
+
+const id = z.string().min(1).max(128);
+/** Room names: 1–64 chars of letters, digits, `-` and `_` (they appear in URLs and S3 keys). */
+export const RoomIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'room id must be 1–64 letters, digits, "-" or "_"');
+
+/** A JSON object whose inner shape mediasoup validates. */
+const mediasoupObject = z.looseObject({});
+
+export const Role = z.enum(['presenter', 'coach', 'viewer']);
+export type Role = z.infer<typeof Role>;
+
+export const JoinRequestSchema = z.object({
+  roomId: RoomIdSchema,
+  role: Role.default('presenter'),
+  displayName: z.string().trim().min(1).max(80).default('Presenter'),
+});
+export type JoinRequest = z.input<typeof JoinRequestSchema>;
+
+export interface PeerInfo {
+  peerId: string;
+  role: Role;
+  displayName: string;
+}
+export interface ProducerInfo {
+  producerId: string;
+  peerId: string;
+  kind: 'audio' | 'video';
+}
+export interface JoinResponse {
+  peerId: string;
+  /** mediasoup `RtpCapabilities` of the room's router (feed to `Device.load`). */
+  routerRtpCapabilities: Record<string, unknown>;
+  peers: PeerInfo[];
+  producers: ProducerInfo[];
+}
+
+export const CreateTransportRequestSchema = z.object({
+  direction: z.enum(['send', 'recv']),
+});
+export interface TransportInfo {
+  id: string;
+  iceParameters: Record<string, unknown>;
+  iceCandidates: Record<string, unknown>[];
+  dtlsParameters: Record<string, unknown>;
+}
+
+export const ConnectTransportRequestSchema = z.object({
+  transportId: id,
+  dtlsParameters: mediasoupObject,
+});
+
+export const ProduceRequestSchema = z.object({
+  transportId: id,
+  kind: z.enum(['audio', 'video']),
+  rtpParameters: mediasoupObject,
+  appData: z.record(z.string(), z.unknown()).optional(),
+});
+export interface ProduceResponse {
+  producerId: string;
+}
+
+export const ConsumeRequestSchema = z.object({
+  transportId: id,
+  producerId: id,
+  rtpCapabilities: mediasoupObject,
+});
+export interface ConsumeResponse {
+  consumerId: string;
+  producerId: string;
+  kind: 'audio' | 'video';
+  rtpParameters: Record<string, unknown>;
+}
+
+export const ConsumerResumeRequestSchema = z.object({ consumerId: id });
+export const ProducerCloseRequestSchema = z.object({ producerId: id });
+
+/** Empty object for requests without a payload. */
+export const EmptySchema = z.object({}).optional();

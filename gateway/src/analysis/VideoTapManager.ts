@@ -1,0 +1,62 @@
+import type { types } from 'mediasoup';
+import type { Room, RtpTap } from '@lectern/sfu';
+import type { MetricBus } from '../bus/MetricBus.ts';
+import type { PoseProcessPool } from './PoseProcessPool.ts';
+import { type TapInfo, type TapLog, TapManager, type TappedStream } from './TapManager.ts';
+
+interface TappedVideo extends TappedStream {
+  keyframeRequests: number;
+}
+
+/**
+ * Connects presenter VIDEO producers to the pose-analyzer processes — the video counterpart of
+ * `AudioTapManager`. For each producer it creates an RTP tap (PlainTransport → UDP on loopback)
+ * to a pose-process stream, prefers the lowest simulcast layer when the browser sends simulcast
+ * (`consumer.setPreferredLayers({ spatialLayer: 0 })`: pose needs ~200 px, not 720p), answers the
+ * process's keyframe requests with `consumer.requestKeyFrame()` (mediasoup sends the browser a
+ * PLI), publishes `metrics:body`, `body:stats` and `analyzer:status` to the room through the bus,
+ * and re-attaches streams when a pose process restarts. Failures degrade the session (status
+ * `unavailable`); they never affect the media path or the voice analysis.
+ */
+export class VideoTapManager extends TapManager<TappedVideo, PoseProcessPool> {
+  constructor(pool: PoseProcessPool, bus: MetricBus, log: TapLog) {
+    super(pool, bus, log, { kind: 'video', process: 'pose-analyzer', what: 'body metrics' });
+    pool.on('body-frame', (_id, frame) => bus.publish(frame.roomId, { event: 'metrics:body', payload: frame }));
+    pool.on('body-stats', (_id, stats) => bus.publish(stats.roomId, { event: 'body:stats', payload: stats }));
+    pool.on('keyframe-request', (id) => {
+      const s = this.streams.get(id);
+      if (!s?.tap || s.tap.consumer.closed) return;
+      s.keyframeRequests++;
+      s.tap.consumer.requestKeyFrame().catch((err: unknown) => this.log.warn({ err, producerId: id }, 'keyframe request failed'));
+    });
+    pool.on('process-error', (info) => this.log.warn(info, 'pose process reported an error'));
+  }
+
+  /** Keyframe requests forwarded for a producer so far (tests and diagnostics). */
+  keyframeRequests(producerId: string): number {
+    return this.streams.get(producerId)?.keyframeRequests ?? 0;
+  }
+
+  protected createStream(room: Room, producer: types.Producer): TappedVideo {
+    return { room, producer, keyframeRequests: 0 };
+  }
+
+  protected startStream(s: TappedVideo, info: TapInfo): Promise<number> {
+    return this.pool.startVideoStream({
+      streamId: s.producer.id,
+      roomId: s.room.id,
+      producerId: s.producer.id,
+      payloadType: info.payloadType,
+      ssrc: info.ssrc,
+      clockRate: info.clockRate,
+    });
+  }
+
+  /** Prefers the lowest simulcast layer: pose needs ~200 px, not 720p. */
+  protected override async onTapped(s: TappedVideo, tap: RtpTap): Promise<void> {
+    if (tap.consumer.type === 'simulcast' || tap.consumer.type === 'svc')
+      await tap.consumer.setPreferredLayers({ spatialLayer: 0 }).catch((err: unknown) =>
+        this.log.warn({ err, producerId: s.producer.id }, 'could not select the lowest simulcast layer'),
+      );
+  }
+}

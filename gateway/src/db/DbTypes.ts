@@ -1,0 +1,110 @@
+/** Row shapes of the session tables (camelCase; times as noted). */
+
+/** Session states: `live` while recording, then `ended` (normally) or `failed`. */
+export type SessionState = 'live' | 'ended' | 'failed';
+
+/** Why a session ended. `crashed`: the gateway stopped without ending it (found at next start). */
+export type EndReason = 'presenter-left' | 'api' | 'room-closed' | 'shutdown' | 'crashed';
+
+/** One rehearsal session (table `sessions`). */
+export interface SessionRow {
+  id: string;
+  orgId: string;
+  nodeId: string;
+  roomId: string;
+  title: string | null;
+  state: SessionState;
+  endReason: EndReason | null;
+  /** Wall-clock start/end (Date). */
+  startedAt: Date;
+  endedAt: Date | null;
+  /** ended_at − started_at, seconds. */
+  durationSec: number | null;
+  /** End of the last metric window, media seconds. */
+  mediaDurationSec: number | null;
+}
+
+/** A peer that was in the session's room (table `participants`). */
+export interface ParticipantRow {
+  sessionId: string;
+  peerId: string;
+  role: 'presenter' | 'coach' | 'viewer';
+  displayName: string;
+  joinedAt: Date;
+  leftAt: Date | null;
+}
+
+/** Media object states: being written → spooled on disk (S3 unreachable) → uploaded, or failed. */
+export type MediaObjectState = 'recording' | 'spooled' | 'uploaded' | 'failed';
+
+/** A stored object of a session, e.g. its WebM recording (table `media_objects`). */
+export interface MediaObjectRow {
+  id: string;
+  sessionId: string;
+  kind: string;
+  s3Key: string;
+  contentType: string;
+  state: MediaObjectState;
+  /** Object size in bytes (null until known). */
+  bytes: number | null;
+  /** Playable duration, seconds. */
+  durationSec: number | null;
+  hasAudio: boolean;
+  hasVideo: boolean;
+  /** Playback position (s) at which session media time 0 occurs: position = mediaTimeSec + origin. */
+  mediaTimeOriginSec: number | null;
+  error: string | null;
+  createdAt: Date;
+  uploadedAt: Date | null;
+}
+
+/** One metric window (table `metric_frames`). `payload`: the metric values (e.g. levelDbfs, f0Hz). */
+export interface MetricFrameRow {
+  sessionId: string;
+  producerId: string;
+  /** `voice` (100 ms windows) or `fluency` (~1 s). */
+  kind: string;
+  mediaTimeSec: number;
+  windowSec: number | null;
+  serverTimeMs: number;
+  payload: Record<string, unknown>;
+}
+
+/** A finished pause (table `pauses`), media seconds. */
+export interface PauseRow {
+  sessionId: string;
+  producerId: string;
+  startSec: number;
+  endSec: number;
+  durationSec: number;
+}
+
+/** A final recognised word (table `transcript_words`), media seconds. */
+export interface WordRow {
+  sessionId: string;
+  producerId: string;
+  segmentId: number;
+  word: string;
+  startSec: number;
+  endSec: number;
+  /** 0–1, null when the engine gives none. */
+  confidence: number | null;
+}
+
+/** A disfluency (filler, repetition, hedge) (table `disfluency_events`), media seconds. */
+export interface DisfluencyRow {
+  sessionId: string;
+  producerId: string;
+  kind: string;
+  text: string;
+  startSec: number;
+  endSec: number;
+}
+
+/** Everything the replay page needs, each list ordered by media time. */
+export interface Timeline {
+  frames: Omit<MetricFrameRow, 'sessionId'>[];
+  pauses: Omit<PauseRow, 'sessionId'>[];
+  words: Omit<WordRow, 'sessionId'>[];
+  disfluencies: Omit<DisfluencyRow, 'sessionId'>[];
+}

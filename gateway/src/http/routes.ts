@@ -1,0 +1,50 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance } from 'fastify';
+import type { SfuNode } from '@lectern/sfu';
+import type { AnalyzerPool } from '../analysis/AnalyzerPool.ts';
+
+/**
+ * HTTP routes: `GET /health` (process and engine status as JSON) and the built web app (SPA: unknown
+ * paths fall back to index.html). If the web app is not built, `/` explains how to build it.
+ */
+export async function registerRoutes(
+  app: FastifyInstance,
+  deps: { sfu: SfuNode; pool: AnalyzerPool; webDir: string; startedAtMs: number },
+): Promise<void> {
+  app.get('/health', async () => {
+    const workers = await deps.sfu.workerStats();
+    const analyzers = deps.pool.info();
+    const degraded = workers.length === 0 || !analyzers.some((a) => a.ready);
+    return {
+      status: degraded ? 'degraded' : 'ok',
+      uptimeSec: Math.round((Date.now() - deps.startedAtMs) / 1000),
+      sfu: { workers, rooms: deps.sfu.rooms.size },
+      analyzers: { processes: analyzers },
+    };
+  });
+
+  const index = path.join(deps.webDir, 'index.html');
+  if (fs.existsSync(index)) {
+    await app.register(fastifyStatic, { root: deps.webDir, wildcard: true });
+    app.setNotFoundHandler((req, reply) => {
+      // SPA fallback for page routes only; a missing asset (/_app/…, a file name) is a real 404.
+      const pathname = req.url.split('?')[0] ?? '';
+      const isPage = !/^\/(v1|socket\.io|_app)\//.test(pathname) && !/\.[a-z0-9]+$/i.test(pathname);
+      if (req.method === 'GET' && isPage) return reply.type('text/html').sendFile('index.html');
+      return reply.code(404).type('application/problem+json').send({
+        type: 'about:blank',
+        title: 'Not Found',
+        status: 404,
+        detail: `${req.method} ${req.url} does not exist`,
+      });
+    });
+  } else {
+    app.get('/', async (_req, reply) =>
+      reply
+        .type('text/plain')
+        .send(`Lectern is running, but the web app is not built (${index} is missing).\nBuild it with: npm run build:web\n`),
+    );
+  }
+}

@@ -1,0 +1,194 @@
+import dgram from 'node:dgram';
+import type { AddressInfo } from 'node:net';
+
+/** Facts about the first RTP packet a relay received (the recorder's media-time anchor). */
+export interface FirstPacket {
+  /** 32-bit RTP timestamp of the first packet. */
+  rtpTimestamp: number;
+  sequenceNumber: number;
+  /** `performance.timeOrigin + performance.now()` at arrival, ms since the Unix epoch. */
+  arrivalMs: number;
+}
+
+/** Counters of a {@link RtpRelay}. */
+export interface RtpRelayStats {
+  packets: number;
+  bytes: number;
+  /** RTCP packets (muxed on the RTP port) not forwarded to ffmpeg. */
+  rtcpDropped: number;
+  /** Datagrams that are not RTP version 2. */
+  malformed: number;
+  /** Packets dropped because the pre-start buffer was full. */
+  bufferDropped: number;
+  /** VP8 key frames seen (video only). */
+  keyFrames: number;
+}
+
+/** Options of {@link RtpRelay}. */
+export interface RtpRelayOptions {
+  kind: 'audio' | 'video';
+  /** `video/VP8` enables key frame detection. */
+  mimeType: string;
+  /** Packets kept while ffmpeg is starting (default 4000 ≈ 10 s of 1 Mbit/s video). */
+  maxBuffered?: number;
+}
+
+/**
+ * Receives one RTP stream from an SFU tap on 127.0.0.1 and forwards it to ffmpeg:
+ * - buffers packets until {@link setTarget} (ffmpeg bound its socket), then flushes them in order,
+ *   so the recording starts at the tap's first packet even though ffmpeg starts later;
+ * - drops muxed RTCP: ffmpeg would otherwise re-time streams from Sender Reports mid-recording
+ *   (a jump in pts); both streams are timed from their RTP timestamps only;
+ * - records the first packet's RTP timestamp (anchor of the recording's time base) and detects
+ *   VP8 key frames (RFC 7741) so the recorder knows when to stop asking for one.
+ * Runs on the gateway's event loop: per packet it is a header parse and a `send` (~µs).
+ */
+export class RtpRelay {
+  #socket?: dgram.Socket;
+  #target?: number;
+  #buffer: Buffer[] = [];
+  #first?: FirstPacket;
+  #lastArrivalMs: number | null = null;
+  #onKeyFrame?: () => void;
+  #onFirst?: (p: FirstPacket) => void;
+  readonly #stats: RtpRelayStats = { packets: 0, bytes: 0, rtcpDropped: 0, malformed: 0, bufferDropped: 0, keyFrames: 0 };
+  readonly #opts: Required<RtpRelayOptions>;
+
+  /** @param opts see {@link RtpRelayOptions}. */
+  constructor(opts: RtpRelayOptions) {
+    this.#opts = { maxBuffered: 4000, ...opts };
+  }
+
+  /** Binds a UDP socket on 127.0.0.1 (ephemeral port). @returns the port the SFU tap must send to. */
+  async bind(): Promise<number> {
+    const socket = dgram.createSocket({ type: 'udp4', recvBufferSize: 1 << 20, sendBufferSize: 1 << 20 });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(0, '127.0.0.1', () => (socket.off('error', reject), resolve()));
+    });
+    socket.on('message', (msg) => this.#onMessage(msg));
+    socket.on('error', () => {
+      /* ICMP port unreachable while ffmpeg restarts etc.: ignore */
+    });
+    this.#socket = socket;
+    return (socket.address() as AddressInfo).port;
+  }
+
+  /** The kind of media relayed. */
+  get kind(): 'audio' | 'video' {
+    return this.#opts.kind;
+  }
+
+  /** The first packet received, once one arrived. */
+  get firstPacket(): FirstPacket | undefined {
+    return this.#first;
+  }
+
+  /** Arrival of the latest RTP packet, ms since the Unix epoch (null before the first). */
+  get lastArrivalMs(): number | null {
+    return this.#lastArrivalMs;
+  }
+
+  /** Counters (a snapshot). */
+  get stats(): RtpRelayStats {
+    return { ...this.#stats };
+  }
+
+  /** Calls `fn` once, when the first packet arrives (at once if it already did). */
+  onFirstPacket(fn: (p: FirstPacket) => void): void {
+    if (this.#first) fn(this.#first);
+    else this.#onFirst = fn;
+  }
+
+  /** Calls `fn` on every VP8 key frame (start of frame). */
+  onKeyFrame(fn: () => void): void {
+    this.#onKeyFrame = fn;
+  }
+
+  /**
+   * Starts forwarding to 127.0.0.1:`port`: buffered packets first (in arrival order, paced in
+   * bursts of 32 so the receiver's socket buffer does not overflow), then live ones.
+   */
+  async setTarget(port: number): Promise<void> {
+    const pending = this.#buffer;
+    this.#buffer = [];
+    for (let i = 0; i < pending.length; i += 32) {
+      for (const p of pending.slice(i, i + 32)) this.#send(p, port);
+      await new Promise((r) => setImmediate(r));
+    }
+    // Packets that arrived during the paced flush were queued behind it.
+    for (const p of this.#buffer.splice(0)) this.#send(p, port);
+    this.#target = port;
+  }
+
+  /** Stops forwarding and buffers again (until the next {@link setTarget}). */
+  clearTarget(): void {
+    this.#target = undefined;
+  }
+
+  /** Closes the socket (idempotent). */
+  close(): void {
+    this.#socket?.close();
+    this.#socket = undefined;
+    this.#buffer = [];
+  }
+
+  #send(p: Buffer, port: number): void {
+    this.#socket?.send(p, port, '127.0.0.1');
+  }
+
+  #onMessage(msg: Buffer): void {
+    if (msg.length < 12 || msg[0]! >> 6 !== 2) {
+      this.#stats.malformed++;
+      return;
+    }
+    const pt = msg[1]!;
+    if (pt >= 192 && pt <= 223) {
+      // RTCP (RFC 5761 §4: packet types 192–223 on a muxed port)
+      this.#stats.rtcpDropped++;
+      return;
+    }
+    this.#stats.packets++;
+    this.#stats.bytes += msg.length;
+    this.#lastArrivalMs = performance.timeOrigin + performance.now();
+    if (!this.#first) {
+      this.#first = { rtpTimestamp: msg.readUInt32BE(4), sequenceNumber: msg.readUInt16BE(2), arrivalMs: performance.timeOrigin + performance.now() };
+      this.#onFirst?.(this.#first);
+      this.#onFirst = undefined;
+    }
+    if (this.#opts.mimeType.toLowerCase() === 'video/vp8' && isVp8KeyFrameStart(msg)) {
+      this.#stats.keyFrames++;
+      this.#onKeyFrame?.();
+    }
+    if (this.#target !== undefined) this.#send(msg, this.#target);
+    else if (this.#buffer.length < this.#opts.maxBuffered) this.#buffer.push(msg);
+    else this.#stats.bufferDropped++;
+  }
+}
+
+/**
+ * Whether an RTP packet carries the start of a VP8 key frame: RTP header (RFC 3550, CSRCs and
+ * header extension skipped), VP8 payload descriptor (RFC 7741 §4.2, S=1 and PID=0), then the VP8
+ * payload header's P bit = 0 (RFC 6386 §9.1).
+ */
+export function isVp8KeyFrameStart(pkt: Buffer): boolean {
+  let off = 12 + (pkt[0]! & 0x0f) * 4;
+  if (pkt[0]! & 0x10) {
+    if (pkt.length < off + 4) return false;
+    off += 4 + pkt.readUInt16BE(off + 2) * 4;
+  }
+  if (pkt.length <= off) return false;
+  const d0 = pkt[off]!;
+  const start = (d0 & 0x10) !== 0 && (d0 & 0x07) === 0;
+  if (!start) return false;
+  off++;
+  if (d0 & 0x80) {
+    const x = pkt[off++];
+    if (x === undefined) return false;
+    if (x & 0x80) off += (pkt[off]! & 0x80) ? 2 : 1; // PictureID, 7 or 15 bits
+    if (x & 0x40) off++; // TL0PICIDX
+    if (x & 0x30) off++; // TID/Y/KEYIDX
+  }
+  const h = pkt[off];
+  return h !== undefined && (h & 0x01) === 0;
+}

@@ -1,0 +1,345 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import type { types } from 'mediasoup';
+import type { BodyFrame, CaptionEvent, DisfluencyEvent, FluencyFrame, PauseEvent, VoiceFrame } from '@lectern/contract';
+import type { Room, SfuNode } from '@lectern/sfu';
+import type { MetricBus, RoomMessage } from '../bus/MetricBus.ts';
+import type { EndReason, SessionRow } from '../db/DbTypes.ts';
+import type { SessionStore } from '../db/SessionStore.ts';
+import { MediaTimebase } from '../recording/MediaTimebase.ts';
+import { type RecordingResult, SessionRecorder } from '../recording/SessionRecorder.ts';
+import type { SpoolDrainer } from '../recording/SpoolDrainer.ts';
+import { ObjectStore } from '../storage/ObjectStore.ts';
+
+/** Logger (pino-compatible subset). */
+export interface SessionLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/** Options of {@link SessionManager}. */
+export interface SessionManagerOptions {
+  sfu: SfuNode;
+  bus: MetricBus;
+  store: SessionStore;
+  /** Object store for recordings; null disables recording. */
+  objects: ObjectStore | null;
+  drainer: SpoolDrainer | null;
+  /** Directory of recording spools (one sub-directory per session). */
+  spoolDir: string;
+  /** This gateway's id (sessions.node_id). */
+  nodeId: string;
+  /** Organisation of new sessions (default `local`). */
+  orgId?: string;
+  log: SessionLog;
+}
+
+/** A peer as signaling knows it. */
+export interface SessionPeer {
+  peerId: string;
+  role: 'presenter' | 'coach' | 'viewer';
+  displayName: string;
+}
+
+interface LiveSession {
+  id: string;
+  roomId: string;
+  room: Room;
+  presenterPeerId: string;
+  startedAt: Date;
+  mediaObjectId: string | null;
+  recorder: SessionRecorder | null;
+  timebases: Map<string, MediaTimebase>;
+  audioProducerId: string | null;
+  mediaEndSec: number;
+  /** Per video producer: session time − body media time, seconds (fixed at its first frame). */
+  bodyOffsets: Map<string, number>;
+  ending?: Promise<SessionRow | null>;
+}
+
+/** What ending a session produced (for logs, tests and the API). */
+export interface EndedSession {
+  session: SessionRow | null;
+  recording: RecordingResult | null;
+  /** Recording position of session media time 0, seconds. */
+  mediaTimeOriginSec: number | null;
+}
+
+/**
+ * Session lifecycle. A session starts when a presenter produces in a room that has no live session
+ * and ends when that presenter leaves, when it is ended through the API, or when the room closes.
+ * While live it: records the presenter's media ({@link SessionRecorder}), keeps the participants,
+ * and persists what the {@link MetricBus} carries for the room — `metrics:voice`,
+ * `metrics:fluency` and `metrics:body` frames, `metrics:pause`, final `captions:update` words and `fluency:event`
+ * disfluencies — on one continuous media time line ({@link MediaTimebase}).
+ *
+ * Signaling calls {@link peerJoined}, {@link producerAdded} (before the analyzer taps the
+ * producer) and {@link peerLeft}. Nothing here throws into signaling or blocks the media path:
+ * database writes are queued ({@link SessionStore}), recording failures are logged.
+ */
+export class SessionManager {
+  readonly #live = new Map<string, LiveSession>(); // by session id
+  readonly #byRoom = new Map<string, LiveSession>();
+  readonly #peers = new Map<string, Map<string, SessionPeer & { joinedAt: Date }>>();
+  readonly #ended = new Map<string, EndedSession>();
+  readonly #unsubscribe: () => void;
+  readonly #o: Required<SessionManagerOptions>;
+  #closed = false;
+
+  /** @param opts see {@link SessionManagerOptions}. */
+  constructor(opts: SessionManagerOptions) {
+    this.#o = { orgId: 'local', ...opts };
+    this.#unsubscribe = opts.bus.subscribe((roomId, msg) => this.#onMessage(roomId, msg));
+    opts.sfu.on('roomclosed', ({ roomId }) => {
+      const s = this.#byRoom.get(roomId);
+      if (s) void this.#end(s, 'room-closed');
+      this.#peers.delete(roomId);
+    });
+  }
+
+  /** Ids of the sessions live on this node. */
+  get liveSessionIds(): string[] {
+    return [...this.#live.keys()];
+  }
+
+  /** Whether a session is live (or still finishing its recording) on this node. */
+  isActive(sessionId: string): boolean {
+    return this.#live.has(sessionId);
+  }
+
+  /** The live session of a room, if any. */
+  liveSessionOfRoom(roomId: string): string | undefined {
+    return this.#byRoom.get(roomId)?.id;
+  }
+
+  /** Result of a session ended by this node since start (the last 1000; recording outcome, time origin). */
+  endedSession(sessionId: string): EndedSession | undefined {
+    return this.#ended.get(sessionId);
+  }
+
+  /** Signaling: a peer joined a room. */
+  peerJoined(room: Room, peer: SessionPeer): void {
+    let peers = this.#peers.get(room.id);
+    if (!peers) this.#peers.set(room.id, (peers = new Map()));
+    const joinedAt = new Date();
+    peers.set(peer.peerId, { ...peer, joinedAt });
+    const s = this.#byRoom.get(room.id);
+    if (s) this.#o.store.participantJoined({ sessionId: s.id, ...peer, joinedAt });
+  }
+
+  /**
+   * Signaling: a peer started producing. A presenter's first producer starts a session; each
+   * presenter producer is recorded and (audio) gets a media time base. Call BEFORE the analyzer
+   * taps the producer, so the time base sees the analyzer's tap being created.
+   */
+  producerAdded(room: Room, peer: { peerId: string; role?: string }, producer: types.Producer): void {
+    if (this.#closed || peer.role !== 'presenter' || room.closed) return;
+    let s = this.#byRoom.get(room.id);
+    if (!s) s = this.#start(room, peer.peerId);
+    if (s.presenterPeerId !== peer.peerId) return; // a second presenter: not part of this session's recording
+    if (producer.kind === 'audio' && !s.timebases.has(producer.id)) {
+      const clockRate = producer.rtpParameters.codecs[0]?.clockRate ?? 48000;
+      const tb = new MediaTimebase(producer.id, clockRate);
+      tb.watch(room);
+      s.timebases.set(producer.id, tb);
+      s.audioProducerId ??= producer.id;
+    }
+    if (s.recorder) void s.recorder.addProducer(producer);
+  }
+
+  /** Signaling: a peer left a room (or disconnected). The presenter leaving ends the session. */
+  peerLeft(roomId: string, peerId: string): void {
+    this.#peers.get(roomId)?.delete(peerId);
+    const s = this.#byRoom.get(roomId);
+    if (!s) return;
+    this.#o.store.participantLeft(s.id, peerId, new Date());
+    if (peerId === s.presenterPeerId) void this.#end(s, 'presenter-left');
+  }
+
+  /**
+   * Ends a live session of this node (API). Resolves when the recording is finalised (uploaded or
+   * spooled) and the session row says `ended`.
+   * @returns the ended session, or undefined if it is not live on this node.
+   */
+  async endSession(sessionId: string, reason: EndReason = 'api'): Promise<SessionRow | null | undefined> {
+    const s = this.#live.get(sessionId);
+    if (!s) return undefined;
+    return this.#end(s, reason);
+  }
+
+  /** Ends every live session (reason `shutdown`) and stops listening. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.all([...this.#live.values()].map((s) => this.#end(s, 'shutdown')));
+    this.#unsubscribe();
+  }
+
+  #start(room: Room, presenterPeerId: string): LiveSession {
+    const id = randomUUID();
+    const startedAt = new Date();
+    const s: LiveSession = {
+      id,
+      roomId: room.id,
+      room,
+      presenterPeerId,
+      startedAt,
+      mediaObjectId: null,
+      recorder: null,
+      timebases: new Map(),
+      audioProducerId: null,
+      mediaEndSec: 0,
+      bodyOffsets: new Map(),
+    };
+    this.#live.set(id, s);
+    this.#byRoom.set(room.id, s);
+    this.#o.store.createSession({ id, roomId: room.id, nodeId: this.#o.nodeId, startedAt });
+    for (const p of this.#peers.get(room.id)?.values() ?? [])
+      this.#o.store.participantJoined({ sessionId: id, peerId: p.peerId, role: p.role, displayName: p.displayName, joinedAt: p.joinedAt });
+    if (this.#o.objects) {
+      s.mediaObjectId = randomUUID();
+      const key = ObjectStore.recordingKey(this.#o.orgId, id);
+      this.#o.store.createMediaObject({ id: s.mediaObjectId, sessionId: id, s3Key: key, contentType: 'video/webm', state: 'recording', hasAudio: false, hasVideo: false });
+      s.recorder = new SessionRecorder({
+        sessionId: id,
+        mediaObjectId: s.mediaObjectId,
+        orgId: this.#o.orgId,
+        room,
+        dir: path.join(this.#o.spoolDir, id),
+        store: this.#o.objects,
+        key,
+        log: this.#o.log,
+        onTap: (producerId, consumerId) => s.timebases.get(producerId)?.exclude(consumerId),
+      });
+    }
+    this.#o.log.info({ sessionId: id, roomId: room.id, presenterPeerId }, 'session started');
+    return s;
+  }
+
+  #end(s: LiveSession, reason: EndReason): Promise<SessionRow | null> {
+    s.ending ??= (async () => {
+      this.#byRoom.delete(s.roomId); // later bus messages of the room are not this session's
+      const endedAt = new Date();
+      let recording: RecordingResult | null = null;
+      let origin: number | null = null;
+      if (s.recorder && s.mediaObjectId) {
+        try {
+          recording = await s.recorder.stop();
+          const tb = s.audioProducerId ? s.timebases.get(s.audioProducerId) : undefined;
+          if (recording.audioFirstRtp !== null && tb) origin = tb.recordingOriginSec(recording.audioFirstRtp, recording.audioStartSec);
+          else if (recording.audioFirstRtp !== null) origin = recording.audioStartSec;
+          await this.#o.store.updateMediaObject(s.id, s.mediaObjectId, {
+            state: recording.state,
+            bytes: recording.bytes,
+            durationSec: recording.durationSec,
+            hasAudio: recording.hasAudio,
+            hasVideo: recording.hasVideo,
+            mediaTimeOriginSec: origin,
+            error: recording.error ?? null,
+            uploadedAt: recording.state === 'uploaded' ? new Date() : null,
+          });
+        } catch (err) {
+          this.#o.log.error({ sessionId: s.id, err }, 'finishing the recording failed');
+        }
+      }
+      for (const tb of s.timebases.values()) tb.close();
+      const row = await this.#o.store.endSession(s.id, { reason, endedAt, mediaDurationSec: s.mediaEndSec || null });
+      this.#live.delete(s.id);
+      if (recording?.state === 'spooled') void this.#o.drainer?.kick();
+      this.#ended.set(s.id, { session: row, recording, mediaTimeOriginSec: origin });
+      if (this.#ended.size > 1000) this.#ended.delete(this.#ended.keys().next().value!);
+      this.#o.log.info({ sessionId: s.id, reason, recording: recording?.state, uploadMs: recording?.uploadMs, origin }, 'session ended');
+      return row;
+    })();
+    return s.ending;
+  }
+
+  #onMessage(roomId: string, msg: RoomMessage): void {
+    const s = this.#byRoom.get(roomId);
+    if (!s) return;
+    switch (msg.event) {
+      case 'metrics:voice': {
+        const { roomId: _r, producerId, kind, mediaTimeSec, windowSec, serverTimeMs, ...payload } = msg.payload as VoiceFrame;
+        const t = this.#time(s, producerId, mediaTimeSec, true);
+        s.mediaEndSec = Math.max(s.mediaEndSec, t + windowSec);
+        this.#o.store.frames.push({ sessionId: s.id, producerId, kind, mediaTimeSec: t, windowSec, serverTimeMs, payload });
+        break;
+      }
+      case 'metrics:fluency': {
+        const { roomId: _r, producerId, mediaTimeSec, serverTimeMs, ...payload } = msg.payload as FluencyFrame;
+        const t = this.#time(s, producerId, mediaTimeSec, false);
+        this.#o.store.frames.push({ sessionId: s.id, producerId, kind: 'fluency', mediaTimeSec: t, windowSec: null, serverTimeMs, payload });
+        break;
+      }
+      case 'metrics:body': {
+        const { roomId: _r, producerId, kind, mediaTimeSec, windowSec, serverTimeMs, ...payload } = msg.payload as BodyFrame;
+        const offset = this.#bodyOffset(s, producerId, mediaTimeSec, (msg.payload as BodyFrame).videoFrameAtMs);
+        if (offset === null) break; // before the audio time line exists
+        this.#o.store.frames.push({ sessionId: s.id, producerId, kind, mediaTimeSec: Math.max(0, mediaTimeSec + offset), windowSec, serverTimeMs, payload });
+        break;
+      }
+      case 'metrics:pause': {
+        const p = msg.payload as PauseEvent;
+        this.#o.store.pauses.push({
+          sessionId: s.id,
+          producerId: p.producerId,
+          startSec: this.#time(s, p.producerId, p.startSec, false),
+          endSec: this.#time(s, p.producerId, p.endSec, false),
+          durationSec: p.durationSec,
+        });
+        break;
+      }
+      case 'captions:update': {
+        const c = msg.payload as CaptionEvent;
+        if (c.kind !== 'final') break;
+        for (const w of c.words)
+          this.#o.store.words.push({
+            sessionId: s.id,
+            producerId: c.producerId,
+            segmentId: c.segmentId,
+            word: w.word,
+            startSec: this.#time(s, c.producerId, w.startSec, false),
+            endSec: this.#time(s, c.producerId, w.endSec, false),
+            confidence: w.confidence,
+          });
+        break;
+      }
+      case 'fluency:event': {
+        const d = msg.payload as DisfluencyEvent;
+        this.#o.store.disfluencies.push({
+          sessionId: s.id,
+          producerId: d.producerId,
+          kind: d.kind,
+          text: d.text,
+          startSec: this.#time(s, d.producerId, d.startSec, false),
+          endSec: this.#time(s, d.producerId, d.endSec, false),
+        });
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  /**
+   * Body frames count from the video producer's first decoded frame (arrival based), not from the
+   * audio's first RTP packet: place them on the session time line by wall clock — the decode time
+   * of the first frame relative to the arrival of the audio analyzer's first packet (≈ ±50 ms).
+   */
+  #bodyOffset(s: LiveSession, producerId: string, mediaTimeSec: number, videoFrameAtMs: number | null): number | null {
+    const known = s.bodyOffsets.get(producerId);
+    if (known !== undefined) return known;
+    const origin = s.audioProducerId ? s.timebases.get(s.audioProducerId)?.analyzerOrigins[0] : undefined;
+    if (!origin || videoFrameAtMs === null) return null;
+    const offset = (videoFrameAtMs - origin.seenAtMs) / 1000 - mediaTimeSec;
+    s.bodyOffsets.set(producerId, offset);
+    return offset;
+  }
+
+  /** Session media time of an analyzer time; `frame`: a voice window (drives epoch detection). */
+  #time(s: LiveSession, producerId: string, t: number, frame: boolean): number {
+    const tb = s.timebases.get(producerId);
+    if (!tb) return t;
+    return frame ? tb.toSessionTime(t) : tb.shift(t);
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * Signaling robustness against a real gateway + mediasoup worker: malformed, out-of-order and
+ * randomly fuzzed messages get error acknowledgements and never drop the connection or the server.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorCode } from '@lectern/contract';
+import { startLectern, type LecternNode } from '../app.ts';
+import { RoomObserver } from '../../../test/support/observer.ts';
+
+let node: LecternNode;
+beforeAll(async () => {
+  node = await startLectern({ port: 0, sfuWorkers: 1, analyzerProcesses: 1, logLevel: 'silent' });
+});
+afterAll(async () => node?.close());
+
+const events = [
+  'room:join',
+  'room:leave',
+  'transport:create',
+  'transport:connect',
+  'producer:create',
+  'producer:close',
+  'consumer:create',
+  'consumer:resume',
+];
+
+/** Deterministic PRNG (mulberry32) so a failing fuzz case can be replayed. */
+function rng(seed: number) {
+  return () => {
+    seed |= 0;
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function randomValue(rand: () => number, depth = 0): unknown {
+  const pick = Math.floor(rand() * 10);
+  switch (pick) {
+    case 0: return null;
+    case 1: return rand() * 1e9 - 5e8;
+    case 2: return 'x'.repeat(Math.floor(rand() * 300));
+    case 3: return rand() < 0.5;
+    case 4: return depth > 3 ? [] : Array.from({ length: Math.floor(rand() * 4) }, () => randomValue(rand, depth + 1));
+    case 5: return { roomId: rand() < 0.5 ? 'fuzz' : '../../etc', role: rand() < 0.5 ? 'presenter' : 'admin' };
+    case 6: return { transportId: String(rand()), dtlsParameters: { role: 'client', fingerprints: 'nope' } };
+    case 7: return { transportId: 'abc', kind: rand() < 0.5 ? 'audio' : 'data', rtpParameters: { codecs: [{ mimeType: 1 }] } };
+    case 8: return { producerId: '', rtpCapabilities: null, consumerId: {} };
+    default:
+      if (depth > 3) return {};
+      return Object.fromEntries(
+        Array.from({ length: Math.floor(rand() * 5) }, (_, i) => [`k${i}`, randomValue(rand, depth + 1)]),
+      );
+  }
+}
+
+describe('SignalingServer', () => {
+  it('answers requests before joining with OUT_OF_ORDER and keeps the connection', async () => {
+    const c = await RoomObserver.join(node.url, 'sig-a');
+    const other = (await import('socket.io-client')).io(node.url, { transports: ['websocket'] });
+    await new Promise<void>((r) => other.once('connect', () => r()));
+    const ack = await other.timeout(5000).emitWithAck('transport:create', { direction: 'send' });
+    expect(ack).toMatchObject({ ok: false, error: { code: ErrorCode.OutOfOrder } });
+    expect(other.connected).toBe(true);
+    other.close();
+    c.close();
+  });
+
+  it('rejects malformed payloads with BAD_REQUEST naming the field', async () => {
+    const c = await RoomObserver.join(node.url, 'sig-b');
+    const bad = await c.request('transport:connect', { transportId: 42 });
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) {
+      expect(bad.error.code).toBe(ErrorCode.BadRequest);
+      expect(bad.error.message).toMatch(/transportId/);
+      expect(bad.error.message).toMatch(/dtlsParameters/);
+    }
+    const badRoom = await c.request('room:join', { roomId: '../../etc/passwd' });
+    expect(badRoom).toMatchObject({ ok: false, error: { code: ErrorCode.BadRequest } });
+    const twice = await c.request('room:join', { roomId: 'sig-b' });
+    expect(twice).toMatchObject({ ok: false, error: { code: ErrorCode.OutOfOrder } });
+    expect(c.socket.connected).toBe(true);
+    c.close();
+  });
+
+  it('refuses media from viewers and unknown ids with FORBIDDEN / NOT_FOUND', async () => {
+    const c = await RoomObserver.join(node.url, 'sig-c');
+    const t = await c.request<{ id: string }>('transport:create', { direction: 'send' });
+    expect(t.ok).toBe(true);
+    const transportId = t.ok ? t.data.id : '';
+    const produce = await c.request('producer:create', { transportId, kind: 'audio', rtpParameters: {} });
+    expect(produce).toMatchObject({ ok: false, error: { code: ErrorCode.Forbidden } });
+    const consume = await c.request('consumer:create', { transportId, producerId: 'nope', rtpCapabilities: {} });
+    expect(consume).toMatchObject({ ok: false, error: { code: ErrorCode.NotFound } });
+    const resume = await c.request('consumer:resume', { consumerId: 'nope' });
+    expect(resume).toMatchObject({ ok: false, error: { code: ErrorCode.NotFound } });
+    c.close();
+  });
+
+  it('survives 600 fuzzed messages (random events, payloads, missing acks) and still works', async () => {
+    const { io } = await import('socket.io-client');
+    const rand = rng(20261121);
+    const sock = io(node.url, { transports: ['websocket'], reconnection: false });
+    await new Promise<void>((r) => sock.once('connect', () => r()));
+    let disconnected = false;
+    sock.on('disconnect', () => (disconnected = true));
+    const acks: unknown[] = [];
+    for (let i = 0; i < 600; i++) {
+      const event = rand() < 0.9 ? events[Math.floor(rand() * events.length)]! : `junk:${i}`;
+      const payload = randomValue(rand);
+      const mode = rand();
+      if (!events.includes(event)) sock.emit(event, payload); // unknown events are ignored: no ack
+      else if (mode < 0.15) sock.emit(event, payload); // no ack callback
+      else if (mode < 0.2) sock.emit(event); // no payload, no ack
+      else if (mode < 0.25) sock.emit(event, payload, payload, payload); // extra args, no function
+      else {
+        acks.push(await sock.timeout(5000).emitWithAck(event, payload).catch((e: Error) => ({ timeout: e.message })));
+      }
+    }
+    expect(disconnected).toBe(false);
+    // Every acknowledged request got a well-formed Ack.
+    for (const a of acks) expect(a).toHaveProperty('ok');
+    // The connection and the server still work: a normal join succeeds (leave any fuzzed room first).
+    await sock.timeout(5000).emitWithAck('room:leave', {});
+    const join = await sock.timeout(5000).emitWithAck('room:join', { roomId: 'after-fuzz', role: 'viewer' });
+    expect(join).toMatchObject({ ok: true });
+    const health = await (await fetch(`${node.url}/health`)).json();
+    expect(health.status).toBe('ok');
+    sock.close();
+  });
+});

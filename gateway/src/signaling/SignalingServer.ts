@@ -1,0 +1,222 @@
+import { randomUUID } from 'node:crypto';
+import type { Server, Socket } from 'socket.io';
+import type { z } from 'zod';
+import {
+  type Ack,
+  type ClientToServerEvents,
+  ClientEvent,
+  ConnectTransportRequestSchema,
+  ConsumeRequestSchema,
+  ConsumerResumeRequestSchema,
+  CreateTransportRequestSchema,
+  ErrorCode,
+  type ErrorBody,
+  JoinRequestSchema,
+  type PeerInfo,
+  ProduceRequestSchema,
+  ProducerCloseRequestSchema,
+  type Role,
+  type ServerToClientEvents,
+  validate,
+} from '@lectern/contract';
+import { type Room, SfuError, type SfuNode } from '@lectern/sfu';
+import type { AudioTapManager } from '../analysis/AudioTapManager.ts';
+
+type LecternSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
+
+/** Signaling state of one connected socket. */
+interface PeerState {
+  peerId: string;
+  socket: LecternSocket;
+  room?: Room;
+  role?: Role;
+  displayName?: string;
+}
+
+/**
+ * Socket.IO signaling for the mediasoup-client flow (join → transports → produce/consume). Every
+ * request is validated against the contract schemas; a malformed, out-of-order or failing request
+ * is answered with an error acknowledgement (`{ ok: false, error: { code, message } }`) and the
+ * connection stays up. Presenter audio producers are handed to the {@link AudioTapManager}.
+ */
+export class SignalingServer {
+  readonly #peersByRoom = new Map<string, Set<PeerState>>();
+
+  constructor(
+    private readonly io: Server<ClientToServerEvents, ServerToClientEvents>,
+    private readonly sfu: SfuNode,
+    /** Receives every presenter producer (audio and video taps; see app.ts). */
+    private readonly taps: Pick<AudioTapManager, 'add'>,
+    private readonly log: { warn: (obj: object, msg: string) => void; error: (obj: object, msg: string) => void },
+    /** Told about peers joining and leaving rooms (session participants; see sessions/SessionManager.ts). */
+    private readonly peers?: {
+      joined(room: Room, peer: { peerId: string; role: Role; displayName: string }): void;
+      left(roomId: string, peerId: string): void;
+    },
+  ) {
+    io.on('connection', (socket) => this.#onConnection(socket));
+    sfu.on('roomclosed', ({ roomId, reason }) => {
+      if (reason !== 'worker-died') return;
+      const error: ErrorBody = {
+        code: ErrorCode.WorkerDied,
+        message: 'The media server process for this room stopped; the room was reset. Rejoin to continue.',
+      };
+      io.to(roomId).emit('room:error', error);
+      for (const peer of this.#peersByRoom.get(roomId) ?? []) this.#leave(peer, { notify: false });
+    });
+  }
+
+  #onConnection(socket: LecternSocket): void {
+    const peer: PeerState = { peerId: randomUUID(), socket };
+
+    this.#handle(socket, ClientEvent.Join, JoinRequestSchema, async (req) => {
+      if (peer.room) throw new SfuError(ErrorCode.OutOfOrder, `already joined room ${peer.room.id}; leave first`);
+      const room = await this.sfu.getOrCreateRoom(req.roomId);
+      room.addPeer(peer.peerId);
+      peer.room = room;
+      peer.role = req.role;
+      peer.displayName = req.displayName;
+      let set = this.#peersByRoom.get(room.id);
+      if (!set) this.#peersByRoom.set(room.id, (set = new Set()));
+      const peers: PeerInfo[] = [...set].map((p) => ({
+        peerId: p.peerId,
+        role: p.role ?? 'viewer',
+        displayName: p.displayName ?? '',
+      }));
+      set.add(peer);
+      this.peers?.joined(room, { peerId: peer.peerId, role: req.role, displayName: req.displayName });
+      await socket.join(room.id);
+      socket.to(room.id).emit('room:peer-joined', { peerId: peer.peerId, role: req.role, displayName: req.displayName });
+      return {
+        peerId: peer.peerId,
+        routerRtpCapabilities: room.rtpCapabilities as unknown as Record<string, unknown>,
+        peers,
+        producers: room.listProducers().map(({ producer, peerId }) => ({
+          producerId: producer.id,
+          peerId,
+          kind: producer.kind,
+        })),
+      };
+    });
+
+    this.#handle(socket, ClientEvent.Leave, undefined, async () => {
+      this.#leave(peer, { notify: true });
+      return {};
+    });
+
+    this.#handle(socket, ClientEvent.CreateTransport, CreateTransportRequestSchema, async () => {
+      const room = this.#joined(peer);
+      const t = await room.createWebRtcTransport(peer.peerId);
+      return {
+        id: t.id,
+        iceParameters: t.iceParameters as unknown as Record<string, unknown>,
+        iceCandidates: t.iceCandidates as unknown as Record<string, unknown>[],
+        dtlsParameters: t.dtlsParameters as unknown as Record<string, unknown>,
+      };
+    });
+
+    this.#handle(socket, ClientEvent.ConnectTransport, ConnectTransportRequestSchema, async (req) => {
+      await this.#joined(peer).connectTransport(peer.peerId, req.transportId, req.dtlsParameters);
+      return {};
+    });
+
+    this.#handle(socket, ClientEvent.Produce, ProduceRequestSchema, async (req) => {
+      const room = this.#joined(peer);
+      if (peer.role === 'viewer') throw new SfuError(ErrorCode.Forbidden, 'viewers cannot publish media');
+      const producer = await room.produce(peer.peerId, req.transportId, req.kind, req.rtpParameters, {
+        ...req.appData,
+        role: peer.role,
+      });
+      socket.to(room.id).emit('room:producer-added', { producerId: producer.id, peerId: peer.peerId, kind: producer.kind });
+      producer.observer.once('close', () => {
+        if (!room.closed) this.io.to(room.id).emit('room:producer-closed', { producerId: producer.id });
+      });
+      if (peer.role === 'presenter') this.taps.add(room, producer);
+      return { producerId: producer.id };
+    });
+
+    this.#handle(socket, ClientEvent.CloseProducer, ProducerCloseRequestSchema, async (req) => {
+      this.#joined(peer).closeProducer(peer.peerId, req.producerId);
+      return {};
+    });
+
+    this.#handle(socket, ClientEvent.Consume, ConsumeRequestSchema, async (req) => {
+      const consumer = await this.#joined(peer).consume(peer.peerId, req.transportId, req.producerId, req.rtpCapabilities);
+      return {
+        consumerId: consumer.id,
+        producerId: consumer.producerId,
+        kind: consumer.kind,
+        rtpParameters: consumer.rtpParameters as unknown as Record<string, unknown>,
+      };
+    });
+
+    this.#handle(socket, ClientEvent.ResumeConsumer, ConsumerResumeRequestSchema, async (req) => {
+      await this.#joined(peer).resumeConsumer(peer.peerId, req.consumerId);
+      return {};
+    });
+
+    socket.on('disconnect', () => this.#leave(peer, { notify: true }));
+  }
+
+  /**
+   * Registers a validated, acknowledged handler. Tolerates clients that omit the payload or the
+   * ack callback; handler errors become error acks, never disconnects.
+   */
+  #handle<S extends z.ZodType | undefined, T>(
+    socket: LecternSocket,
+    event: string,
+    schema: S,
+    handler: (req: S extends z.ZodType ? z.output<S> : unknown) => Promise<T>,
+  ): void {
+    (socket as unknown as Socket).on(event, async (...args: unknown[]) => {
+      const last = args[args.length - 1];
+      const ack: (a: Ack<T>) => void = typeof last === 'function' ? (last as (a: Ack<T>) => void) : () => {};
+      const payload = typeof args[0] === 'function' ? undefined : args[0];
+      let result: Ack<T>;
+      try {
+        let req: unknown = payload;
+        if (schema) {
+          const v = validate(schema, payload ?? {});
+          if (!v.ok) {
+            ack({ ok: false, error: v.error });
+            return;
+          }
+          req = v.value;
+        }
+        result = { ok: true, data: await handler(req as S extends z.ZodType ? z.output<S> : unknown) };
+      } catch (err) {
+        if (err instanceof SfuError) result = { ok: false, error: { code: err.code, message: err.message } };
+        else {
+          this.log.error({ err, event }, 'signaling handler failed');
+          result = { ok: false, error: { code: ErrorCode.Internal, message: 'internal error; see server log' } };
+        }
+      }
+      try {
+        ack(result);
+      } catch {
+        // A throwing ack callback (client-side misuse) must not crash the server.
+      }
+    });
+  }
+
+  #joined(peer: PeerState): Room {
+    if (!peer.room || peer.room.closed)
+      throw new SfuError(ErrorCode.OutOfOrder, 'join a room first (room:join)');
+    return peer.room;
+  }
+
+  #leave(peer: PeerState, { notify }: { notify: boolean }): void {
+    const room = peer.room;
+    if (!room) return;
+    peer.room = undefined;
+    this.peers?.left(room.id, peer.peerId);
+    this.#peersByRoom.get(room.id)?.delete(peer);
+    if (this.#peersByRoom.get(room.id)?.size === 0) this.#peersByRoom.delete(room.id);
+    void peer.socket.leave(room.id);
+    if (!room.closed) {
+      room.removePeer(peer.peerId);
+      if (notify) peer.socket.to(room.id).emit('room:peer-left', { peerId: peer.peerId });
+      this.sfu.closeRoomIfEmpty(room.id);
+    }
+  }
+}

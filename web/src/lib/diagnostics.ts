@@ -1,0 +1,61 @@
+import type { AsrStatus, FluencyFrame, VoiceFrame } from '@lectern/contract';
+import type { LanguageStore } from './stores/language.svelte';
+import type { MetricsStore } from './stores/metrics.svelte';
+import type { RoomSession, SessionState } from './stores/room.svelte';
+
+/**
+ * `window.__lectern`: read-only diagnostics for automated tests and load benchmarks.
+ * Every property is a live getter (read it again to get fresh values).
+ */
+export interface LecternDiagnostics {
+  /** Session state, see `SessionState` (`idle` … `live` … `stopped`). */
+  readonly state: SessionState;
+  /** Voice frames received for this page's audio producer since load. */
+  readonly framesReceived: number;
+  /** The most recent voice frame, or null. */
+  readonly lastFrame: VoiceFrame | null;
+  /** `Date.now() - frame.serverTimeMs` on receipt, ms, oldest first, the last 1000 frames (a copy). */
+  readonly latenciesMs: number[];
+  /** Caption events (partials and finals) received for this page's audio producer since load. */
+  readonly captionsReceived: number;
+  /** Text of the final caption lines kept (the last 40 utterances), space-separated. */
+  readonly transcript: string;
+  /** Latest `asr:status`, or null. */
+  readonly asr: AsrStatus | null;
+  /** Latest `metrics:fluency` frame, or null. */
+  readonly fluency: FluencyFrame | null;
+}
+
+/** Installs `window.__lectern` for this page; returns a function that removes it. */
+export function exposeDiagnostics(room: RoomSession, metrics: MetricsStore, language: LanguageStore): () => void {
+  const diag: LecternDiagnostics = Object.freeze({
+    get state() {
+      return room.state;
+    },
+    get framesReceived() {
+      return metrics.framesReceived;
+    },
+    get lastFrame() {
+      return metrics.lastFrame;
+    },
+    get latenciesMs() {
+      return metrics.latenciesMs();
+    },
+    get captionsReceived() {
+      return language.captionsReceived;
+    },
+    get transcript() {
+      return language.transcript;
+    },
+    get asr() {
+      return language.asr;
+    },
+    get fluency() {
+      return language.fluency;
+    },
+  });
+  Object.defineProperty(window, '__lectern', { value: diag, configurable: true, enumerable: false, writable: false });
+  return () => {
+    if (window.__lectern === diag) delete (window as { __lectern?: LecternDiagnostics }).__lectern;
+  };
+}

@@ -1,0 +1,397 @@
+import { Device } from 'mediasoup-client';
+import type * as ms from 'mediasoup-client/types';
+import { ErrorCode, type ErrorBody, type JoinResponse, type PeerInfo } from '@lectern/contract';
+import { LecternError } from '$lib/errors';
+import { mediaError } from '$lib/media';
+import type { MetricsStore } from './metrics.svelte';
+import type { SocketStore } from './socket.svelte';
+
+/**
+ * Presenter session lifecycle (also exposed as `window.__lectern.state`):
+ * - `idle`: nothing started.
+ * - `media`: asking for microphone/camera.
+ * - `connecting`: waiting for the Socket.IO connection (server may be unreachable: see `socket.error`).
+ * - `joining`: joining the room, creating the WebRTC transport and producers.
+ * - `live`: audio (and video) are being sent; metric frames flow.
+ * - `reconnecting`: the socket dropped; will re-join automatically when it is back.
+ * - `reset`: the server reset the room (e.g. SFU_WORKER_DIED); `rejoin()` to continue.
+ * - `error`: a step failed; see `error` (permission denied, join/produce failed, WebRTC failed…).
+ * - `stopped`: `stop()` was called; media released.
+ */
+export type SessionState =
+  | 'idle'
+  | 'media'
+  | 'connecting'
+  | 'joining'
+  | 'live'
+  | 'reconnecting'
+  | 'reset'
+  | 'error'
+  | 'stopped';
+
+/** Microphone with all browser processing off (loudness metrics are meaningless under AGC). */
+export const AUDIO_CONSTRAINTS: MediaTrackConstraints = {
+  echoCancellation: false,
+  noiseSuppression: false,
+  autoGainControl: false,
+  channelCount: 1,
+};
+export const VIDEO_CONSTRAINTS: MediaTrackConstraints = {
+  width: 640,
+  height: 480,
+  frameRate: 15,
+};
+
+export interface StartOptions {
+  roomId: string;
+  displayName?: string;
+  /** Send the camera too (default true; falls back to audio-only when there is no camera). */
+  video?: boolean;
+}
+
+class Aborted extends Error {}
+
+/** Prefixes a failure with the step that failed, keeping its code (e.g. "Joining the room: …"). */
+async function step<T>(label: string, p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (err) {
+    if (err instanceof LecternError && err.message.startsWith(label)) throw err;
+    const e = LecternError.from(err);
+    throw new LecternError(e.code, `${label} failed: ${e.message}`, e.details);
+  }
+}
+
+/**
+ * The presenter's side of a room: getUserMedia, the mediasoup-client flow (join → Device.load →
+ * send transport → produce audio + VP8 video), automatic re-join after a socket reconnect, and
+ * `rejoin()` after the server resets the room. Voice metrics are routed into `metrics`, which is
+ * told to follow this session's audio producer.
+ */
+export class RoomSession {
+  state = $state<SessionState>('idle');
+  /** The error that stopped the session (state `error` or `reset`), with a stable code. */
+  error = $state.raw<LecternError | null>(null);
+  /** Non-fatal notices (e.g. "no camera, audio only", analyzer unavailable). */
+  notices = $state<string[]>([]);
+  /** Local camera/microphone stream (for the preview). */
+  stream = $state.raw<MediaStream | null>(null);
+  roomId = $state('');
+  peerId = $state<string | null>(null);
+  peers = $state.raw<PeerInfo[]>([]);
+  audioProducerId = $state<string | null>(null);
+  videoProducerId = $state<string | null>(null);
+  /** mediasoup send-transport connection state. */
+  transportState = $state<ms.ConnectionState | 'none'>('none');
+
+  #socket: SocketStore;
+  #metrics: MetricsStore;
+  #displayName = 'Presenter';
+  #wantVideo = true;
+  #generation = 0;
+  /** True while the server holds a peer for this socket in a room (so a re-join must leave first). */
+  #serverJoined = false;
+  #device: Device | null = null;
+  #transport: ms.Transport | null = null;
+  #producers: ms.Producer[] = [];
+  #offs: (() => void)[] = [];
+
+  constructor(socket: SocketStore, metrics: MetricsStore) {
+    this.#socket = socket;
+    this.#metrics = metrics;
+  }
+
+  /** Subscribes to socket events; call once (e.g. in the page's $effect) and call the result to detach. */
+  attach(): () => void {
+    this.#offs.push(
+      this.#metrics.attach(this.#socket),
+      this.#socket.on('room:error', (e) => this.#onRoomError(e)),
+      this.#socket.on('room:peer-joined', (p) => (this.peers = [...this.peers.filter((x) => x.peerId !== p.peerId), p])),
+      this.#socket.on('room:peer-left', (p) => (this.peers = this.peers.filter((x) => x.peerId !== p.peerId))),
+      this.#socket.onDisconnect(() => this.#onSocketDown()),
+      this.#socket.onConnect(() => this.#onSocketUp()),
+    );
+    return () => {
+      for (const off of this.#offs.splice(0)) off();
+    };
+  }
+
+  get active(): boolean {
+    return !['idle', 'error', 'stopped'].includes(this.state);
+  }
+
+  /** Starts media, connects, joins `roomId` as presenter and produces. Never throws: see `state`/`error`. */
+  async start({ roomId, displayName = 'Presenter', video = true }: StartOptions): Promise<void> {
+    const gen = ++this.#generation;
+    this.#closeMedia();
+    this.#stopTracks();
+    this.roomId = roomId;
+    this.#displayName = displayName;
+    this.#wantVideo = video;
+    this.error = null;
+    this.notices = [];
+    try {
+      this.state = 'media';
+      this.stream = await this.#getUserMedia(video);
+      this.#check(gen);
+
+      this.state = 'connecting';
+      this.#socket.connect();
+      await this.#socket.whenConnected();
+      this.#check(gen);
+      await this.#join(gen);
+    } catch (err) {
+      this.#fail(gen, err);
+    }
+  }
+
+  /** Joins again with the same media after `reset` / `error` (reconnecting the socket if needed). */
+  async rejoin(): Promise<void> {
+    if (!this.stream) return this.start({ roomId: this.roomId, displayName: this.#displayName, video: this.#wantVideo });
+    const gen = ++this.#generation;
+    this.#closeMedia();
+    this.error = null;
+    try {
+      this.state = 'connecting';
+      this.#socket.connect();
+      await this.#socket.whenConnected();
+      this.#check(gen);
+      await this.#join(gen);
+    } catch (err) {
+      this.#fail(gen, err);
+    }
+  }
+
+  /** Leaves the room, closes the transport, releases camera and microphone, disconnects. */
+  async stop(): Promise<void> {
+    this.#generation++;
+    const wasJoined = this.#serverJoined && this.#socket.connected;
+    this.#serverJoined = false;
+    this.#closeMedia();
+    this.#stopTracks();
+    this.state = 'stopped';
+    if (wasJoined) {
+      await this.#socket.request('room:leave', {}, { timeoutMs: 2_000 }).catch(() => undefined);
+    }
+    this.#socket.disconnect();
+  }
+
+  async #join(gen: number): Promise<void> {
+    const stream = this.stream;
+    if (!stream) throw new LecternError('NO_DEVICE', 'No local media to send.');
+    this.state = 'joining';
+    if (this.#serverJoined) {
+      // A previous attempt joined but failed later (e.g. produce): the server still has our peer.
+      this.#serverJoined = false;
+      await this.#socket.request('room:leave', {}, { timeoutMs: 3_000 }).catch(() => undefined);
+      this.#check(gen);
+    }
+    const joined: JoinResponse = await step(
+      'Joining the room',
+      this.#socket.request('room:join', { roomId: this.roomId, role: 'presenter', displayName: this.#displayName }),
+    );
+    this.#serverJoined = true;
+    this.#check(gen);
+    this.peerId = joined.peerId;
+    this.peers = joined.peers;
+
+    let device: Device;
+    try {
+      device = await Device.factory();
+      await device.load({ routerRtpCapabilities: joined.routerRtpCapabilities as ms.RtpCapabilities });
+    } catch (err) {
+      if (err instanceof Error && err.name === 'UnsupportedError') {
+        throw new LecternError('UNSUPPORTED_BROWSER', 'This browser does not support WebRTC sending with mediasoup. Use a current Chrome, Edge, Firefox or Safari.');
+      }
+      throw new LecternError('MEDIA_ERROR', `Could not load the room's media capabilities: ${(err as Error).message}`);
+    }
+    this.#check(gen);
+    this.#device = device;
+
+    const info = await step('Creating the media transport', this.#socket.request('transport:create', { direction: 'send' }));
+    this.#check(gen);
+    const transport = device.createSendTransport({
+      id: info.id,
+      iceParameters: info.iceParameters as unknown as ms.IceParameters,
+      iceCandidates: info.iceCandidates as unknown as ms.IceCandidate[],
+      dtlsParameters: info.dtlsParameters as unknown as ms.DtlsParameters,
+    });
+    this.#transport = transport;
+    transport.on('connect', ({ dtlsParameters }, callback, errback) => {
+      step(
+        'Connecting the media transport',
+        this.#socket.request('transport:connect', {
+          transportId: transport.id,
+          dtlsParameters: dtlsParameters as unknown as Record<string, unknown>,
+        }),
+      ).then(() => callback(), errback);
+    });
+    transport.on('produce', ({ kind, rtpParameters, appData }, callback, errback) => {
+      this.#socket
+        .request('producer:create', {
+          transportId: transport.id,
+          kind,
+          rtpParameters: rtpParameters as unknown as Record<string, unknown>,
+          appData,
+        })
+        .then(({ producerId }) => callback({ id: producerId }), errback);
+    });
+    let wasConnected = false;
+    transport.on('connectionstatechange', (s) => {
+      if (this.#transport !== transport) return;
+      this.transportState = s;
+      if (s === 'connected') wasConnected = true;
+      if (s === 'failed' && (this.state === 'live' || this.state === 'joining')) {
+        this.#generation++;
+        this.#closeMedia();
+        this.state = 'error';
+        this.error = new LecternError(
+          'WEBRTC_FAILED',
+          wasConnected
+            ? 'The media connection to the server was lost (the media server may have restarted or the network changed). Press Rejoin to continue.'
+            : 'The media connection to the server could not be established (ICE/DTLS). Check that UDP to the server is not blocked by a firewall or VPN, then press Rejoin.',
+        );
+      }
+    });
+
+    const audioTrack = stream.getAudioTracks()[0];
+    if (!audioTrack) throw new LecternError('NO_DEVICE', 'No microphone track to send.');
+    if (!device.canProduce('audio')) throw new LecternError('MEDIA_ERROR', 'The room does not accept audio this browser can send (no common Opus codec).');
+    const audio = await step('Sending audio', transport.produce({
+      track: audioTrack,
+      stopTracks: false,
+      codecOptions: { opusStereo: false, opusDtx: false, opusFec: true },
+      appData: { source: 'mic' },
+    }));
+    this.#producers.push(audio);
+    this.#check(gen);
+    this.audioProducerId = audio.id;
+    this.#metrics.follow(audio.id);
+    audio.on('trackended', () => this.#trackEnded('microphone'));
+
+    const videoTrack = stream.getVideoTracks()[0];
+    if (videoTrack && device.canProduce('video')) {
+      const vp8 = device.sendRtpCapabilities.codecs?.find((c) => c.mimeType.toLowerCase() === 'video/vp8');
+      const video = await step('Sending video', transport.produce({
+        track: videoTrack,
+        stopTracks: false,
+        codec: vp8,
+        encodings: [{ maxBitrate: 600_000, maxFramerate: 15 }],
+        codecOptions: { videoGoogleStartBitrate: 400 },
+        appData: { source: 'camera' },
+      }));
+      this.#producers.push(video);
+      this.#check(gen);
+      this.videoProducerId = video.id;
+      video.on('trackended', () => this.#trackEnded('camera'));
+    }
+    this.state = 'live';
+  }
+
+  async #getUserMedia(video: boolean): Promise<MediaStream> {
+    if (!navigator.mediaDevices?.getUserMedia) {
+      throw new LecternError(
+        'MEDIA_UNSUPPORTED',
+        'This page cannot use the microphone: browsers only allow it on secure pages. Open Lectern via https:// or http://localhost (or 127.0.0.1).',
+      );
+    }
+    try {
+      return await navigator.mediaDevices.getUserMedia({ audio: AUDIO_CONSTRAINTS, video: video ? VIDEO_CONSTRAINTS : false });
+    } catch (err) {
+      const name = (err as DOMException).name;
+      if (video && (name === 'NotFoundError' || name === 'OverconstrainedError' || name === 'NotReadableError')) {
+        // Rehearsing without a (working) camera is still useful: try the microphone alone.
+        try {
+          const audioOnly = await navigator.mediaDevices.getUserMedia({ audio: AUDIO_CONSTRAINTS, video: false });
+          this.notices = [...this.notices, name === 'NotReadableError'
+            ? 'The camera is in use by another app; rehearsing with audio only.'
+            : 'No camera found; rehearsing with audio only.'];
+          return audioOnly;
+        } catch (err2) {
+          throw mediaError(err2);
+        }
+      }
+      throw mediaError(err);
+    }
+  }
+
+  #onRoomError(e: ErrorBody): void {
+    if (e.code === ErrorCode.WorkerDied) {
+      this.#serverJoined = false;
+      this.#generation++;
+      this.#closeMedia();
+      this.state = 'reset';
+      this.error = new LecternError(
+        e.code,
+        'The media server restarted and this room was reset. Your camera and microphone are still on: press Rejoin to continue.',
+        e.message,
+      );
+    } else if (e.code === ErrorCode.AnalyzerUnavailable) {
+      this.#notice(`Live analysis is unavailable right now (${e.message}). Your audio and video are still being sent and recorded.`);
+    } else {
+      this.#notice(`Server error ${e.code}: ${e.message}`);
+    }
+  }
+
+  #onSocketDown(): void {
+    this.#serverJoined = false;
+    if (this.state === 'live' || this.state === 'joining') {
+      // The server drops our peer with the socket; local transport state is useless now.
+      this.#generation++;
+      this.#closeMedia();
+      if (this.#socket.state === 'reconnecting') {
+        this.state = 'reconnecting';
+      } else {
+        this.state = 'error';
+        this.error = this.#socket.error ?? new LecternError('NOT_CONNECTED', 'The server closed the connection.');
+      }
+    }
+  }
+
+  #onSocketUp(): void {
+    if (this.state !== 'reconnecting') return;
+    const gen = ++this.#generation;
+    this.#join(gen).catch((err) => this.#fail(gen, err));
+  }
+
+  #trackEnded(what: string): void {
+    if (!this.active) return;
+    this.#generation++;
+    this.#closeMedia();
+    this.#stopTracks();
+    this.state = 'error';
+    this.error = new LecternError('NO_DEVICE', `The ${what} stopped (unplugged or disabled). Reconnect it and press Start again.`);
+  }
+
+  #notice(text: string): void {
+    if (!this.notices.includes(text)) this.notices = [...this.notices, text].slice(-5);
+  }
+
+  #check(gen: number): void {
+    if (gen !== this.#generation) throw new Aborted();
+  }
+
+  #fail(gen: number, err: unknown): void {
+    if (err instanceof Aborted || gen !== this.#generation) return;
+    this.#closeMedia();
+    this.state = 'error';
+    this.error = LecternError.from(err);
+  }
+
+  /** Closes producers and the transport (not the local tracks). */
+  #closeMedia(): void {
+    for (const p of this.#producers.splice(0)) p.close();
+    this.#transport?.close();
+    this.#transport = null;
+    this.#device = null;
+    this.transportState = 'none';
+    this.peerId = null;
+    this.audioProducerId = null;
+    this.videoProducerId = null;
+  }
+
+  #stopTracks(): void {
+    this.stream?.getTracks().forEach((t) => t.stop());
+    this.stream = null;
+  }
+}

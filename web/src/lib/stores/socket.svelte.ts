@@ -1,0 +1,261 @@
+import { io, type Socket } from 'socket.io-client';
+import {
+  ServerEvent,
+  type Ack,
+  type ClientToServerEvents,
+  type ServerToClientEvents,
+} from '@lectern/contract';
+import { LecternError } from '$lib/errors';
+
+/** A Socket.IO client socket typed with the contract's event maps. */
+export type LecternSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+export type RequestEvent = keyof ClientToServerEvents;
+export type ServerEventName = keyof ServerToClientEvents;
+/** Payload type of a client → server request. */
+export type RequestOf<E extends RequestEvent> = Parameters<ClientToServerEvents[E]>[0];
+/** `data` type of a successful acknowledgement for a request. */
+export type ResponseOf<E extends RequestEvent> =
+  Parameters<ClientToServerEvents[E]>[1] extends (ack: Ack<infer T>) => void ? T : never;
+export type PayloadOf<E extends ServerEventName> = Parameters<ServerToClientEvents[E]>[0];
+
+/**
+ * - `idle`: never connected (or `disconnect()` was called).
+ * - `connecting`: first connection attempt in progress.
+ * - `connected`: Socket.IO handshake done.
+ * - `unreachable`: the first connection failed; retrying in the background.
+ * - `reconnecting`: an established connection dropped; retrying in the background.
+ * - `closed`: the server refused or closed the connection; no automatic retry.
+ */
+export type SocketState = 'idle' | 'connecting' | 'connected' | 'unreachable' | 'reconnecting' | 'closed';
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+
+type Handler<E extends ServerEventName> = (payload: PayloadOf<E>) => void;
+type AnyHandler = (payload: unknown) => void;
+
+/**
+ * One Socket.IO connection to the gateway (same origin, path `/socket.io` by default), with
+ * reactive connection state, typed server-event subscriptions that survive reconnects, and
+ * `request()` which resolves an `Ack<T>` to `T` or throws a `LecternError`.
+ */
+export class SocketStore {
+  state = $state<SocketState>('idle');
+  /** Why the socket is not connected (UNREACHABLE / NOT_CONNECTED), cleared on connect. */
+  error = $state.raw<LecternError | null>(null);
+  /** Base URL the socket connects to (origin of the page unless given to `connect`). */
+  url = $state('');
+  /** Number of successful (re)connections since `connect()`. */
+  connections = $state(0);
+
+  #socket: LecternSocket | null = null;
+  #handlers = new Map<string, Set<AnyHandler>>();
+  #connectHandlers = new Set<() => void>();
+  #disconnectHandlers = new Set<(reason: string) => void>();
+  #pending = new Set<(err: LecternError) => void>();
+
+  /** The underlying socket.io-client socket (null before `connect()`); for advanced use. */
+  get socket(): LecternSocket | null {
+    return this.#socket;
+  }
+
+  get connected(): boolean {
+    return this.#socket?.connected ?? false;
+  }
+
+  /**
+   * Opens the connection (no-op if already open to the same URL). Socket.IO retries failed
+   * attempts with backoff; watch `state` / `error`.
+   * @param url gateway origin, default `location.origin`
+   * @param path Socket.IO path, default `/socket.io`
+   */
+  connect(url: string = location.origin, path = '/socket.io'): void {
+    if (this.#socket && this.url === url) {
+      if (!this.#socket.active) {
+        this.state = 'connecting';
+        this.#socket.connect();
+      }
+      return;
+    }
+    this.disconnect();
+    this.url = url;
+    this.state = 'connecting';
+    this.connections = 0;
+    const socket: LecternSocket = io(url, {
+      path,
+      reconnectionDelay: 500,
+      reconnectionDelayMax: 5_000,
+      timeout: 8_000,
+    });
+    this.#socket = socket;
+
+    for (const name of Object.values(ServerEvent)) {
+      // Dispatch every contract event through the store's registry so subscriptions made
+      // before connect(), or across reconnects, keep working.
+      (socket as unknown as Socket).on(name, (payload: unknown) => this.#dispatch(name, payload));
+    }
+    socket.on('connect', () => {
+      this.state = 'connected';
+      this.error = null;
+      this.connections += 1;
+      for (const h of this.#connectHandlers) h();
+    });
+    socket.on('connect_error', (err) => {
+      if (socket.active) {
+        // Transport-level failure: socket.io keeps retrying.
+        if (this.state !== 'reconnecting') this.state = 'unreachable';
+        this.error = new LecternError(
+          'UNREACHABLE',
+          `Can't reach the Lectern server at ${url}; is \`npm start\` running?`,
+          err.message,
+        );
+      } else {
+        // The server refused the connection (middleware error); no automatic retry.
+        this.state = 'closed';
+        this.error = new LecternError('UNREACHABLE', `The Lectern server at ${url} refused the connection: ${err.message}`);
+      }
+    });
+    socket.on('disconnect', (reason) => {
+      this.#rejectPending(new LecternError('NOT_CONNECTED', `Connection to the Lectern server was lost (${reason}).`));
+      if (this.#socket !== socket) return;
+      if (socket.active) {
+        this.state = 'reconnecting';
+        this.error = new LecternError('NOT_CONNECTED', `Connection lost (${reason}); reconnecting…`);
+      } else if (reason === 'io client disconnect') {
+        this.state = 'idle';
+      } else {
+        this.state = 'closed';
+        this.error = new LecternError('NOT_CONNECTED', `The Lectern server closed the connection (${reason}).`);
+      }
+      for (const h of this.#disconnectHandlers) h(reason);
+    });
+  }
+
+  /** Closes the connection and rejects pending requests. Subscriptions are kept. */
+  disconnect(): void {
+    const socket = this.#socket;
+    this.#socket = null;
+    if (socket) {
+      socket.removeAllListeners();
+      socket.disconnect();
+    }
+    this.#rejectPending(new LecternError('NOT_CONNECTED', 'Disconnected.'));
+    this.state = 'idle';
+    this.error = null;
+  }
+
+  /**
+   * Resolves once the socket is connected (immediately if it is). Rejects with the abort reason
+   * if `signal` aborts, or with the connection error if the server refuses the connection.
+   * Keeps waiting while the server is merely unreachable (socket.io retries).
+   */
+  whenConnected(signal?: AbortSignal): Promise<void> {
+    if (this.connected) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const cleanup = () => {
+        offConnect();
+        clearInterval(poll);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const onAbort = () => {
+        cleanup();
+        reject(signal?.reason ?? new DOMException('Aborted', 'AbortError'));
+      };
+      const offConnect = this.onConnect(() => {
+        cleanup();
+        resolve();
+      });
+      // A refused connection does not retry: stop waiting.
+      const poll = setInterval(() => {
+        if (this.state === 'closed' || this.state === 'idle') {
+          cleanup();
+          reject(this.error ?? new LecternError('NOT_CONNECTED', 'Not connected.'));
+        }
+      }, 250);
+      if (signal?.aborted) onAbort();
+      else signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /**
+   * Sends a client → server request and waits for its `Ack`.
+   * @returns the ack's `data` when `ok`
+   * @throws LecternError with the server's `{code, message}` when not ok, `TIMEOUT` when no
+   *   ack arrives within `timeoutMs`, `NOT_CONNECTED` when the socket is down or drops meanwhile.
+   */
+  request<E extends RequestEvent>(
+    event: E,
+    payload: RequestOf<E>,
+    { timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS }: { timeoutMs?: number } = {},
+  ): Promise<ResponseOf<E>> {
+    const socket = this.#socket;
+    if (!socket?.connected) {
+      return Promise.reject(new LecternError('NOT_CONNECTED', `Can't send ${event}: not connected to the Lectern server.`));
+    }
+    return new Promise<ResponseOf<E>>((resolve, reject) => {
+      let settled = false;
+      const settle = (fn: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        this.#pending.delete(fail);
+        fn();
+      };
+      const fail = (err: LecternError) => settle(() => reject(err));
+      const timer = setTimeout(
+        () => fail(new LecternError('TIMEOUT', `No reply to ${event} within ${Math.round(timeoutMs / 1000)} s.`)),
+        timeoutMs,
+      );
+      this.#pending.add(fail);
+      const onAck = (ack: Ack<ResponseOf<E>>) => {
+        if (ack && typeof ack === 'object' && ack.ok === true) settle(() => resolve(ack.data));
+        else if (ack && typeof ack === 'object' && ack.ok === false && ack.error) fail(LecternError.fromBody(ack.error));
+        else fail(new LecternError('INTERNAL', `Malformed acknowledgement for ${event}.`, ack));
+      };
+      (socket as unknown as Socket).emit(event, payload, onAck);
+    });
+  }
+
+  /** Subscribes to a server → client event; returns the unsubscribe function. */
+  on<E extends ServerEventName>(event: E, handler: Handler<E>): () => void {
+    let set = this.#handlers.get(event);
+    if (!set) this.#handlers.set(event, (set = new Set()));
+    const h = handler as AnyHandler;
+    set.add(h);
+    return () => set.delete(h);
+  }
+
+  /** Called after every successful (re)connection; returns the unsubscribe function. */
+  onConnect(handler: () => void): () => void {
+    this.#connectHandlers.add(handler);
+    return () => this.#connectHandlers.delete(handler);
+  }
+
+  /**
+   * Called when an established connection drops (not on `disconnect()`); `state` tells whether
+   * socket.io is retrying (`reconnecting`) or gave up (`closed`). Returns the unsubscribe function.
+   */
+  onDisconnect(handler: (reason: string) => void): () => void {
+    this.#disconnectHandlers.add(handler);
+    return () => this.#disconnectHandlers.delete(handler);
+  }
+
+  #dispatch(event: string, payload: unknown): void {
+    const set = this.#handlers.get(event);
+    if (!set) return;
+    for (const h of set) {
+      try {
+        h(payload);
+      } catch (err) {
+        console.error(`[lectern] handler for ${event} threw`, err);
+      }
+    }
+  }
+
+  #rejectPending(err: LecternError): void {
+    for (const fail of [...this.#pending]) fail(err);
+  }
+}
+
+/** The app's shared connection (one per tab). */
+export const socket = new SocketStore();
