@@ -5,12 +5,14 @@
 #                           silences of 1.0–2.0 s, and utterance B repeated 12 dB quieter
 #   speech-pauses-48k.wav   the same at 48 kHz (Chromium's fake audio capture input)
 #   speech-pauses.json      ground truth: segments with startSec/endSec, gainDb, and the reference text
+# sox runs with -R (repeatable: dither seeded with a fixed number), so every machine builds
+# byte-identical fixtures and the tests that decode them give the same figures everywhere.
 # Needs: sox, and the pocketsphinx-testdata package (installed by scripts/setup.sh).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out="$root/.lectern/fixtures"
 src=/usr/share/pocketsphinx/test/data/librivox
-stamp="$out/.v3"
+stamp="$out/.v4"
 [ -f "$stamp" ] && exit 0
 if [ ! -d "$src" ]; then
   echo "fixtures: $src is missing — install it with: apt-get install pocketsphinx-testdata" >&2
@@ -26,14 +28,14 @@ while read -r line; do
 done < "$src/transcription"
 
 trim() { # $1 id, $2 out: trim leading/trailing silence below -40 dBFS, 16 kHz mono float
-  sox "$src/$1.wav" -r 16000 -c 1 -b 16 "$2" silence 1 0.03 -40d reverse silence 1 0.03 -40d reverse
+  sox -R "$src/$1.wav" -r 16000 -c 1 -b 16 "$2" silence 1 0.03 -40d reverse silence 1 0.03 -40d reverse
 }
-sil() { sox -n -r 16000 -c 1 -b 16 "$tmp/sil_$1.wav" trim 0 "$1"; echo "$tmp/sil_$1.wav"; }
+sil() { sox -R -n -r 16000 -c 1 -b 16 "$tmp/sil_$1.wav" trim 0 "$1"; echo "$tmp/sil_$1.wav"; }
 
 parts=(); json='['; t=0
 add_silence() { parts+=("$(sil "$1")"); t=$(python3 -c "print(round($t+$1,4))"); }
 add_utt() { # $1 id, $2 gain dB, $3 label
-  local f="$tmp/$1_$2.wav"; trim "$1" "$tmp/$1.wav"; sox "$tmp/$1.wav" "$f" gain "$2"
+  local f="$tmp/$1_$2.wav"; trim "$1" "$tmp/$1.wav"; sox -R "$tmp/$1.wav" "$f" gain "$2"
   local d; d=$(soxi -D "$f"); local e; e=$(python3 -c "print(round($t+$d,4))")
   [ "$json" != '[' ] && json+=','
   json+="{\"label\":\"$3\",\"id\":\"$1\",\"gainDb\":$2,\"startSec\":$t,\"endSec\":$e,\"text\":\"${text[$1]}\"}"
@@ -51,8 +53,8 @@ add_silence 1.0
 add_utt sense_and_sensibility_01_austen_64kb-0920 0 D
 add_silence 1.5
 json+=']'
-sox "${parts[@]}" "$out/speech-pauses-16k.wav"
-sox "$out/speech-pauses-16k.wav" -r 48000 "$out/speech-pauses-48k.wav"
+sox -R "${parts[@]}" "$out/speech-pauses-16k.wav"
+sox -R "$out/speech-pauses-16k.wav" -r 48000 "$out/speech-pauses-48k.wav"
 python3 - "$json" "$t" > "$out/speech-pauses.json" <<'PY'
 import json, sys
 segs = json.loads(sys.argv[1]); total = float(sys.argv[2])

@@ -103,7 +103,7 @@ function rng(seed: number): () => number {
 
 function sox(input: Float32Array, effects: string[]): Float32Array {
   const raw = ['-t', 'raw', '-e', 'floating-point', '-b', '32', '-r', String(SR), '-c', '1'];
-  const out = execFileSync('sox', ['-V1', ...raw, '-', ...raw, '-', ...effects], { input: Buffer.from(input.buffer, input.byteOffset, input.byteLength), maxBuffer: 64 << 20 });
+  const out = execFileSync('sox', ['-V1', '-R', ...raw, '-', ...raw, '-', ...effects], { input: Buffer.from(input.buffer, input.byteOffset, input.byteLength), maxBuffer: 64 << 20 });
   return new Float32Array(out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength));
 }
 
