@@ -22,6 +22,8 @@ APT_PACKAGES=(
   ffmpeg sox pocketsphinx pocketsphinx-en-us bzip2
   # browser for end-to-end tests; real speech (LibriVox) and a real photo (NASA) for tests
   chromium pocketsphinx-testdata python3-skimage
+  # pdftotext: the report end-to-end test checks the downloaded PDF's text
+  poppler-utils
 )
 if [ "$apt" = 1 ]; then
   missing=()
