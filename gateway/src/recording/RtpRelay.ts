@@ -49,6 +49,7 @@ export class RtpRelay {
   #buffer: Buffer[] = [];
   #first?: FirstPacket;
   #lastArrivalMs: number | null = null;
+  #rtpSpanTicks = 0;
   #onKeyFrame?: () => void;
   #onFirst?: (p: FirstPacket) => void;
   readonly #stats: RtpRelayStats = { packets: 0, bytes: 0, rtcpDropped: 0, malformed: 0, bufferDropped: 0, keyFrames: 0 };
@@ -87,6 +88,16 @@ export class RtpRelay {
   /** Arrival of the latest RTP packet, ms since the Unix epoch (null before the first). */
   get lastArrivalMs(): number | null {
     return this.#lastArrivalMs;
+  }
+
+  /**
+   * RTP timestamp span of the packets received: highest timestamp minus the first packet's, in
+   * clock-rate ticks (RFC 3550 §5.1; modulo 2^32, reordered packets ignored). This is the media
+   * duration the sender produced (without the last packet's own duration), unaffected by stalls of
+   * the sender's or the network's wall clock. 0 before the second packet.
+   */
+  get rtpSpanTicks(): number {
+    return this.#rtpSpanTicks;
   }
 
   /** Counters (a snapshot). */
@@ -155,6 +166,9 @@ export class RtpRelay {
       this.#first = { rtpTimestamp: msg.readUInt32BE(4), sequenceNumber: msg.readUInt16BE(2), arrivalMs: performance.timeOrigin + performance.now() };
       this.#onFirst?.(this.#first);
       this.#onFirst = undefined;
+    } else {
+      const ahead = (msg.readUInt32BE(4) - this.#first.rtpTimestamp) >>> 0;
+      if (ahead < 0x8000_0000 && ahead > this.#rtpSpanTicks) this.#rtpSpanTicks = ahead;
     }
     if (this.#opts.mimeType.toLowerCase() === 'video/vp8' && isVp8KeyFrameStart(msg)) {
       this.#stats.keyFrames++;

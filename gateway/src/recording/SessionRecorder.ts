@@ -56,6 +56,12 @@ export interface RecordingResult {
   uploadMs: number | null;
   /** Arrival of the first audio packet, ms since the Unix epoch (null without audio). */
   audioFirstArrivalMs: number | null;
+  /**
+   * Audio the presenter's browser produced, by RTP timestamps: highest minus first timestamp of the
+   * packets received, seconds (null without audio). The recording's audio should last this long;
+   * unlike the arrival-time span it does not grow when the sender stalls (a loaded machine).
+   */
+  audioRtpSpanSec: number | null;
   /** Arrival of the last audio packet before stop(), ms since the Unix epoch (null without audio). */
   audioLastArrivalMs: number | null;
   /** When stop() was called, ms since the Unix epoch (the end of the published media). */
@@ -193,7 +199,9 @@ export class SessionRecorder {
     const hasAudio = this.#ffmpeg?.streams.some((s) => s.kind === 'audio') ?? false;
     const hasVideo = this.#ffmpeg?.streams.some((s) => s.kind === 'video') ?? false;
     const audioFirstRtp = this.audioFirstPacket?.rtpTimestamp ?? null;
-    const base = { hasAudio, hasVideo, audioFirstRtp, uploadMs: null, audioFirstArrivalMs: this.audioFirstPacket?.arrivalMs ?? null, audioLastArrivalMs: this.#tracks.find((t) => t.stream.kind === 'audio')?.relay.lastArrivalMs ?? null, stoppedAtMs: t0 };
+    const audioTrack = this.#tracks.find((t) => t.stream.kind === 'audio');
+    const audioRtpSpanSec = audioTrack?.relay.firstPacket ? audioTrack.relay.rtpSpanTicks / audioTrack.stream.clockRate : null;
+    const base = { hasAudio, hasVideo, audioFirstRtp, audioRtpSpanSec, uploadMs: null, audioFirstArrivalMs: this.audioFirstPacket?.arrivalMs ?? null, audioLastArrivalMs: this.#tracks.find((t) => t.stream.kind === 'audio')?.relay.lastArrivalMs ?? null, stoppedAtMs: t0 };
     const size = fs.existsSync(this.file) ? fs.statSync(this.file).size : 0;
     if (!this.#ffmpeg || size === 0) {
       await this.#uploader?.abandon();
@@ -261,13 +269,15 @@ export class SessionRecorder {
     if (ready.length === 0) return;
     const gathered = Date.now() - this.#firstTapAt >= this.#o.gatherMs;
     if (!force && !(gathered && ready.length === this.#tracks.length)) return;
-    this.#starting = this.#start(ready).catch((err) => {
+    this.#starting = this.#start(ready, force).catch((err) => {
       this.#startError = `recorder did not start: ${(err as Error).message}`;
       this.#o.log.warn({ sessionId: this.#o.sessionId, err: (err as Error).message }, 'recorder did not start');
     });
   }
 
-  async #start(tracks: Track[]): Promise<void> {
+  async #start(tracks: Track[], forced: boolean): Promise<void> {
+    const buffered = tracks.map((t) => `${t.stream.kind}:${t.relay.stats.packets}`).join(',');
+    const sinceFirstMs = Date.now() - Math.min(...tracks.map((t) => t.relay.firstPacket!.arrivalMs));
     // Place each stream by the arrival of its first packet: the earliest starts at 0 in the file.
     const first = Math.min(...tracks.map((t) => t.relay.firstPacket!.arrivalMs));
     for (const t of tracks) t.stream.offsetSec = (t.relay.firstPacket!.arrivalMs - first) / 1000;
@@ -287,7 +297,9 @@ export class SessionRecorder {
     this.#ffmpeg = ffmpeg;
     this.#uploader = new LiveUploader(this.#o.store, this.#o.key, this.file, 'video/webm', this.#o.partBytes);
     this.#uploader.start();
-    this.#o.log.info({ sessionId: this.#o.sessionId, streams: tracks.map((t) => `${t.stream.kind}+${t.stream.offsetSec?.toFixed(3)}s`) }, 'recording');
+    // forced: started at maxWaitMs without every tapped stream; sinceFirstMs/buffered: how much was
+    // replayed from the relays' pre-start buffers.
+    this.#o.log.info({ sessionId: this.#o.sessionId, streams: tracks.map((t) => `${t.stream.kind}+${t.stream.offsetSec?.toFixed(3)}s`), forced, sinceFirstMs, buffered }, 'recording');
   }
 
   #writeMeta(finished: boolean, extra: Partial<SpoolMeta> = {}): void {
