@@ -52,6 +52,25 @@ export interface LecternConfig {
    * sessions its previous run left `live`.
    */
   nodeId?: string;
+  /** Post-session analysis jobs, reports and share links (`LECTERN_JOB_*`, `LECTERN_SHARE_SECRET`). */
+  reports: ReportsConfig;
+}
+
+/** Post-session report settings. */
+export interface ReportsConfig {
+  /** Consume analysis jobs on this node (`LECTERN_JOBS`, default `on`; `off` = only queue them). */
+  work: boolean;
+  /** Retries after a failed attempt (`LECTERN_JOB_RETRY_LIMIT`, default 3). */
+  retryLimit: number;
+  /** Base retry delay, seconds, doubled per retry with jitter (`LECTERN_JOB_RETRY_DELAY_SEC`, default 10). */
+  retryDelaySec: number;
+  /** Pose frames per second in the full pass (`LECTERN_REPORT_POSE_FPS`, default 2). */
+  poseFps: number;
+  /**
+   * HMAC key of share links (`LECTERN_SHARE_SECRET`, ≥ 16 characters); unset = a random key kept
+   * in `dataDir/share-secret` (links survive restarts of this node; set it for several gateways).
+   */
+  shareSecret?: string;
 }
 
 /** S3-compatible object storage settings (`S3_*` variables). */
@@ -116,10 +135,19 @@ export function loadConfig(overrides: Partial<LecternConfig> = {}): LecternConfi
     },
     recording: bool('LECTERN_RECORDING', true),
     nodeId: process.env.LECTERN_NODE_ID || undefined,
+    reports: {
+      work: bool('LECTERN_JOBS', true),
+      retryLimit: int('LECTERN_JOB_RETRY_LIMIT', 3),
+      retryDelaySec: int('LECTERN_JOB_RETRY_DELAY_SEC', 10),
+      poseFps: int('LECTERN_REPORT_POSE_FPS', 2),
+      shareSecret: process.env.LECTERN_SHARE_SECRET || undefined,
+    },
     ...overrides,
   };
   if (cfg.rtcMinPort > cfg.rtcMaxPort) throw new Error('LECTERN_RTC_MIN_PORT must be ≤ LECTERN_RTC_MAX_PORT');
   if (cfg.sfuWorkers < 1) throw new Error('LECTERN_SFU_WORKERS must be ≥ 1');
+  if (cfg.reports.shareSecret !== undefined && cfg.reports.shareSecret.length < 16) throw new Error('LECTERN_SHARE_SECRET must be at least 16 characters');
+  if (cfg.reports.poseFps < 1) throw new Error('LECTERN_REPORT_POSE_FPS must be ≥ 1');
   return cfg;
 }
 

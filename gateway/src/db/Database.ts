@@ -26,6 +26,8 @@ export class Database {
     readonly schema: string,
     /** Migration versions applied by {@link connect} (empty when the schema was up to date). */
     readonly appliedMigrations: number[],
+    /** The server URL it connected to (the job queue opens its own pool on it). */
+    readonly url: string,
   ) {}
 
   /**
@@ -53,7 +55,7 @@ export class Database {
     });
     try {
       const applied = await new Migrator(sql).migrate();
-      return new Database(sql, schema, applied);
+      return new Database(sql, schema, applied, opts.url);
     } catch (err) {
       await sql.end({ timeout: 1 });
       throw err;

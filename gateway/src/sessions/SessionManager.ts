@@ -33,6 +33,8 @@ export interface SessionManagerOptions {
   /** Organisation of new sessions (default `local`). */
   orgId?: string;
   log: SessionLog;
+  /** Called once a session has ended (row written, recording uploaded or spooled); e.g. queues its analysis. */
+  onEnded?: (sessionId: string, recording: RecordingResult | null) => void;
 }
 
 /** A peer as signaling knows it. */
@@ -89,7 +91,7 @@ export class SessionManager {
 
   /** @param opts see {@link SessionManagerOptions}. */
   constructor(opts: SessionManagerOptions) {
-    this.#o = { orgId: 'local', ...opts };
+    this.#o = { orgId: 'local', onEnded: () => {}, ...opts };
     this.#unsubscribe = opts.bus.subscribe((roomId, msg) => this.#onMessage(roomId, msg));
     opts.sfu.on('roomclosed', ({ roomId }) => {
       const s = this.#byRoom.get(roomId);
@@ -249,6 +251,7 @@ export class SessionManager {
       this.#ended.set(s.id, { session: row, recording, mediaTimeOriginSec: origin });
       if (this.#ended.size > 1000) this.#ended.delete(this.#ended.keys().next().value!);
       this.#o.log.info({ sessionId: s.id, reason, recording: recording?.state, uploadMs: recording?.uploadMs, origin }, 'session ended');
+      this.#o.onEnded(s.id, recording);
       return row;
     })();
     return s.ending;

@@ -10,6 +10,10 @@ import { SessionRepository } from '../db/SessionRepository.ts';
 import { SessionStore } from '../db/SessionStore.ts';
 import { SessionsApi } from '../http/v1/SessionsApi.ts';
 import { SpoolDrainer } from '../recording/SpoolDrainer.ts';
+import { ReportJobs } from '../reports/ReportJobs.ts';
+import { ReportRepository } from '../reports/ReportRepository.ts';
+import { ReportsApi } from '../reports/ReportsApi.ts';
+import { loadShareSecret, ShareLinks } from '../reports/ShareLinks.ts';
 import { EmbeddedS3Server } from '../storage/EmbeddedS3Server.ts';
 import { ObjectStore } from '../storage/ObjectStore.ts';
 import { SessionManager, type SessionLog } from './SessionManager.ts';
@@ -48,6 +52,12 @@ export class SessionServices {
     readonly embeddedS3: EmbeddedS3Server | undefined,
     /** Milliseconds start-up took, by part. */
     readonly startupMs: { database: number; objects: number },
+    /** Post-session analysis tables (status, analyses, scores). */
+    readonly reports: ReportRepository,
+    /** The post-session job queue (pg-boss). */
+    readonly jobs: ReportJobs,
+    /** Share-link signer. */
+    readonly shares: ShareLinks,
   ) {}
 
   /**
@@ -112,19 +122,28 @@ export class SessionServices {
     if (abandoned.length > 0) deps.log.warn({ sessions: abandoned }, 'ended sessions left live by a previous run');
     let manager: SessionManager | undefined;
     const drainer = objects ? new SpoolDrainer(spoolDir, objects, repo, (id) => manager?.isActive(id) ?? false, deps.log) : null;
-    manager = new SessionManager({ sfu: deps.sfu, bus: deps.bus, store, objects, drainer, spoolDir, nodeId, log: deps.log });
+    const reports = new ReportRepository(database.sql);
+    const jobs = await ReportJobs.start({ database, sessions: repo, reports, objects, log: deps.log }, config.reports);
+    const shares = new ShareLinks(config.reports.shareSecret ?? loadShareSecret(config.dataDir));
+    manager = new SessionManager({
+      sfu: deps.sfu, bus: deps.bus, store, objects, drainer, spoolDir, nodeId, log: deps.log,
+      // A recording that is spooled (S3 down) is analysed once uploaded: the job retries with backoff.
+      onEnded: (id, rec) => jobs.sessionEnded(id, !!rec && rec.state !== 'failed' && rec.hasAudio),
+    });
     drainer?.start();
-    return new SessionServices(database, repo, store, objects, drainer, manager, owned, owned.s3, timing);
+    return new SessionServices(database, repo, store, objects, drainer, manager, owned, owned.s3, timing, reports, jobs, shares);
   }
 
   /** Registers the `/v1` API on `app`. */
   async registerApi(app: FastifyInstance, spoolDir: string): Promise<void> {
     await new SessionsApi({ repo: this.repo, objects: this.objects, sessions: this.manager, spoolDir }).register(app);
+    await new ReportsApi({ sessions: this.repo, reports: this.reports, jobs: this.jobs, shares: this.shares }).register(app);
   }
 
   /** Ends live sessions, flushes writes, stops the drainer and what this node started. */
   async close(): Promise<void> {
     await this.manager.close();
+    await this.jobs.close();
     await this.drainer?.close();
     await this.store.close();
     if (this.owned.database) await this.database.close();

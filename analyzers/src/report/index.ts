@@ -1,0 +1,7 @@
+/** Post-session report (issue 6): full-pass analysis, scoring, tips, drills, read-aloud scoring. */
+export * from './ReportTypes.ts';
+export { buildTips, MAX_TIPS, TIP_THRESHOLD } from './tips.ts';
+export { buildDrills, passageWords, READ_ALOUD_SENTENCES } from './drills.ts';
+export { alignWords, normalizeWords, scoreReadAloud } from './readAloud.ts';
+export { scoreAnalysis } from './scoredReport.ts';
+export type { FullPassMessage } from './fullPassProcess.ts';

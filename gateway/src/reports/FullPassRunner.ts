@@ -1,0 +1,56 @@
+import { fork } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import type { FullPassMessage, FullPassResult, FullPassStage } from '@lectern/analyzers/report';
+import { tsxLoader } from '../analysis/tsxLoader.ts';
+import { repoRoot } from '../config.ts';
+
+/** Entry of the full-pass child process. */
+export const FULL_PASS_ENTRY = path.join(repoRoot, 'analyzers/src/report/fullPassProcess.ts');
+
+/**
+ * Runs the full-pass analysis of `file` in a child process (ASR and pose never block the
+ * gateway's event loop), at `nice` priority so live rooms keep the CPU.
+ * @param onProgress stage and fraction 0–1 as the child reports them.
+ * @param opts `video`/`poseFps` as in `FullPassOptions`; `nice` 0–19 (default 5); `timeoutMs` (default 30 min).
+ * @throws Error with the child's message when the analysis fails, it exits without a result, or times out.
+ */
+export function runFullPass(
+  file: string,
+  onProgress: (stage: FullPassStage, fraction: number) => void,
+  opts: { video?: boolean; poseFps?: number; nice?: number; timeoutMs?: number } = {},
+): Promise<FullPassResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(FULL_PASS_ENTRY, [file, JSON.stringify({ video: opts.video, poseFps: opts.poseFps })], {
+      execArgv: ['--import', tsxLoader],
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
+    try {
+      if (child.pid) os.setPriority(child.pid, opts.nice ?? 5);
+    } catch {
+      /* lowering priority is best effort */
+    }
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+    let settled = false;
+    const done = (err: Error | null, result?: FullPassResult) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (err) {
+        child.kill('SIGKILL');
+        reject(err);
+      } else resolve(result!);
+    };
+    const timer = setTimeout(() => done(new Error(`full-pass analysis timed out after ${opts.timeoutMs ?? 1_800_000} ms`)), opts.timeoutMs ?? 1_800_000);
+    child.on('message', (m: FullPassMessage) => {
+      if (m.type === 'progress') onProgress(m.stage, m.fraction);
+      else if (m.type === 'result') done(null, m.result);
+      else done(new Error(m.message));
+    });
+    child.on('error', (err) => done(err));
+    child.on('exit', (code, signal) =>
+      done(new Error(`full-pass analysis exited (${signal ?? `code ${code}`}) without a result${stderr ? `: ${stderr.trim().split('\n').at(-1)}` : ''}`)),
+    );
+  });
+}

@@ -1,0 +1,225 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import PgBoss from 'pg-boss';
+import { scoreAnalysis } from '@lectern/analyzers/report';
+import { getRubric, type Rubric } from '@lectern/analyzers/scoring';
+import type { Database } from '../db/Database.ts';
+import type { SessionRepository } from '../db/SessionRepository.ts';
+import type { SessionLog } from '../sessions/SessionManager.ts';
+import type { ObjectStore } from '../storage/ObjectStore.ts';
+import { runFullPass } from './FullPassRunner.ts';
+import type { ReportRepository } from './ReportRepository.ts';
+
+/** Queue name of the post-session analysis job. */
+export const ANALYSIS_QUEUE = 'session-analysis';
+
+/** Settings of {@link ReportJobs} (config: `LECTERN_JOB_*`). */
+export interface ReportJobOptions {
+  /** Retries after the first attempt (default 3). */
+  retryLimit?: number;
+  /** Base retry delay, seconds (default 10); with backoff the n-th retry waits ≈ delay·2ⁿ⁻¹ … delay·2ⁿ (jittered). */
+  retryDelaySec?: number;
+  /** Exponential backoff between retries (default true). */
+  retryBackoff?: boolean;
+  /** How often an idle worker polls for jobs, seconds (≥ 0.5; default 1). */
+  pollingIntervalSec?: number;
+  /** Consume jobs on this node (default true; a scaled deployment may run dedicated workers). */
+  work?: boolean;
+  /** Pose frames per second in the full pass (default 2). */
+  poseFps?: number;
+  /** Kill an attempt after this long, ms (default 30 min). */
+  attemptTimeoutMs?: number;
+}
+
+/** Dependencies of {@link ReportJobs}. */
+export interface ReportJobDeps {
+  database: Database;
+  sessions: SessionRepository;
+  reports: ReportRepository;
+  /** Where recordings are read from (null: every job fails with a clear reason). */
+  objects: ObjectStore | null;
+  log: SessionLog;
+}
+
+interface JobData {
+  sessionId: string;
+}
+
+/**
+ * The post-session job queue on PostgreSQL (pg-boss 10, in schema `<schema>_jobs` next to the
+ * app's tables), so the embedded default and a scaled deployment (many gateways/workers on one
+ * database) run the same code: pg-boss hands each job to exactly one worker
+ * (`SELECT … FOR UPDATE SKIP LOCKED`), retries failed attempts with exponential backoff and fails
+ * the job after `retryLimit` retries.
+ *
+ * One job per ended session with a recording: download `recording.webm` from S3 → full-pass
+ * analysis in a child process (voice, language with the best ASR engine, body when there is
+ * video) → store the analysis → score under the latest rubric → store scores, tips and drills.
+ * The visible status (queued / running with percent / done / failed with reason) is kept in
+ * `analysis_jobs` ({@link ReportRepository}).
+ *
+ * Re-scoring: {@link rescoreMissing} scores every stored analysis that has no scores under a
+ * rubric version (run at start-up for the latest rubric, so a new version re-scores old sessions).
+ */
+export class ReportJobs {
+  readonly #deps: ReportJobDeps;
+  readonly #opts: Required<ReportJobOptions>;
+  readonly #boss: PgBoss;
+  #started = false;
+  #running = new Set<Promise<unknown>>();
+
+  private constructor(deps: ReportJobDeps, opts: ReportJobOptions) {
+    this.#deps = deps;
+    this.#opts = {
+      retryLimit: opts.retryLimit ?? 3,
+      retryDelaySec: opts.retryDelaySec ?? 10,
+      retryBackoff: opts.retryBackoff ?? true,
+      pollingIntervalSec: Math.max(0.5, opts.pollingIntervalSec ?? 1),
+      work: opts.work ?? true,
+      poseFps: opts.poseFps ?? 2,
+      attemptTimeoutMs: opts.attemptTimeoutMs ?? 1_800_000,
+    };
+    this.#boss = new PgBoss({
+      connectionString: deps.database.url,
+      schema: ReportJobs.queueSchema(deps.database.schema),
+      max: 3,
+      application_name: 'lectern-jobs',
+      schedule: false,
+    });
+    this.#boss.on('error', (err: Error) => deps.log.warn({ err: err.message }, 'job queue error'));
+  }
+
+  /** pg-boss's schema for an app schema: `pgboss` for `public`, else `<schema>_jobs`. */
+  static queueSchema(appSchema: string): string {
+    return appSchema === 'public' ? 'pgboss' : `${appSchema}_jobs`.slice(0, 63);
+  }
+
+  /**
+   * Creates the queue schema if needed (pg-boss migrations), the queue, and starts consuming.
+   * Then re-scores, in the background, stored analyses lacking the latest rubric's scores.
+   * @throws Error when the database is unreachable.
+   */
+  static async start(deps: ReportJobDeps, opts: ReportJobOptions = {}): Promise<ReportJobs> {
+    const jobs = new ReportJobs(deps, opts);
+    await jobs.#boss.start();
+    jobs.#started = true;
+    const o = jobs.#opts;
+    const queue = { name: ANALYSIS_QUEUE, retryLimit: o.retryLimit, retryDelay: o.retryDelaySec, retryBackoff: o.retryBackoff, expireInSeconds: Math.ceil(o.attemptTimeoutMs / 1000) + 60 };
+    if (await jobs.#boss.getQueue(ANALYSIS_QUEUE)) await jobs.#boss.updateQueue(ANALYSIS_QUEUE, queue);
+    else await jobs.#boss.createQueue(ANALYSIS_QUEUE, queue).catch(async (err: Error) => {
+      if (!(await jobs.#boss.getQueue(ANALYSIS_QUEUE))) throw err; // another node created it meanwhile
+    });
+    if (o.work) {
+      await jobs.#boss.work<JobData>(ANALYSIS_QUEUE, { pollingIntervalSeconds: o.pollingIntervalSec, batchSize: 1, includeMetadata: true }, async ([job]) => {
+        const p = jobs.#run(job!);
+        jobs.#running.add(p);
+        try {
+          await p;
+        } finally {
+          jobs.#running.delete(p);
+        }
+      });
+    }
+    void jobs.rescoreMissing().catch((err: Error) => deps.log.warn({ err: err.message }, 're-scoring failed'));
+    return jobs;
+  }
+
+  /**
+   * Queues the analysis of a session (its status becomes `queued`). Queuing a session that is
+   * already scored re-runs the full pass.
+   * @returns the queue's job id.
+   */
+  async enqueue(sessionId: string): Promise<string> {
+    const id = await this.#boss.send(ANALYSIS_QUEUE, { sessionId } satisfies JobData, {
+      retryLimit: this.#opts.retryLimit,
+      retryDelay: this.#opts.retryDelaySec,
+      retryBackoff: this.#opts.retryBackoff,
+    });
+    if (!id) throw new Error(`could not queue the analysis of session ${sessionId}`);
+    await this.#deps.reports.jobQueued(sessionId, id);
+    return id;
+  }
+
+  /** Session-end hook: queues the analysis when the session has a recording (errors are logged). */
+  sessionEnded(sessionId: string, hasRecording: boolean): void {
+    if (!hasRecording) return;
+    this.enqueue(sessionId).catch((err: Error) => this.#deps.log.error({ sessionId, err: err.message }, 'could not queue the session analysis'));
+  }
+
+  /**
+   * Scores every stored analysis that has no scores under `rubric` (default: the latest), oldest
+   * session first. Scoring is milliseconds per session (no re-analysis).
+   * @returns the session ids re-scored.
+   */
+  async rescoreMissing(rubric: Rubric = getRubric()): Promise<string[]> {
+    const ids = await this.#deps.reports.sessionsMissingVersion(rubric.version);
+    for (const id of ids) {
+      const analysis = await this.#deps.reports.getAnalysis(id);
+      if (analysis) await this.#deps.reports.saveScores(id, scoreAnalysis(analysis, rubric));
+    }
+    if (ids.length > 0) this.#deps.log.info({ rubric: rubric.version, sessions: ids.length }, 're-scored sessions under a new rubric');
+    return ids;
+  }
+
+  async #run(job: PgBoss.JobWithMetadata<JobData>): Promise<void> {
+    const { sessionId } = job.data;
+    const { reports, sessions, objects, log } = this.#deps;
+    const attempt = job.retryCount + 1;
+    const final = job.retryCount >= job.retryLimit;
+    const t0 = performance.now();
+    await reports.jobRunning(sessionId, attempt);
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lectern-job-'));
+    let lastWrite = 0;
+    const progress = (stage: string, percent: number): void => {
+      const now = Date.now();
+      if (now - lastWrite < 250 && stage !== 'score') return;
+      lastWrite = now;
+      void reports.jobProgress(sessionId, stage, percent).catch(() => {});
+    };
+    try {
+      const session = await sessions.getSession(sessionId);
+      if (!session) throw new Error(`session ${sessionId} no longer exists`);
+      const rec = (await sessions.listMediaObjects(sessionId)).find((m) => m.kind === 'recording');
+      if (!rec) throw new Error('the session has no recording');
+      if (rec.state !== 'uploaded') throw new Error(`the recording is not in the object store yet (state ${rec.state})`);
+      if (!objects) throw new Error('no object store is configured');
+      const file = path.join(tmp, 'recording.webm');
+      try {
+        await pipeline(await objects.getStream(rec.s3Key), fs.createWriteStream(file));
+      } catch (err) {
+        const e = err as Error;
+        throw new Error(`cannot read ${rec.s3Key} from the object store: ${e.name === 'NoSuchKey' ? 'no such object' : e.message}`);
+      }
+      progress('decode', 5);
+      const onProgress = (stage: string, fraction: number) => progress(stage, 5 + 90 * fraction);
+      const analysis = await runFullPass(file, onProgress, { video: rec.hasVideo, poseFps: this.#opts.poseFps, timeoutMs: this.#opts.attemptTimeoutMs });
+      progress('score', 96);
+      await reports.saveAnalysis(sessionId, analysis);
+      await reports.saveScores(sessionId, scoreAnalysis(analysis, getRubric()));
+      const wallMs = performance.now() - t0;
+      await reports.jobDone(sessionId, wallMs);
+      log.info({ sessionId, attempt, wallMs: Math.round(wallMs), stageMs: analysis.stageMs }, 'session report ready');
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      await reports.jobAttemptFailed(sessionId, reason, final).catch(() => {});
+      log.warn({ sessionId, attempt, final, reason }, final ? 'session analysis failed' : 'session analysis attempt failed; retrying');
+      throw err;
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  }
+
+  /** Stops consuming (waits up to 30 s for a running attempt) and closes the queue's pool. */
+  async close(): Promise<void> {
+    if (!this.#started) return;
+    this.#started = false;
+    await this.#boss.stop({ graceful: true, wait: true, timeout: 30_000 }).catch(() => {});
+  }
+
+  /** Drops the queue schema (tests only). */
+  async dropSchema(): Promise<void> {
+    await this.#deps.database.sql.unsafe(`DROP SCHEMA IF EXISTS ${ReportJobs.queueSchema(this.#deps.database.schema)} CASCADE`);
+  }
+}

@@ -1,0 +1,182 @@
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { getRubric, LATEST_RUBRIC_VERSION, SUBSCORE_KEYS, type SubscoreKey } from '@lectern/analyzers/scoring';
+import type { SessionRow } from '../db/DbTypes.ts';
+import type { SessionRepository } from '../db/SessionRepository.ts';
+import { HttpProblem } from '../http/v1/HttpProblem.ts';
+import { jsonSchema, ProblemSchema, SessionParamsSchema } from '../http/v1/schemas.ts';
+import { buildReportDto, jobDto, reportCsv, reportPdf, type SessionReportDto } from './ReportDocument.ts';
+import type { ReportJobs } from './ReportJobs.ts';
+import type { ReportRepository } from './ReportRepository.ts';
+import { type ShareLinks, ShareTokenError } from './ShareLinks.ts';
+
+/** `GET …/report` query: a rubric version (default: the latest, else the newest scored). */
+export const ReportQuerySchema = z.object({ rubricVersion: z.string().regex(/^[a-z0-9._-]{1,32}$/i).optional() }).strict();
+/** `POST /v1/sessions/:id/share` body: link lifetime in seconds, 60 s – 30 days (default 7 days). */
+export const ShareBodySchema = z.object({ ttlSec: z.number().int().min(60).max(30 * 86400).default(7 * 86400) }).strict();
+/** `:token` of a share link. */
+export const ShareParamsSchema = z.object({ token: z.string().min(10).max(600).regex(/^[A-Za-z0-9_.-]+$/) }).strict();
+/** `GET /v1/progress` query. */
+export const ProgressQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(500).default(200) }).strict();
+
+/** Dependencies of {@link ReportsApi}. */
+export interface ReportsApiDeps {
+  sessions: SessionRepository;
+  reports: ReportRepository;
+  jobs: ReportJobs;
+  shares: ShareLinks;
+}
+
+const PROBLEM = 'application/problem+json';
+
+/**
+ * The report API under `/v1` (Fastify plugin; zod → JSON Schema validation; Problem+JSON errors):
+ * - `GET /v1/sessions/:id/report?rubricVersion=` — {@link SessionReportDto}: job status and, once
+ *   done, scores with 95 % intervals, tips, drills, summary (`report: null` before).
+ * - `GET /v1/sessions/:id/report.csv`, `…/report.pdf` — exports (409 while not ready).
+ * - `GET /v1/sessions/:id/job` — queued / running with percent / done / failed with reason.
+ * - `POST /v1/sessions/:id/analyze` — (re)queue the full pass → 202 with the job status.
+ * - `POST /v1/sessions/:id/share` `{ttlSec}` — signed, expiring read-only link → `{token, path, expiresAt}`.
+ * - `GET /v1/shared/:token/report` (+ `.csv`, `.pdf`) — the shared report; tampered/malformed → 403,
+ *   expired → 410.
+ * - `GET /v1/progress?limit=` — subscores of scored sessions over time (oldest first) and personal bests.
+ */
+export class ReportsApi {
+  constructor(private readonly deps: ReportsApiDeps) {}
+
+  /** Registers the routes on `app` under `/v1` (own encapsulated error handler). */
+  async register(app: FastifyInstance): Promise<void> {
+    await app.register(async (v1) => this.#routes(v1), { prefix: '/v1' });
+  }
+
+  #routes(v1: FastifyInstance): void {
+    v1.setErrorHandler((err: FastifyError | HttpProblem, req, reply) => {
+      let problem: HttpProblem;
+      if (err instanceof HttpProblem) problem = err;
+      else if ((err as FastifyError).validation)
+        problem = new HttpProblem(400, 'Invalid request', `${(err as FastifyError).validationContext ?? 'request'} ${err.message.replace(/^(params|querystring|body)\/?/, '')}`.trim());
+      else if ((err as FastifyError).statusCode && (err as FastifyError).statusCode! < 500) problem = new HttpProblem((err as FastifyError).statusCode!, 'Bad request', err.message);
+      else {
+        req.log.error({ err }, 'v1 report handler failed');
+        problem = new HttpProblem(500, 'Internal error', 'see the server log');
+      }
+      return reply.code(problem.status).type(PROBLEM).send(problem.toJSON(req.url));
+    });
+    const params = jsonSchema(SessionParamsSchema);
+    const tokenParams = jsonSchema(ShareParamsSchema);
+    const query = jsonSchema(ReportQuerySchema);
+    const problems = { 400: jsonSchema(ProblemSchema, 'output'), 404: jsonSchema(ProblemSchema, 'output') };
+
+    v1.get('/sessions/:id/report', { schema: { params, querystring: query, response: problems } }, async (req) =>
+      this.#report((req.params as { id: string }).id, (req.query as z.output<typeof ReportQuerySchema>).rubricVersion),
+    );
+    v1.get('/sessions/:id/report.csv', { schema: { params, querystring: query } }, async (req, reply) =>
+      this.#csv(reply, await this.#report((req.params as { id: string }).id, (req.query as z.output<typeof ReportQuerySchema>).rubricVersion)),
+    );
+    v1.get('/sessions/:id/report.pdf', { schema: { params, querystring: query } }, async (req, reply) =>
+      this.#pdf(reply, await this.#report((req.params as { id: string }).id, (req.query as z.output<typeof ReportQuerySchema>).rubricVersion)),
+    );
+    v1.get('/sessions/:id/job', { schema: { params } }, async (req) => {
+      const s = await this.#session((req.params as { id: string }).id);
+      const job = await this.deps.reports.getJob(s.id);
+      if (!job) throw new HttpProblem(404, 'Job not found', `session ${s.id} has not been queued for analysis`);
+      return jobDto(job);
+    });
+    v1.post('/sessions/:id/analyze', { schema: { params } }, async (req, reply) => {
+      const s = await this.#session((req.params as { id: string }).id);
+      if (s.state === 'live') throw new HttpProblem(409, 'Session live', `session ${s.id} is still live; end it first`);
+      await this.deps.jobs.enqueue(s.id);
+      return reply.code(202).send(jobDto(await this.deps.reports.getJob(s.id)));
+    });
+    v1.post('/sessions/:id/share', { schema: { params, body: jsonSchema(ShareBodySchema) } }, async (req) => {
+      const s = await this.#session((req.params as { id: string }).id);
+      const { ttlSec } = ShareBodySchema.parse(req.body ?? {});
+      const { token, expiresAtSec } = this.deps.shares.sign(s.id, ttlSec);
+      return { token, path: `/shared/${token}`, expiresAt: new Date(expiresAtSec * 1000).toISOString() };
+    });
+    v1.get('/shared/:token/report', { schema: { params: tokenParams } }, async (req) => this.#report(this.#grant((req.params as { token: string }).token)));
+    v1.get('/shared/:token/report.csv', { schema: { params: tokenParams } }, async (req, reply) =>
+      this.#csv(reply, await this.#report(this.#grant((req.params as { token: string }).token))),
+    );
+    v1.get('/shared/:token/report.pdf', { schema: { params: tokenParams } }, async (req, reply) =>
+      this.#pdf(reply, await this.#report(this.#grant((req.params as { token: string }).token))),
+    );
+    v1.get('/progress', { schema: { querystring: jsonSchema(ProgressQuerySchema) } }, async (req) =>
+      this.#progress((req.query as z.output<typeof ProgressQuerySchema>).limit),
+    );
+  }
+
+  #grant(token: string): string {
+    try {
+      return this.deps.shares.verify(token).sessionId;
+    } catch (err) {
+      if (err instanceof ShareTokenError)
+        throw err.reason === 'expired' ? new HttpProblem(410, 'Share link expired', err.message) : new HttpProblem(403, 'Invalid share link', err.message);
+      throw err;
+    }
+  }
+
+  async #session(id: string): Promise<SessionRow> {
+    const s = await this.deps.sessions.getSession(id.toLowerCase());
+    if (!s) throw new HttpProblem(404, 'Session not found', `no session with id ${id}`);
+    return s;
+  }
+
+  async #report(id: string, rubricVersion?: string): Promise<SessionReportDto> {
+    const s = await this.#session(id);
+    const { reports } = this.deps;
+    const [job, scores, analysis, versions] = await Promise.all([
+      reports.getJob(s.id),
+      reports.getScores(s.id, rubricVersion ? { rubricVersion } : { preferVersion: LATEST_RUBRIC_VERSION }),
+      reports.getAnalysis(s.id),
+      reports.scoredVersions(s.id),
+    ]);
+    if (rubricVersion && !scores) throw new HttpProblem(404, 'Scores not found', `session ${s.id} has no scores under rubric ${rubricVersion} (has: ${versions.join(', ') || 'none'})`);
+    return buildReportDto(s, job, scores, analysis, versions);
+  }
+
+  #ready(dto: SessionReportDto): void {
+    if (!dto.report)
+      throw new HttpProblem(409, 'Report not ready', `the analysis of session ${dto.sessionId} is ${dto.job ? `${dto.job.state}${dto.job.error ? ` (${dto.job.error})` : ''}` : 'not queued'}`);
+  }
+
+  #csv(reply: FastifyReply, dto: SessionReportDto) {
+    this.#ready(dto);
+    return reply
+      .type('text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="lectern-report-${dto.sessionId}.csv"`)
+      .send(reportCsv(dto));
+  }
+
+  async #pdf(reply: FastifyReply, dto: SessionReportDto) {
+    this.#ready(dto);
+    const pdf = await reportPdf(dto);
+    return reply.type('application/pdf').header('content-disposition', `attachment; filename="lectern-report-${dto.sessionId}.pdf"`).send(pdf);
+  }
+
+  async #progress(limit: number) {
+    const version = getRubric().version;
+    const rows = await this.deps.reports.progress(version, { limit });
+    const sessions = rows.map((r) => ({
+      sessionId: r.sessionId,
+      title: r.title,
+      roomId: r.roomId,
+      startedAt: r.startedAt.toISOString(),
+      overall: r.overall,
+      subscores: Object.fromEntries(SUBSCORE_KEYS.map((k) => [k, r.scores.subscores[k]?.score ?? null])) as Record<SubscoreKey, number | null>,
+    }));
+    const best = (pick: (s: (typeof sessions)[number]) => number | null) => {
+      let b: { score: number; sessionId: string; startedAt: string } | null = null;
+      for (const s of sessions) {
+        const v = pick(s);
+        if (v !== null && (b === null || v > b.score)) b = { score: v, sessionId: s.sessionId, startedAt: s.startedAt };
+      }
+      return b;
+    };
+    return {
+      rubricVersion: version,
+      sessions,
+      personalBests: { overall: best((s) => s.overall), ...Object.fromEntries(SUBSCORE_KEYS.map((k) => [k, best((s) => s.subscores[k])])) },
+    };
+  }
+}
