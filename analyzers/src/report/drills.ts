@@ -106,7 +106,7 @@ export function buildDrills(scores: RubricResult, opts: { fillerWords?: Record<s
         return {
           kind, subscore: key, title: 'Stress the key words', passage: PITCH_PASSAGE,
           emphasisWords: [...PITCH_PASSAGE.matchAll(/\*([^*]+)\*/g)].map((m) => m[1]!),
-          instructions: 'Read the passage and lift your pitch and volume on each *marked* word, keeping the rest conversational. Record it and listen back: the marked words should stand out.',
+          instructions: 'Read the passage and lift your pitch and volume on each highlighted word, keeping the rest conversational. Record it and listen back: the highlighted words should stand out.',
         };
       default:
         throw new Error(`unreachable drill kind ${kind}`);

@@ -161,11 +161,11 @@ describe('share links', () => {
     expect(ok.json().sessionId).toBe(goodId);
 
     // Tampering: another session id in the payload with the old signature, or a flipped signature char.
-    const [payload, sig] = token.split('.');
+    const [payload, sig] = token.split('~');
     const raw = Buffer.from(payload!, 'base64url');
     Buffer.from(randomUUID().replace(/-/g, ''), 'hex').copy(raw, 1); // another session, same expiry
     const forged = raw.toString('base64url');
-    for (const bad of [`${forged}.${sig}`, `${payload}.${sig!.slice(0, -1)}${sig!.endsWith('A') ? 'B' : 'A'}`]) {
+    for (const bad of [`${forged}~${sig}`, `${payload}~${sig!.slice(0, -1)}${sig!.endsWith('A') ? 'B' : 'A'}`]) {
       const r = await app.inject({ url: `/v1/shared/${bad}/report` });
       expect(r.statusCode).toBe(403);
       expect(r.headers['content-type']).toMatch(/problem\+json/);

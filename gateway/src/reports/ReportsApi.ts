@@ -15,7 +15,7 @@ export const ReportQuerySchema = z.object({ rubricVersion: z.string().regex(/^[a
 /** `POST /v1/sessions/:id/share` body: link lifetime in seconds, 60 s – 30 days (default 7 days). */
 export const ShareBodySchema = z.object({ ttlSec: z.number().int().min(60).max(30 * 86400).default(7 * 86400) }).strict();
 /** `:token` of a share link. */
-export const ShareParamsSchema = z.object({ token: z.string().min(10).max(600).regex(/^[A-Za-z0-9_.-]+$/) }).strict();
+export const ShareParamsSchema = z.object({ token: z.string().min(10).max(600).regex(/^[A-Za-z0-9_~-]+$/) }).strict();
 /** `GET /v1/progress` query. */
 export const ProgressQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(500).default(200) }).strict();
 

@@ -26,9 +26,10 @@ const TOKEN_VERSION = 1;
 
 /**
  * Signed, expiring share links for read-only reports. A token is
- * `base64url(payload) "." base64url(HMAC-SHA256(secret, base64url(payload)))` with a 21-byte
+ * `base64url(payload) "~" base64url(HMAC-SHA256(secret, base64url(payload)))` with a 21-byte
  * binary payload: version (1 byte) · session UUID (16 bytes) · expiry in Unix seconds (uint32 BE),
- * so a token is 72 characters and fits a URL path segment. Nothing is stored server-side: a link
+ * so a token is 72 characters and fits a URL path segment (`~`, not `.`, so the path does not look
+ * like a file name to the SPA fallback). Nothing is stored server-side: a link
  * cannot be revoked before it expires except by rotating the secret (`LECTERN_SHARE_SECRET`),
  * which invalidates every link.
  */
@@ -60,7 +61,7 @@ export class ShareLinks {
     Buffer.from(hex, 'hex').copy(buf, 1);
     buf.writeUInt32BE(expiresAtSec, 17);
     const payload = buf.toString('base64url');
-    return { token: `${payload}.${this.#mac(payload)}`, expiresAtSec };
+    return { token: `${payload}~${this.#mac(payload)}`, expiresAtSec };
   }
 
   /**
@@ -68,7 +69,7 @@ export class ShareLinks {
    * @throws ShareTokenError `malformed`, `bad-signature` or `expired`.
    */
   verify(token: string): ShareGrant {
-    const m = /^([A-Za-z0-9_-]{28})\.([A-Za-z0-9_-]{43})$/.exec(token);
+    const m = /^([A-Za-z0-9_-]{28})~([A-Za-z0-9_-]{43})$/.exec(token);
     if (!m) throw new ShareTokenError('malformed');
     const expected = Buffer.from(this.#mac(m[1]!));
     const got = Buffer.from(m[2]!);

@@ -1,0 +1,131 @@
+/**
+ * `npm run bench:score -- [--minutes 10]`
+ * Post-session scoring end to end on the embedded-style stack: a real-speech recording (LibriVox
+ * utterances, see test/support/longSpeech.ts) is put into S3 (s3rver) as a session's
+ * `recording.webm`; the session is queued exactly as at session end, and the pg-boss worker
+ * downloads it, runs the full pass (in a child process: Silero VAD, YIN, best ASR engine, filled
+ * pauses) and stores scores, tips and drills. Then the report is rendered (JSON through the API,
+ * CSV, PDF). Database: DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test, else the
+ * embedded PostgreSQL (in a temp dir), each in a throw-away schema.
+ * Prints one JSON object: jobWallSec (enqueue → report ready), rtf (= jobWallSec / audio), the
+ * worker's own wall time and the per-stage times, and render times in ms.
+ */
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import Fastify from 'fastify';
+import { Database } from '../../gateway/src/db/Database.ts';
+import { EmbeddedPostgresServer } from '../../gateway/src/db/EmbeddedPostgresServer.ts';
+import { SessionRepository } from '../../gateway/src/db/SessionRepository.ts';
+import { ReportJobs } from '../../gateway/src/reports/ReportJobs.ts';
+import { ReportRepository } from '../../gateway/src/reports/ReportRepository.ts';
+import { ReportsApi } from '../../gateway/src/reports/ReportsApi.ts';
+import { ShareLinks } from '../../gateway/src/reports/ShareLinks.ts';
+import { EmbeddedS3Server } from '../../gateway/src/storage/EmbeddedS3Server.ts';
+import { ObjectStore } from '../../gateway/src/storage/ObjectStore.ts';
+import { tempDir, TEST_DATABASE_URL, uniqueSchema, waitUntil } from '../../gateway/src/testing/services.ts';
+import { longSpeechWebm } from '../support/longSpeech.ts';
+
+const { values } = parseArgs({ options: { minutes: { type: 'string', default: '10' } } });
+const minutes = Number(values.minutes);
+if (!(minutes > 0 && minutes <= 120)) {
+  console.error('usage: npm run bench:score -- [--minutes 1..120]');
+  process.exit(2);
+}
+
+const rec = longSpeechWebm(minutes);
+const work = tempDir('bench-score');
+const log = { info: () => {}, warn: (o: object, m: string) => console.error(m, o), error: (o: object, m: string) => console.error(m, o) };
+let pg: EmbeddedPostgresServer | undefined;
+let db: Database;
+try {
+  db = await Database.connect({ url: process.env.DATABASE_URL || TEST_DATABASE_URL, schema: uniqueSchema('bench') });
+} catch {
+  pg = new EmbeddedPostgresServer({ dataDir: path.join(work.dir, 'pgdata') });
+  await pg.start();
+  db = await Database.connect({ url: pg.url });
+}
+const s3 = new EmbeddedS3Server({ directory: path.join(work.dir, 's3'), bucket: 'lectern' });
+await s3.start();
+const objects = new ObjectStore({ endpoint: s3.endpoint, bucket: 'lectern', region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', forcePathStyle: true });
+await objects.ensureBucket();
+const sessions = new SessionRepository(db.sql);
+const reports = new ReportRepository(db.sql);
+const jobs = await ReportJobs.start({ database: db, sessions, reports, objects, log }, { pollingIntervalSec: 0.5 });
+const app = Fastify();
+await new ReportsApi({ sessions, reports, jobs, shares: new ShareLinks('bench-secret-0123456789') }).register(app);
+await app.ready();
+
+try {
+  const id = randomUUID();
+  await sessions.createSession({ id, roomId: 'bench-score', nodeId: 'bench' });
+  const key = ObjectStore.recordingKey('local', id);
+  await objects.uploadFile(key, rec.file, 'video/webm');
+  await sessions.createMediaObject({ id: randomUUID(), sessionId: id, s3Key: key, contentType: 'video/webm', state: 'uploaded', hasAudio: true, hasVideo: false });
+  await sessions.endSession(id, { reason: 'api', endedAt: new Date(), mediaDurationSec: rec.durationSec });
+
+  const t0 = performance.now();
+  await jobs.enqueue(id); // what SessionManager's onEnded does at session end
+  const percents: number[] = [];
+  await waitUntil(async () => {
+    const j = await reports.getJob(id);
+    if (j?.state === 'failed') throw new Error(`job failed: ${j.error}`);
+    if (j?.state === 'running') percents.push(Math.round(j.percent));
+    return j?.state === 'done';
+  }, 30 * 60_000, 'report ready', 200);
+  const jobWallSec = (performance.now() - t0) / 1000;
+  const job = (await reports.getJob(id))!;
+  const analysis = (await reports.getAnalysis(id))!;
+
+  const time = async (url: string) => {
+    await app.inject({ url }); // warm
+    const t = performance.now();
+    const r = await app.inject({ url });
+    if (r.statusCode !== 200) throw new Error(`${url} → ${r.statusCode}`);
+    return { ms: Math.round((performance.now() - t) * 10) / 10, bytes: r.rawPayload.length, body: r };
+  };
+  const json = await time(`/v1/sessions/${id}/report`);
+  const csv = await time(`/v1/sessions/${id}/report.csv`);
+  const pdf = await time(`/v1/sessions/${id}/report.pdf`);
+  const report = json.body.json().report;
+  const r1 = (x: number) => Math.round(x * 10) / 10;
+  console.log(
+    JSON.stringify(
+      {
+        recording: { minutes, durationSec: r1(rec.durationSec), utterances: rec.utterances, referenceWords: rec.words, source: 'pocketsphinx-testdata LibriVox utterances, Opus 32 kb/s WebM' },
+        machine: { cores: os.availableParallelism(), loadavg1: r1(os.loadavg()[0]!) },
+        engines: { vad: analysis.engines.vad, asr: analysis.engines.asr, pose: analysis.engines.pose },
+        jobWallSec: r1(jobWallSec),
+        rtf: Math.round((jobWallSec / rec.durationSec) * 1000) / 1000,
+        workerWallSec: r1((job.wallMs ?? 0) / 1000),
+        stageMs: analysis.stageMs,
+        progressSeen: [...new Set(percents)].length,
+        targetSec: 60,
+        meetsTarget: jobWallSec <= 60,
+        renderMs: { json: json.ms, csv: csv.ms, pdf: pdf.ms },
+        reportBytes: { json: json.bytes, csv: csv.bytes, pdf: pdf.bytes },
+        scores: {
+          rubricVersion: report.rubricVersion,
+          overall: r1(report.overall?.score ?? NaN),
+          ...Object.fromEntries(report.subscores.filter((s: { score: number | null }) => s.score !== null).map((s: { key: string; score: number; ci95: number[] }) => [s.key, `${r1(s.score)} [${r1(s.ci95[0]!)}, ${r1(s.ci95[1]!)}]`])),
+        },
+        wpm: analysis.summary.wpm && r1(analysis.summary.wpm),
+        tips: report.tips.map((t: { title: string }) => t.title),
+        drills: report.drills.map((d: { kind: string }) => d.kind),
+      },
+      null,
+      2,
+    ),
+  );
+} finally {
+  await app.close();
+  await jobs.close();
+  await jobs.dropSchema().catch(() => {});
+  if (!pg) await db.dropSchema().catch(() => {});
+  await db.close();
+  objects.close();
+  await s3.stop();
+  await pg?.stop();
+  work.cleanup();
+}

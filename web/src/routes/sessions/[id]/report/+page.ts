@@ -1,0 +1,2 @@
+// Session ids are not known at build time: served by the SPA fallback (index.html).
+export const prerender = false;
