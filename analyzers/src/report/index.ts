@@ -5,3 +5,4 @@ export { buildDrills, passageWords, READ_ALOUD_SENTENCES } from './drills.ts';
 export { alignWords, normalizeWords, scoreReadAloud } from './readAloud.ts';
 export { scoreAnalysis } from './scoredReport.ts';
 export type { FullPassMessage } from './fullPassProcess.ts';
+export { readAloudFromFile } from './readAloudFile.ts';

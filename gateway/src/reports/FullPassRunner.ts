@@ -1,7 +1,7 @@
 import { fork } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
-import type { FullPassMessage, FullPassResult, FullPassStage } from '@lectern/analyzers/report';
+import type { FullPassMessage, FullPassResult, FullPassStage, ReadAloudResult } from '@lectern/analyzers/report';
 import { tsxLoader } from '../analysis/tsxLoader.ts';
 import { repoRoot } from '../config.ts';
 
@@ -12,16 +12,35 @@ export const FULL_PASS_ENTRY = path.join(repoRoot, 'analyzers/src/report/fullPas
  * Runs the full-pass analysis of `file` in a child process (ASR and pose never block the
  * gateway's event loop), at `nice` priority so live rooms keep the CPU.
  * @param onProgress stage and fraction 0–1 as the child reports them.
- * @param opts `video`/`poseFps` as in `FullPassOptions`; `nice` 0–19 (default 5); `timeoutMs` (default 30 min).
- * @throws Error with the child's message when the analysis fails, it exits without a result, or times out.
+ * @param opts `video`/`poseFps` as in `FullPassOptions`; `nice` 0–19 (default 5); `timeoutMs` (default 30 min);
+ *   `signal` kills the child when aborted (node shutdown).
+ * @throws Error with the child's message when the analysis fails, it exits without a result, times out or is aborted.
  */
 export function runFullPass(
   file: string,
   onProgress: (stage: FullPassStage, fraction: number) => void,
-  opts: { video?: boolean; poseFps?: number; nice?: number; timeoutMs?: number } = {},
+  opts: { video?: boolean; poseFps?: number; nice?: number; timeoutMs?: number; signal?: AbortSignal } = {},
 ): Promise<FullPassResult> {
+  return runChild<FullPassResult>(file, { video: opts.video, poseFps: opts.poseFps }, onProgress, opts);
+}
+
+/**
+ * Scores a read-aloud drill attempt (ASR + word alignment) in the same child process entry.
+ * @throws Error with the child's message (e.g. not decodable audio) or on timeout (default 60 s).
+ */
+export function runReadAloud(file: string, targetSentence: string, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<ReadAloudResult & { engine: string; durationSec: number }> {
+  return runChild(file, { readAloudTarget: targetSentence }, () => {}, { timeoutMs: 60_000, ...opts, nice: 0 });
+}
+
+function runChild<T>(
+  file: string,
+  args: Record<string, unknown>,
+  onProgress: (stage: FullPassStage, fraction: number) => void,
+  opts: { nice?: number; timeoutMs?: number; signal?: AbortSignal },
+): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = fork(FULL_PASS_ENTRY, [file, JSON.stringify({ video: opts.video, poseFps: opts.poseFps })], {
+    if (opts.signal?.aborted) return reject(new Error('analysis cancelled (shutting down)'));
+    const child = fork(FULL_PASS_ENTRY, [file, JSON.stringify(args)], {
       execArgv: ['--import', tsxLoader],
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
@@ -33,24 +52,28 @@ export function runFullPass(
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
     let settled = false;
-    const done = (err: Error | null, result?: FullPassResult) => {
+    const done = (err: Error | null, result?: T) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       if (err) {
         child.kill('SIGKILL');
         reject(err);
-      } else resolve(result!);
+      } else {
+        child.kill('SIGKILL'); // it exits on its own after the result; never leave it behind
+        resolve(result!);
+      }
     };
-    const timer = setTimeout(() => done(new Error(`full-pass analysis timed out after ${opts.timeoutMs ?? 1_800_000} ms`)), opts.timeoutMs ?? 1_800_000);
+    const timer = setTimeout(() => done(new Error(`analysis timed out after ${opts.timeoutMs ?? 1_800_000} ms`)), opts.timeoutMs ?? 1_800_000);
     child.on('message', (m: FullPassMessage) => {
       if (m.type === 'progress') onProgress(m.stage, m.fraction);
-      else if (m.type === 'result') done(null, m.result);
+      else if (m.type === 'result') done(null, m.result as T);
       else done(new Error(m.message));
     });
     child.on('error', (err) => done(err));
+    opts.signal?.addEventListener('abort', () => done(new Error('analysis cancelled (shutting down)')), { once: true });
     child.on('exit', (code, signal) =>
-      done(new Error(`full-pass analysis exited (${signal ?? `code ${code}`}) without a result${stderr ? `: ${stderr.trim().split('\n').at(-1)}` : ''}`)),
+      done(new Error(`analysis exited (${signal ?? `code ${code}`}) without a result${stderr ? `: ${stderr.trim().split('\n').at(-1)}` : ''}`)),
     );
   });
 }

@@ -149,6 +149,27 @@ describe('post-session analysis job', () => {
   });
 });
 
+describe('read-aloud drill API', () => {
+  it('recognises an uploaded attempt and returns accuracy and the missed words; rejects undecodable audio', async () => {
+    const seg = speechFixture().segments.find((x) => x.label === 'B')!;
+    const attempt = path.join(work.dir, 'attempt.wav');
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-ss', String(seg.startSec - 0.2), '-t', String(seg.endSec - seg.startSec + 0.5), '-i', speechFixture().wav16k, attempt]);
+    const target = `${seg.text} every morning`;
+    const res = await app.inject({ method: 'POST', url: `/v1/drills/read-aloud?target=${encodeURIComponent(target)}`, headers: { 'content-type': 'audio/wav' }, payload: fs.readFileSync(attempt) });
+    expect(res.statusCode).toBe(200);
+    const r = res.json();
+    expect(r.alignment.filter((a: { target: string | null }) => a.target !== null)).toHaveLength(10);
+    if (r.engine !== 'none') {
+      expect(r.missedWords).toEqual(expect.arrayContaining(['every', 'morning']));
+      expect(r.accuracy).toBeGreaterThan(0);
+    }
+    const bad = await app.inject({ method: 'POST', url: '/v1/drills/read-aloud?target=hello%20world', headers: { 'content-type': 'audio/webm' }, payload: Buffer.from('not audio at all') });
+    expect(bad.statusCode).toBe(422);
+    expect(bad.headers['content-type']).toMatch(/problem\+json/);
+    expect((await app.inject({ method: 'POST', url: '/v1/drills/read-aloud', headers: { 'content-type': 'audio/wav' }, payload: Buffer.from('x') })).statusCode).toBe(400);
+  }, 60_000);
+});
+
 describe('share links', () => {
   it('opens the read-only report until it expires; tampered and expired links are rejected', async () => {
     expect(goodId).not.toBe('');

@@ -69,6 +69,8 @@ export class ReportJobs {
   readonly #boss: PgBoss;
   #started = false;
   #running = new Set<Promise<unknown>>();
+  /** Aborted by close(): kills a running full-pass child so shutdown never waits for an analysis. */
+  readonly #shutdown = new AbortController();
 
   private constructor(deps: ReportJobDeps, opts: ReportJobOptions) {
     this.#deps = deps;
@@ -194,7 +196,7 @@ export class ReportJobs {
       }
       progress('decode', 5);
       const onProgress = (stage: string, fraction: number) => progress(stage, 5 + 90 * fraction);
-      const analysis = await runFullPass(file, onProgress, { video: rec.hasVideo, poseFps: this.#opts.poseFps, timeoutMs: this.#opts.attemptTimeoutMs });
+      const analysis = await runFullPass(file, onProgress, { video: rec.hasVideo, poseFps: this.#opts.poseFps, timeoutMs: this.#opts.attemptTimeoutMs, signal: this.#shutdown.signal });
       progress('score', 96);
       await reports.saveAnalysis(sessionId, analysis);
       await reports.saveScores(sessionId, scoreAnalysis(analysis, getRubric()));
@@ -203,6 +205,7 @@ export class ReportJobs {
       log.info({ sessionId, attempt, wallMs: Math.round(wallMs), stageMs: analysis.stageMs }, 'session report ready');
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
+      // Cancelled by shutdown: pg-boss retries it (here or on another node) unless it was the last attempt.
       await reports.jobAttemptFailed(sessionId, reason, final).catch(() => {});
       log.warn({ sessionId, attempt, final, reason }, final ? 'session analysis failed' : 'session analysis attempt failed; retrying');
       throw err;
@@ -211,11 +214,16 @@ export class ReportJobs {
     }
   }
 
-  /** Stops consuming (waits up to 30 s for a running attempt) and closes the queue's pool. */
+  /**
+   * Stops consuming and closes the queue's pool. A running analysis is killed (its attempt fails
+   * and is retried later, here or by another node), so shutdown takes at most a few seconds.
+   */
   async close(): Promise<void> {
     if (!this.#started) return;
     this.#started = false;
-    await this.#boss.stop({ graceful: true, wait: true, timeout: 30_000 }).catch(() => {});
+    this.#shutdown.abort();
+    await Promise.allSettled([...this.#running]);
+    await this.#boss.stop({ graceful: true, wait: true, timeout: 5_000 }).catch(() => {});
   }
 
   /** Drops the queue schema (tests only). */

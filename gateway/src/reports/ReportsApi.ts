@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { getRubric, LATEST_RUBRIC_VERSION, SUBSCORE_KEYS, type SubscoreKey } from '@lectern/analyzers/scoring';
@@ -6,6 +9,7 @@ import type { SessionRepository } from '../db/SessionRepository.ts';
 import { HttpProblem } from '../http/v1/HttpProblem.ts';
 import { jsonSchema, ProblemSchema, SessionParamsSchema } from '../http/v1/schemas.ts';
 import { buildReportDto, jobDto, reportCsv, reportPdf, type SessionReportDto } from './ReportDocument.ts';
+import { runReadAloud } from './FullPassRunner.ts';
 import type { ReportJobs } from './ReportJobs.ts';
 import type { ReportRepository } from './ReportRepository.ts';
 import { type ShareLinks, ShareTokenError } from './ShareLinks.ts';
@@ -16,6 +20,13 @@ export const ReportQuerySchema = z.object({ rubricVersion: z.string().regex(/^[a
 export const ShareBodySchema = z.object({ ttlSec: z.number().int().min(60).max(30 * 86400).default(7 * 86400) }).strict();
 /** `:token` of a share link. */
 export const ShareParamsSchema = z.object({ token: z.string().min(10).max(600).regex(/^[A-Za-z0-9_~-]+$/) }).strict();
+/** `POST /v1/drills/read-aloud` query: the target sentence (1–300 characters with at least one word). */
+export const ReadAloudQuerySchema = z.object({ target: z.string().min(1).max(300).regex(/[A-Za-z0-9]/) }).strict();
+/** Audio content types accepted by the read-aloud drill (what MediaRecorder and common tools produce). */
+export const READ_ALOUD_TYPES = ['audio/webm', 'audio/ogg', 'audio/wav', 'audio/x-wav', 'audio/wave', 'audio/mpeg', 'audio/mp4', 'video/webm', 'application/octet-stream'];
+/** Largest read-aloud attempt accepted, bytes (≈ 2 min of Opus). */
+export const READ_ALOUD_MAX_BYTES = 5 * 1024 * 1024;
+
 /** `GET /v1/progress` query. */
 export const ProgressQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(500).default(200) }).strict();
 
@@ -40,6 +51,9 @@ const PROBLEM = 'application/problem+json';
  * - `GET /v1/shared/:token/report` (+ `.csv`, `.pdf`) — the shared report; tampered/malformed → 403,
  *   expired → 410.
  * - `GET /v1/progress?limit=` — subscores of scored sessions over time (oldest first) and personal bests.
+ * - `POST /v1/drills/read-aloud?target=SENTENCE` with the recorded attempt as the body (audio/webm,
+ *   audio/wav, …; ≤ 5 MiB) — ASR + word alignment → `{accuracy 0–1, wer, missedWords, alignment,
+ *   transcript, engine, durationSec}`; undecodable audio → 422, too large → 413.
  */
 export class ReportsApi {
   constructor(private readonly deps: ReportsApiDeps) {}
@@ -101,6 +115,23 @@ export class ReportsApi {
     v1.get('/shared/:token/report.pdf', { schema: { params: tokenParams } }, async (req, reply) =>
       this.#pdf(reply, await this.#report(this.#grant((req.params as { token: string }).token))),
     );
+    v1.addContentTypeParser(READ_ALOUD_TYPES, { parseAs: 'buffer', bodyLimit: READ_ALOUD_MAX_BYTES }, (_req, body, done) => done(null, body));
+    v1.post('/drills/read-aloud', { schema: { querystring: jsonSchema(ReadAloudQuerySchema) } }, async (req) => {
+      const { target } = req.query as z.output<typeof ReadAloudQuerySchema>;
+      const body = req.body;
+      if (!Buffer.isBuffer(body) || body.length === 0) throw new HttpProblem(400, 'Invalid request', `send the recorded attempt as the body (${READ_ALOUD_TYPES.slice(0, 3).join(', ')}, …)`);
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lectern-drill-'));
+      try {
+        const file = path.join(dir, 'attempt');
+        fs.writeFileSync(file, body);
+        return await runReadAloud(file, target).catch((err: Error) => {
+          if (/decode|no audio|invalid data|not media|cannot analyse/i.test(err.message)) throw new HttpProblem(422, 'Undecodable audio', err.message);
+          throw err;
+        });
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
     v1.get('/progress', { schema: { querystring: jsonSchema(ProgressQuerySchema) } }, async (req) =>
       this.#progress((req.query as z.output<typeof ProgressQuerySchema>).limit),
     );
