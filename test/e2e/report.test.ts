@@ -5,6 +5,8 @@
  * put in S3 and queued exactly as at session end; the pg-boss worker analyses and scores them.
  * The browser opens the report, follows a tip's timestamp into the replay (`?t=`), downloads the
  * PDF (checked with `pdftotext`), opens /progress (the uPlot chart must draw) and a share link.
+ * Last, a live rehearsal over real WebRTC is ended through the API: its analysis must be queued by
+ * the session end itself and finish.
  * Screenshots: test-results/report.png, test-results/progress.png.
  * Needs the built web app (npm run build -w web) and poppler-utils.
  */
@@ -146,4 +148,37 @@ describe('coaching report in the browser', () => {
     await pageA.getByTestId('shared-error').waitFor({ timeout: 15_000 });
     expect(await pageA.getByTestId('shared-error').textContent()).toContain('not valid');
   });
+});
+
+describe('session end queues the analysis', () => {
+  it('a live rehearsal (real WebRTC) that ends is analysed from its S3 recording and scored', async () => {
+    const fx = speechFixture();
+    const live = await launchChromium({ audioFile: fx.wav48k });
+    try {
+      const p = await live.newPage();
+      const room = 'e2e-report-live';
+      let id = '';
+      await p.goto(`${node.url}/rehearse?room=${room}&autostart=1`);
+      await waitUntil(() => !!(id = node.sessions!.manager.liveSessionOfRoom(room) ?? ''), 30_000, 'session start');
+      await p.waitForFunction(
+        (sec) => ((window as unknown as { __lectern?: { lastFrame: { mediaTimeSec: number } | null } }).__lectern?.lastFrame?.mediaTimeSec ?? 0) >= sec,
+        12,
+        { timeout: 60_000 },
+      );
+      const res = await fetch(`${node.url}/v1/sessions/${id}/end`, { method: 'POST' });
+      expect(res.status).toBe(200);
+      await p.close();
+      // No one queued it but the session end itself.
+      await waitUntil(async () => {
+        const j = await node.sessions!.reports.getJob(id);
+        if (j?.state === 'failed') throw new Error(`analysis failed: ${j.error}`);
+        return j?.state === 'done';
+      }, 90_000, 'report of the live session', 250);
+      const report = (await (await fetch(`${node.url}/v1/sessions/${id}/report`)).json()) as { report: { rubricVersion: string; subscores: { key: string; score: number | null }[] } };
+      expect(report.report.rubricVersion).toBe('v1');
+      expect(report.report.subscores.find((x) => x.key === 'volume')?.score).not.toBeNull();
+    } finally {
+      await live.close();
+    }
+  }, 150_000);
 });
