@@ -10,9 +10,9 @@ export const FULL_PASS_ENTRY = path.join(repoRoot, 'analyzers/src/report/fullPas
 
 /**
  * Runs the full-pass analysis of `file` in a child process (ASR and pose never block the
- * gateway's event loop), at `nice` priority so live rooms keep the CPU.
+ * gateway's event loop), at `nice` 10 (like the pose processes) so live rooms keep the CPU.
  * @param onProgress stage and fraction 0–1 as the child reports them.
- * @param opts `video`/`poseFps` as in `FullPassOptions`; `nice` 0–19 (default 5); `timeoutMs` (default 30 min);
+ * @param opts `video`/`poseFps` as in `FullPassOptions`; `nice` 0–19 (default 10); `timeoutMs` (default 30 min);
  *   `signal` kills the child when aborted (node shutdown).
  * @throws Error with the child's message when the analysis fails, it exits without a result, times out or is aborted.
  */
@@ -45,7 +45,7 @@ function runChild<T>(
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
     try {
-      if (child.pid) os.setPriority(child.pid, opts.nice ?? 5);
+      if (child.pid) os.setPriority(child.pid, opts.nice ?? 10);
     } catch {
       /* lowering priority is best effort */
     }
