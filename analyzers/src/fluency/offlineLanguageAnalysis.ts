@@ -25,6 +25,8 @@ export interface OfflineLanguageResult {
   transcript: string;
   /** All final words with media times (s from the start of the file). */
   words: CaptionWord[];
+  /** The same words grouped by final (utterance), in order (to merge partial analyses). */
+  utterances: CaptionWord[][];
   /** Acoustic filled pauses. */
   filledPauses: FilledPause[];
   /** Pace, fillers (count, perMin, items with word and startSec), repetitions, hedges. */
@@ -65,5 +67,12 @@ export async function analyzeLanguageOffline(input: OfflineLanguageInput): Promi
   for (const h of finals) tracker.addFinal(h.words);
   for (const fp of filledPauses) tracker.addFilledPause(fp);
   const words = finals.flatMap((h) => h.words);
-  return { engine: input.engine?.name ?? 'none', transcript: finals.map((h) => h.text).join(' '), words, filledPauses, summary: tracker.summary() };
+  return {
+    engine: input.engine?.name ?? 'none',
+    transcript: finals.map((h) => h.text).join(' '),
+    words,
+    utterances: finals.map((h) => h.words),
+    filledPauses,
+    summary: tracker.summary(),
+  };
 }

@@ -6,10 +6,11 @@
  * file has video, body language from MoveNet (`analyzeVideoFile`) — reduced to a
  * {@link ScoringInput}. Times are seconds from the start of the file (recording positions).
  */
+import os from 'node:os';
 import { createEngine, selectEngine } from '../asr/selectEngine.ts';
 import { FfmpegPcmReader } from '../audio/FfmpegPcmReader.ts';
 import { ENGINES } from '../engines.ts';
-import { analyzeLanguageOffline } from '../fluency/offlineLanguageAnalysis.ts';
+import { analyzeLanguageOffline, type OfflineLanguageResult } from '../fluency/offlineLanguageAnalysis.ts';
 import { OfflineVoiceAnalysis } from '../pipeline/OfflineVoiceAnalysis.ts';
 import { summarizeVoice } from '../pipeline/VoiceSummary.ts';
 import { analyzeVideoFile } from '../pose/analyzeVideoFile.ts';
@@ -17,6 +18,7 @@ import { VideoDecodeError } from '../pose/VideoDecodeError.ts';
 import { buildScoringInput } from '../scoring/scoringInput.ts';
 import type { ScoringBodyWindow } from '../scoring/RubricTypes.ts';
 import { SileroVad } from '../voice/SileroVad.ts';
+import { analyzeLanguageParallel } from './parallelLanguage.ts';
 import type { FullPassResult, FullPassStage } from './ReportTypes.ts';
 
 /** Options of {@link analyzeRecordingFile}. */
@@ -25,6 +27,11 @@ export interface FullPassOptions {
   video?: boolean;
   /** Pose frames per second for the full pass (default 2: 10 min ≈ 1200 MoveNet frames). */
   poseFps?: number;
+  /**
+   * ASR worker threads for the language pass (default: one per core, at most 4, and at most one
+   * per 60 s of audio; 1 = in this thread, exactly as `npm run analyze`).
+   */
+  languageParts?: number;
   /** Called at each stage start with the fraction of the analysis done (0–1). */
   onProgress?: (stage: FullPassStage, fraction: number) => void;
 }
@@ -69,17 +76,22 @@ export async function analyzeRecordingFile(file: string, opts: FullPassOptions =
 
   progress('language');
   const selection = await selectEngine();
-  const engine = selection.spec ? await createEngine(selection.spec) : null;
-  let lang;
-  try {
-    lang = await analyzeLanguageOffline({ samples, engine, pauses: [...voice.pauses] });
-  } finally {
-    await engine?.close();
+  const parts = Math.max(1, opts.languageParts ?? Math.min(os.availableParallelism(), 4, Math.floor(voice.durationSec / 60)));
+  let lang: OfflineLanguageResult;
+  if (selection.spec && parts > 1) {
+    lang = await analyzeLanguageParallel(samples, voice.pauses, selection.spec, parts);
+  } else {
+    const engine = selection.spec ? await createEngine(selection.spec) : null;
+    try {
+      lang = await analyzeLanguageOffline({ samples, engine, pauses: [...voice.pauses] });
+    } finally {
+      await engine?.close();
+    }
   }
   lap('language');
 
   let body: ScoringBodyWindow[] | null = null;
-  const engines: Record<string, string> = { ...ENGINES, vad: model.engine, asr: lang.engine };
+  const engines: Record<string, string> = { ...ENGINES, vad: model.engine, asr: parts > 1 && lang.engine !== 'none' ? `${lang.engine} (${parts} worker threads)` : lang.engine };
   if (opts.video !== false) {
     progress('body');
     try {

@@ -125,3 +125,22 @@ describe('read-aloud scoring', () => {
     fs.rmSync(path.dirname(file), { recursive: true, force: true });
   });
 });
+
+describe('full pass with the language pass split over worker threads', () => {
+  it('gives the same words and pace as the single-thread pass (cuts fall in pauses)', async () => {
+    const { analyzeRecordingFile } = await import('./fullPass.ts');
+    const fx = speechFixture();
+    const one = await analyzeRecordingFile(fx.wav16k, { video: false, languageParts: 1 });
+    if (one.engines.asr === 'none') return;
+    const two = await analyzeRecordingFile(fx.wav16k, { video: false, languageParts: 2 });
+    expect(two.engines.asr).toMatch(/2 worker threads/);
+    const n1 = one.scoringInput.words.length;
+    const n2 = two.scoringInput.words.length;
+    expect(Math.abs(n1 - n2)).toBeLessThanOrEqual(Math.max(2, n1 * 0.1));
+    expect(Math.abs(two.summary.wpm! - one.summary.wpm!)).toBeLessThan(one.summary.wpm! * 0.1);
+    // Words are on the whole recording's time line, in order.
+    const starts = two.scoringInput.words.map((w) => w.startSec);
+    expect(starts).toEqual([...starts].sort((a, b) => a - b));
+    expect(starts.at(-1)!).toBeGreaterThan(fx.durationSec * 0.7);
+  }, 60_000);
+});
