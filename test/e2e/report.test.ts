@@ -115,6 +115,20 @@ describe('coaching report in the browser', () => {
     for (const label of ['Fillers', 'Pauses', 'Pitch variety', 'Volume', 'Tips', 'Drills']) expect(text).toContain(label);
   });
 
+  it('the read-aloud drill records an attempt in the browser and shows its accuracy and missed words', async () => {
+    await pageA.goto(`${node.url}/sessions/${fastId}/report`);
+    await pageA.getByTestId('read-aloud-start').click();
+    await pageA.getByTestId('read-aloud-stop').waitFor();
+    await pageA.waitForTimeout(1500); // Chromium's fake microphone (a beep): nothing to recognise
+    await pageA.getByTestId('read-aloud-stop').click();
+    const result = pageA.getByTestId('read-aloud-result');
+    await result.waitFor({ timeout: 30_000 });
+    const accuracy = Number(await result.getAttribute('data-accuracy'));
+    expect(accuracy).toBeGreaterThanOrEqual(0);
+    expect(accuracy).toBeLessThan(0.5);
+    expect(await result.locator('mark').count()).toBeGreaterThan(3);
+  });
+
   it('/progress charts the subscores of both sessions and shows personal bests', async () => {
     await pageA.goto(`${node.url}/progress`);
     await pageA.getByTestId('progress-chart').waitFor({ timeout: 20_000 });
