@@ -188,8 +188,12 @@ describe('session end queues the analysis', () => {
         if (j?.state === 'failed') throw new Error(`analysis failed: ${j.error}`);
         return j?.state === 'done';
       }, 90_000, 'report of the live session', 250);
-      const report = (await (await fetch(`${node.url}/v1/sessions/${id}/report`)).json()) as { report: { rubricVersion: string; subscores: { key: string; score: number | null }[] } };
+      const report = (await (await fetch(`${node.url}/v1/sessions/${id}/report`)).json()) as {
+        report: { rubricVersion: string; subscores: { key: string; score: number | null }[]; engines: Record<string, string> };
+      };
       expect(report.report.rubricVersion).toBe('v1');
+      // The recording has Chromium's synthetic camera: the full pass ran pose on it too.
+      expect(report.report.engines.pose).toBeDefined();
       expect(report.report.subscores.find((x) => x.key === 'volume')?.score).not.toBeNull();
     } finally {
       await live.close();
