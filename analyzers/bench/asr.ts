@@ -9,19 +9,38 @@
  * each (as the live pipeline does at VAD pauses): PocketSphinx adapts its cepstral mean across
  * utterances, so a fresh decoder per utterance would score its first utterance worse.
  *
- * Options: --preset fast|accurate (PocketSphinx; default both), --engine NAME (child mode).
+ * For PocketSphinx the child also prints:
+ * - `args`: the complete argument vector the decoders were created with;
+ * - `components`: CPU seconds per audio second of each step the stream does per 100 ms chunk
+ *   (Float32 → int16 conversion in JS, ps_process_raw, ps_get_in_speech, ps_get_hyp every chunk,
+ *   the word segmentation walk when the hypothesis changed, end of utterance), re-measured by
+ *   driving the same native calls with the same arguments directly;
+ * - `longUtterancePartialCostUs`: ps_get_hyp + segmentation walk per chunk at 5, 10, 15, 20 s into
+ *   one utterance (the partial's cost grows with utterance length).
+ * Every child and the parent print `hostCalibration` (see hostCalibration.ts): CPU-time figures are
+ * only comparable between runs whose `slowdown` is similar.
+ *
+ * `--instructions`: additionally runs one decoding pass of the PocketSphinx (fast) child under
+ * valgrind's callgrind and reports the instructions executed inside the decoder calls per audio
+ * second — a figure that does not depend on how busy the host is (≈1 min; needs valgrind).
+ *
+ * Options: --preset fast|accurate (PocketSphinx; default both), --engine NAME (child mode),
+ * --decode-once NAME (one pass, no output; used under valgrind).
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SHERPA_EN_MODEL, verifyInstalled } from '@lectern/models';
 import type { AsrEngine, AsrHypothesis } from '../src/asr/AsrEngine.ts';
 import { PocketSphinxEngine } from '../src/asr/pocketsphinx/PocketSphinxEngine.ts';
+import { PocketSphinxLibrary } from '../src/asr/pocketsphinx/PocketSphinxLibrary.ts';
 import { POCKETSPHINX_FAST_ARGS } from '../src/asr/pocketsphinx/PocketSphinxTypes.ts';
 import { SherpaOnnxEngine } from '../src/asr/sherpa-onnx/SherpaOnnxEngine.ts';
 import { readWav16 } from '../src/asr/wav.ts';
 import { wordErrorRate } from '../src/asr/wordErrorRate.ts';
+import { hostCalibration } from './hostCalibration.ts';
 
 const LIBRIVOX = '/usr/share/pocketsphinx/test/data/librivox';
 const CHUNK = 1600;
@@ -111,6 +130,10 @@ async function runEngine(name: string): Promise<Record<string, unknown>> {
     await s2.close();
     rtfs.push(cpu / audioSec);
   }
+  const calibration = hostCalibration();
+  const pocketsphinx = engine instanceof PocketSphinxEngine
+    ? { args: engine.args.join(' '), components: pocketsphinxComponents(engine), longUtterancePartialCostUs: longUtterancePartialCost(engine) }
+    : {};
   await engine.close();
   const gaps = partialTimes.slice(1).map((x, i) => x - partialTimes[i]!).filter((g) => g < 1);
   return {
@@ -123,7 +146,9 @@ async function runEngine(name: string): Promise<Record<string, unknown>> {
     wer: r3(errors / refWords),
     rtf: r3(cpuSec / audioSec),
     rtfBestOf: { passes: rtfs.length, min: r3(Math.min(...rtfs)), median: r3(q(rtfs, 0.5)) },
-    rtfNote: 'CPU seconds (process.cpuUsage, user+system) spent in push/endUtterance per second of audio, one stream; first pass, and min/median over repeated passes',
+    rtfNote: 'CPU-time RTF: CPU seconds (process.cpuUsage, user+system) spent in push/endUtterance per second of audio, one stream, NOT wall time; first pass, and min/median over repeated passes',
+    hostCalibration: calibration,
+    ...pocketsphinx,
     peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
     rssAddedByEngineMB: Math.round((process.resourceUsage().maxRSS - rss0) / 1024),
     longestCallMs: { push_p50: r3(q(callMs, 0.5)), push_p99: r3(q(callMs, 0.99)), push_max: r3(Math.max(...callMs)), endUtterance_max: r3(Math.max(...endMs)) },
@@ -138,6 +163,178 @@ async function runEngine(name: string): Promise<Record<string, unknown>> {
     },
     perUtterance,
   };
+}
+
+/** The five LibriVox utterances (16 kHz mono), sorted by id. */
+function librivox(): { id: string; samples: Float32Array }[] {
+  return fs.readdirSync(LIBRIVOX).filter((f) => f.endsWith('.wav')).sort().map((f) => ({ id: f.replace('.wav', ''), samples: readWav16(path.join(LIBRIVOX, f)).samples }));
+}
+
+const cpuNowSec = (): number => {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1e6;
+};
+
+/**
+ * Per-step CPU cost of PocketSphinxStream's work, measured by making the same native calls with
+ * the same arguments as the stream does (one decoder, external segmentation, 100 ms chunks,
+ * partial words walked only when the hypothesis changed), `passes` times over the LibriVox set.
+ * @returns CPU seconds per audio second per step, and each step's share of their sum.
+ */
+function pocketsphinxComponents(engine: PocketSphinxEngine, passes = 3): Record<string, unknown> {
+  const lib = PocketSphinxLibrary.load();
+  const files = librivox();
+  const audioSec = files.reduce((a, f) => a + f.samples.length, 0) / 16_000;
+  const acc = { convertFloatToInt16: 0, psProcessRaw: 0, psGetInSpeech: 0, psGetHyp: 0, segmentWalkOnChange: 0, endUtterance: 0 };
+  const pcm = new Int16Array(CHUNK);
+  const sf = [0];
+  const ef = [0];
+  const walk = (d: unknown): void => {
+    for (let seg = lib.ps_seg_iter(d); seg; seg = lib.ps_seg_next(seg)) {
+      lib.ps_seg_word(seg);
+      lib.ps_seg_frames(seg, sf, ef);
+    }
+  };
+  for (let p = 0; p < passes; p++) {
+    const argv = [...engine.args];
+    const config = lib.cmd_ln_parse_r(null, lib.ps_args(), argv.length, argv, 0);
+    const d = lib.ps_init(config);
+    lib.cmd_ln_free_r(config);
+    lib.ps_start_stream(d);
+    lib.ps_start_utt(d);
+    for (const { samples } of files) {
+      let last: string | null = null;
+      for (let i = 0; i < samples.length; i += CHUNK) {
+        const x = samples.subarray(i, i + CHUNK);
+        let a = cpuNowSec();
+        for (let k = 0; k < x.length; k++) {
+          const v = x[k]!;
+          pcm[k] = v >= 1 ? 32767 : v <= -1 ? -32768 : Math.round(v * 32767);
+        }
+        let b = cpuNowSec();
+        acc.convertFloatToInt16 += b - a;
+        lib.ps_process_raw(d, pcm, x.length, 0, 0);
+        a = cpuNowSec();
+        acc.psProcessRaw += a - b;
+        lib.ps_get_in_speech(d);
+        b = cpuNowSec();
+        acc.psGetInSpeech += b - a;
+        const hyp = lib.ps_get_hyp(d, [0]);
+        a = cpuNowSec();
+        acc.psGetHyp += a - b;
+        if (hyp && hyp !== last) {
+          last = hyp;
+          walk(d);
+          acc.segmentWalkOnChange += cpuNowSec() - a;
+        }
+      }
+      const a = cpuNowSec();
+      lib.ps_end_utt(d);
+      walk(d);
+      lib.ps_start_utt(d);
+      acc.endUtterance += cpuNowSec() - a;
+    }
+    lib.ps_free(d);
+  }
+  const total = Object.values(acc).reduce((x, y) => x + y, 0);
+  const perAudioSec: Record<string, number | null> = {};
+  const share: Record<string, number | null> = {};
+  for (const [k, v] of Object.entries(acc)) {
+    perAudioSec[k] = Math.round((v / passes / audioSec) * 1e5) / 1e5;
+    share[k] = r3(v / total);
+  }
+  return {
+    note: 'CPU seconds (process.cpuUsage around each call) per audio second, mean of passes; same native calls and arguments as PocketSphinxStream',
+    passes,
+    cpuSecPerAudioSec: perAudioSec,
+    shareOfTotal: share,
+    totalCpuSecPerAudioSec: Math.round((total / passes / audioSec) * 1e4) / 1e4,
+  };
+}
+
+/**
+ * Cost of producing a partial (ps_get_hyp + the segmentation walk) deep into one long utterance:
+ * the five LibriVox files as ONE utterance (≈25 s, no endpoint), wall µs per call (mean of 20
+ * repeats, so timer resolution does not matter) at 5, 10, 15 and 20 s.
+ */
+function longUtterancePartialCost(engine: PocketSphinxEngine): Record<string, unknown> {
+  const lib = PocketSphinxLibrary.load();
+  const files = librivox();
+  const all = new Float32Array(files.reduce((a, f) => a + f.samples.length, 0));
+  let o = 0;
+  for (const f of files) {
+    all.set(f.samples, o);
+    o += f.samples.length;
+  }
+  const argv = [...engine.args];
+  const config = lib.cmd_ln_parse_r(null, lib.ps_args(), argv.length, argv, 0);
+  const d = lib.ps_init(config);
+  lib.cmd_ln_free_r(config);
+  lib.ps_start_stream(d);
+  lib.ps_start_utt(d);
+  const pcm = new Int16Array(CHUNK);
+  const out: Record<string, unknown>[] = [];
+  let processSec = 0;
+  for (let i = 0, k = 0; i < all.length; i += CHUNK, k++) {
+    const x = all.subarray(i, i + CHUNK);
+    for (let j = 0; j < x.length; j++) pcm[j] = Math.round(Math.max(-1, Math.min(1, x[j]!)) * 32767);
+    const c0 = cpuNowSec();
+    lib.ps_process_raw(d, pcm, x.length, 0, 0);
+    processSec += cpuNowSec() - c0;
+    if (k % 50 !== 49) continue;
+    const t0 = process.hrtime.bigint();
+    for (let r = 0; r < 20; r++) lib.ps_get_hyp(d, [0]);
+    const t1 = process.hrtime.bigint();
+    let words = 0;
+    for (let r = 0; r < 20; r++) {
+      words = 0;
+      const sf = [0];
+      const ef = [0];
+      for (let seg = lib.ps_seg_iter(d); seg; seg = lib.ps_seg_next(seg)) {
+        lib.ps_seg_word(seg);
+        lib.ps_seg_frames(seg, sf, ef);
+        words++;
+      }
+    }
+    const t2 = process.hrtime.bigint();
+    out.push({ atSec: Math.round((i + x.length) / 16_000), segments: words, psGetHypUs: r3(Number(t1 - t0) / 20 / 1e3), segmentWalkUs: r3(Number(t2 - t1) / 20 / 1e3) });
+  }
+  lib.ps_end_utt(d);
+  lib.ps_free(d);
+  return { note: 'wall µs per call, mean of 20 repeats; compare with ps_process_raw per 100 ms chunk', psProcessRawMsPerChunk: r3((processSec * 1000) / Math.ceil(all.length / CHUNK)), at: out };
+}
+
+/** One decoding pass of the LibriVox set through the engine's stream (no output): for --instructions. */
+async function decodeOnce(name: string): Promise<void> {
+  const engine = new PocketSphinxEngine({ preset: name === 'pocketsphinx-accurate' ? 'accurate' : 'fast' });
+  const stream = engine.createStream({ segmentation: 'external' });
+  let t = 1;
+  for (const { samples } of librivox()) {
+    for (let i = 0; i < samples.length; i += CHUNK) stream.push(samples.subarray(i, i + CHUNK), t + i / 16_000);
+    stream.endUtterance();
+    t += samples.length / 16_000 + 1;
+  }
+  await stream.close();
+  await engine.close();
+}
+
+/**
+ * Instructions executed inside the PocketSphinx calls (ps_process_raw, ps_get_in_speech,
+ * ps_get_hyp, ps_seg_*, ps_start_utt, ps_end_utt) for one pass over the LibriVox set, counted by
+ * valgrind's callgrind in a child process — independent of host load.
+ */
+function decoderInstructions(self: string, name: string): Record<string, unknown> {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lectern-bench-asr-'));
+  const fns = ['ps_process_raw', 'ps_get_in_speech', 'ps_get_hyp', 'ps_seg_iter', 'ps_seg_next', 'ps_seg_word', 'ps_seg_frames', 'ps_start_utt', 'ps_end_utt'];
+  try {
+    const res = spawnSync('valgrind', ['--tool=callgrind', `--callgrind-out-file=${path.join(tmp, 'cg.out')}`, ...fns.map((f) => `--toggle-collect=${f}`), process.execPath, ...process.execArgv, self, '--decode-once', name], { encoding: 'utf8', maxBuffer: 16 << 20 });
+    const m = /Collected\s*:\s*(\d+)/.exec(res.stderr ?? '');
+    if (res.error || !m) return { engine: name, skipped: true, reason: res.error ? `valgrind: ${res.error.message}` : `no callgrind summary (exit ${res.status})` };
+    const audioSec = librivox().reduce((a, f) => a + f.samples.length, 0) / 16_000;
+    return { engine: name, tool: 'valgrind --tool=callgrind (Ir inside the decoder calls)', instructions: Number(m[1]), audioSec: r3(audioSec), millionInstructionsPerAudioSec: Math.round(Number(m[1]) / audioSec / 1e5) / 10 };
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -190,6 +387,11 @@ async function main(): Promise<void> {
     process.stdout.write(JSON.stringify(await loopDelay(process.argv[loop + 1] as 'in-thread' | 'worker')));
     return;
   }
+  const once = process.argv.indexOf('--decode-once');
+  if (once >= 0) {
+    await decodeOnce(process.argv[once + 1]!);
+    return;
+  }
   const child = process.argv.indexOf('--engine');
   if (child >= 0) {
     process.stdout.write(JSON.stringify(await runEngine(process.argv[child + 1]!)));
@@ -210,6 +412,7 @@ async function main(): Promise<void> {
   const mainThread = PocketSphinxEngine.missingModelFiles().length === 0
     ? { note: 'main-thread event-loop delay while PocketSphinx (fast) decodes at 2x real time', inThread: runLoop('in-thread'), worker: runLoop('worker') }
     : { skipped: true };
+  const instructions = process.argv.includes('--instructions') && PocketSphinxEngine.missingModelFiles().length === 0 ? decoderInstructions(self, 'pocketsphinx') : undefined;
   const load = fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   process.stdout.write(
     `${JSON.stringify({
@@ -217,8 +420,10 @@ async function main(): Promise<void> {
       data: `${LIBRIVOX} (5 utterances, reference: transcription file; normalised: lower case, no punctuation, mr→mister)`,
       pocketsphinxFastArgs: POCKETSPHINX_FAST_ARGS.join(' '),
       machine: { cpus: (await import('node:os')).cpus().length, loadAvgAtEnd: load, node: process.version },
-      targets: { pocketsphinxRtf: 0.05 },
+      targets: { pocketsphinxRtf: 0.05, note: 'CPU-time RTF per stream (see engines[].rtf, rtfBestOf)' },
+      hostCalibration: hostCalibration(),
       engines: results,
+      ...(instructions ? { decoderInstructions: instructions } : {}),
       mainThreadWhileDecoding: mainThread,
     }, null, 2)}\n`,
   );

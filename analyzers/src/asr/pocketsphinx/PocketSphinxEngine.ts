@@ -20,8 +20,12 @@ export class PocketSphinxEngine implements AsrEngine {
   readonly name = 'pocketsphinx' as const;
   /** @inheritdoc */
   readonly description: string;
+  /**
+   * The complete argument vector every stream's decoder is created with (`-hmm`, `-lm`, `-dict`,
+   * `-logfn`, the preset, then `extraArgs`; later values win), as passed to `cmd_ln_parse_r`.
+   */
+  readonly args: readonly string[];
   private readonly lib: PocketSphinxLibrary;
-  private readonly argv: string[];
   private closed = false;
 
   /**
@@ -36,14 +40,14 @@ export class PocketSphinxEngine implements AsrEngine {
     }
     this.lib = PocketSphinxLibrary.load(options.libDir);
     const preset = options.preset ?? 'fast';
-    this.argv = [
+    this.args = Object.freeze([
       '-hmm', path.join(modelDir, 'en-us'),
       '-lm', path.join(modelDir, 'en-us.lm.bin'),
       '-dict', path.join(modelDir, 'cmudict-en-us.dict'),
       '-logfn', '/dev/null',
       ...(preset === 'fast' ? POCKETSPHINX_FAST_ARGS : []),
       ...(options.extraArgs ?? []),
-    ];
+    ]);
     this.description = `PocketSphinx 0.8+5prealpha en-us (${preset}${options.extraArgs?.length ? ` ${options.extraArgs.join(' ')}` : ''})`;
   }
 
@@ -59,8 +63,9 @@ export class PocketSphinxEngine implements AsrEngine {
   /** @inheritdoc */
   createStream(options: AsrStreamOptions = {}): AsrStream {
     if (this.closed) throw new Error('PocketSphinx engine is closed');
-    const config = this.lib.cmd_ln_parse_r(null, this.lib.ps_args(), this.argv.length, this.argv, 0);
-    if (!config) throw new Error(`PocketSphinx rejected its arguments: ${this.argv.join(' ')}`);
+    const argv = [...this.args];
+    const config = this.lib.cmd_ln_parse_r(null, this.lib.ps_args(), argv.length, argv, 0);
+    if (!config) throw new Error(`PocketSphinx rejected its arguments: ${argv.join(' ')}`);
     const decoder = this.lib.ps_init(config);
     // ps_init took its own reference on success; drop ours either way.
     this.lib.cmd_ln_free_r(config);

@@ -2,20 +2,27 @@
 export const DEFAULT_POCKETSPHINX_MODEL_DIR = '/usr/share/pocketsphinx/model/en-us';
 
 /**
- * Speed settings measured in OFFLINE.md ("Models that exist offline"): about 0.044 CPU-s per
- * audio-s on this class of machine with about the WER of the defaults, and no long stall at
- * utterance ends (the fwdflat and bestpath passes are off). Meaning: evaluate Gaussians every 2nd
- * frame (`-ds 2`) with the top 2 codewords (`-topn 2`), at most 3000 active HMMs and 5 word exits
- * per frame, narrower main/word/phone beams, single forward tree pass.
+ * Speed settings. Base: OFFLINE.md ("Models that exist offline"), about 0.044 CPU-s per audio-s
+ * with about the WER of the defaults and no long stall at utterance ends (the fwdflat and bestpath
+ * passes are off). Meaning: evaluate Gaussians every 2nd frame (`-ds 2`) with the top 2 codewords
+ * (`-topn 2`), at most 2500 active HMMs and 5 word exits per frame, narrower main/word/phone
+ * beams, single forward tree pass.
+ *
+ * Two values differ from OFFLINE.md's set (`-maxhmmpf 3000 -pbeam 1e-40`): `-maxhmmpf 2500` and
+ * `-pbeam 1e-35` cut the decoder's work from 202.7 to 186.8 million instructions per audio second
+ * (−7.8 %; callgrind, Ir inside ps_process_raw/ps_end_utt/ps_get_hyp/ps_start_utt, the five
+ * LibriVox utterances of pocketsphinx-testdata fed in 100 ms chunks) with identical hypotheses on
+ * LibriVox (WER 0.394) and on the `cards` + `goforward` test files (WER 0.280), and a better WER on
+ * the self-segmented pause fixture (0.521 → 0.465). Measured 2026-11-22, see `npm run bench:asr`.
  */
 export const POCKETSPHINX_FAST_ARGS: readonly string[] = Object.freeze([
   '-ds', '2',
   '-topn', '2',
-  '-maxhmmpf', '3000',
+  '-maxhmmpf', '2500',
   '-maxwpf', '5',
   '-beam', '1e-40',
   '-wbeam', '1e-30',
-  '-pbeam', '1e-40',
+  '-pbeam', '1e-35',
   '-fwdflat', 'no',
   '-bestpath', 'no',
 ]);
