@@ -1,15 +1,11 @@
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { type GraphModel, loadGraphModel } from '@tensorflow/tfjs-converter';
 import { COCO_KEYPOINT_NAMES, type Keypoint } from '@lectern/contract';
 import { FileModelHandler } from './FileModelHandler.ts';
 import { letterboxInto, letterboxRect, unletterbox } from './letterbox.ts';
+import { defaultMoveNetModelPath } from './moveNetModelPath.ts';
 import type { Pose, PoseEngine } from './PoseEngine.ts';
 import { initWasmBackend } from './tfjsWasm.ts';
-
-const require = createRequire(import.meta.url);
 
 /** Options of {@link MoveNetEngine.load}. */
 export interface MoveNetOptions {
@@ -32,7 +28,9 @@ const LIGHTNING_INPUT = 192;
  * Input: a 192×192×3 int32 RGB tensor (0–255); output `[1, 1, 17, 3]` = (y, x, score) per COCO
  * keypoint, normalised to the square input. Frames of other sizes are letterboxed to 192² first
  * (bilinear resample + grey padding), and coordinates are mapped back to the original frame.
- * Measured on one idle core of the development machine: 25–31 ms per frame.
+ * Measured on one idle core of the development machine: 25–31 ms per frame (OFFLINE.md); 31–37 CPU
+ * ms on the 2-vCPU VM on 2026-11-22. {@link MoveNetOnnxEngine} runs the same model with about a
+ * fifth of the CPU time and is the default ({@link loadPoseEngine}); this engine is the fallback.
  */
 export class MoveNetEngine implements PoseEngine {
   readonly inputSize = LIGHTNING_INPUT;
@@ -49,12 +47,7 @@ export class MoveNetEngine implements PoseEngine {
 
   /** Default model path (see {@link MoveNetOptions.modelPath}). */
   static defaultModelPath(): string {
-    const fromEnv = process.env.LECTERN_MOVENET_MODEL;
-    if (fromEnv) return fromEnv;
-    // @vladmandic/human's `exports` hide models/; resolve its entry point and go to the package root.
-    let dir = path.dirname(require.resolve('@vladmandic/human'));
-    while (!fs.existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
-    return path.join(dir, 'models', 'movenet-lightning.json');
+    return defaultMoveNetModelPath();
   }
 
   /**

@@ -11,9 +11,11 @@ export interface Pose {
 }
 
 /**
- * A single-person 2D pose estimator. Implementations: {@link MoveNetEngine} (MoveNet SinglePose
- * Lightning on tfjs-backend-wasm). The interface is deliberately small so that a faster runtime
- * (e.g. an ONNX export run by onnxruntime-node) can replace it without touching the metrics.
+ * A single-person 2D pose estimator. Implementations: {@link MoveNetOnnxEngine} (MoveNet SinglePose
+ * Lightning converted to ONNX in memory, run by onnxruntime-node; the default) and
+ * {@link MoveNetEngine} (the same model on tfjs-backend-wasm; the fallback). `loadPoseEngine`
+ * picks one. The interface is deliberately small so runtimes can change without touching the
+ * metrics.
  *
  * Engines are not re-entrant: call `estimate` again only after the previous call settled.
  */

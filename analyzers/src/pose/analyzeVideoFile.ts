@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import { BodyMetricsTracker } from './BodyMetricsTracker.ts';
 import { type BodySummary, type BodyTimelineEntry, summarizeBody } from './bodySummary.ts';
 import { letterboxRect, unletterbox } from './letterbox.ts';
-import { MoveNetEngine } from './MoveNetEngine.ts';
+import { loadPoseEngine } from './loadPoseEngine.ts';
 import type { PoseEngine } from './PoseEngine.ts';
 import { VideoDecodeError } from './VideoDecodeError.ts';
 
@@ -11,7 +11,7 @@ import { VideoDecodeError } from './VideoDecodeError.ts';
 export interface AnalyzeVideoOptions {
   /** Frames per second to analyse (default 5, as live). */
   fps?: number;
-  /** Engine to use (default: a MoveNetEngine loaded for this call and disposed after). */
+  /** Engine to use (default: `loadPoseEngine()` — onnxruntime, else tfjs-wasm — loaded for this call and disposed after). */
   engine?: PoseEngine;
   ffmpegPath?: string;
   ffprobePath?: string;
@@ -65,7 +65,7 @@ export async function analyzeVideoFile(file: string, opts: AnalyzeVideoOptions =
   }
   const fps = opts.fps ?? 5;
   const { width, height } = probeSize(file, opts.ffprobePath ?? 'ffprobe');
-  const engine = opts.engine ?? (await MoveNetEngine.load());
+  const engine = opts.engine ?? (await loadPoseEngine());
   const n = engine.inputSize;
   const rect = letterboxRect(width, height, n);
   const frameBytes = n * n * 3;

@@ -5,6 +5,10 @@
  */
 export type { Pose, PoseEngine } from './PoseEngine.ts';
 export { MoveNetEngine, type MoveNetOptions } from './MoveNetEngine.ts';
+export { MoveNetOnnxEngine, decodeMoveNet, type MoveNetOnnxOptions } from './MoveNetOnnxEngine.ts';
+export { convertMoveNetToOnnx, type MoveNetOnnxModel, type MoveNetDecodeConstants } from './onnx/moveNetToOnnx.ts';
+export { loadPoseEngine, type LoadPoseEngineOptions, type PoseRuntime } from './loadPoseEngine.ts';
+export { defaultMoveNetModelPath } from './moveNetModelPath.ts';
 export { FileModelHandler } from './FileModelHandler.ts';
 export { initWasmBackend } from './tfjsWasm.ts';
 export { letterboxRect, letterboxInto, unletterbox, type LetterboxRect } from './letterbox.ts';

@@ -60,7 +60,8 @@ export interface PoseSchedulerOptions {
    * up to `budgetBurstMs`, and an inference spends its measured CPU time (`cpuMs`, else its wall
    * time). A changed frame arriving without budget reuses the last pose (counted in
    * `framesOverBudget`) — but a pose older than `maxPoseAgeMs` is always refreshed, so metrics never
-   * freeze. Under continuous motion this caps the inference rate (≈ 1.8/s at 30 ms per inference).
+   * freeze. Under continuous motion this caps the inference rate: ≈ 1.8/s at 30 ms per inference
+   * (tfjs-wasm fallback); with onnxruntime (≈ 7 CPU ms) it does not bind at 5 fps.
    */
   budgetMsPerSec?: number;
   /** Bucket size in ms (default 250): how much inference a burst of movement after stillness gets. */

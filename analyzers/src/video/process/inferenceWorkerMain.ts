@@ -2,11 +2,13 @@
  * Inference worker thread of the pose process (started by {@link InferenceWorker} through
  * inferenceWorkerBoot.mjs). Owns the pose engine; runs one inference at a time and answers with
  * the keypoints and its cost. Keeping the model on its own thread lets the process's main thread
- * keep relaying RTP, reading the decoder and timestamping frames while a 25–100 ms inference runs.
+ * keep relaying RTP, reading the decoder and timestamping frames while an inference runs (≈7 CPU ms on
+ * onnxruntime, 30–40 on the tfjs-wasm fallback; see loadPoseEngine, LECTERN_POSE_RUNTIME).
  */
 import fs from 'node:fs';
 import { parentPort } from 'node:worker_threads';
-import { MoveNetEngine } from '../../pose/MoveNetEngine.ts';
+import { loadPoseEngine } from '../../pose/loadPoseEngine.ts';
+import type { PoseEngine } from '../../pose/PoseEngine.ts';
 import type { FromInferenceWorker, ToInferenceWorker } from './inferenceWorkerProtocol.ts';
 
 const port = parentPort;
@@ -33,9 +35,9 @@ function threadRuntimeMs(): number | null {
   }
 }
 
-let engine: MoveNetEngine;
+let engine: PoseEngine;
 try {
-  engine = await MoveNetEngine.load();
+  engine = await loadPoseEngine();
 } catch (err) {
   post({ type: 'init-error', message: (err as Error).message });
   process.exit(1);

@@ -1,7 +1,8 @@
 /**
  * Pose-analyzer child process (started by the gateway's PoseProcessPool with
  * `child_process.fork`; protocol in ./protocol.ts). Separate from the voice analyzer process on
- * purpose: pose inference costs 25–100 ms per frame and must never delay a 100 ms voice window.
+ * purpose: pose inference costs ≈7 CPU ms per frame on onnxruntime (30–100 ms wall on the tfjs-wasm
+ * fallback under load) and must never delay a 100 ms voice window.
  *
  * Threads: the main thread relays RTP, supervises the ffmpeg decoders (child processes), runs
  * motion gating, the stale-dropping queue and the metrics; one worker thread runs the pose model.
