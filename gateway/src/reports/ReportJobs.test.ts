@@ -34,6 +34,13 @@ const shares = new ShareLinks('test-secret-0123456789abcdef', () => nowSec);
 const log = { info: () => {}, warn: () => {}, error: (o: object, m: string) => console.error(m, o) };
 let goodId = '';
 
+/** The speech fixture as an Opus WebM, like a recording (made once). */
+function talkWebm(): string {
+  const webm = path.join(work.dir, 'talk.webm');
+  if (!fs.existsSync(webm)) execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', speechFixture().wav48k, '-c:a', 'libopus', '-b:a', '32k', webm]);
+  return webm;
+}
+
 /** A session row with a recording media object (uploaded = the file is put to S3 first). */
 async function makeSession(file: string | null): Promise<string> {
   const id = randomUUID();
@@ -52,7 +59,7 @@ beforeAll(async () => {
   await objects.ensureBucket();
   sessions = new SessionRepository(db.sql);
   reports = new ReportRepository(db.sql);
-  jobs = await ReportJobs.start({ database: db, sessions, reports, objects, log }, { retryLimit: 1, retryDelaySec: 1, pollingIntervalSec: 0.5 });
+  jobs = await ReportJobs.start({ database: db, sessions, reports, objects, log }, { retryLimit: 1, retryDelaySec: 1, pollingIntervalSec: 0.5, uploadWaitSec: 1 });
   app = Fastify();
   await new ReportsApi({ sessions, reports, jobs, shares }).register(app);
   await app.ready();
@@ -71,9 +78,7 @@ afterAll(async () => {
 
 describe('post-session analysis job', () => {
   it('reads the recording from S3, runs the full pass and stores scores, tips and drills with the rubric version', async () => {
-    const webm = path.join(work.dir, 'talk.webm');
-    execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', speechFixture().wav48k, '-c:a', 'libopus', '-b:a', '32k', webm]);
-    goodId = await makeSession(webm);
+    goodId = await makeSession(talkWebm());
     await jobs.enqueue(goodId);
     expect((await reports.getJob(goodId))?.state).toMatch(/queued|running/);
     const seen = new Set<string>();
@@ -122,9 +127,20 @@ describe('post-session analysis job', () => {
   it('retries a failing attempt with backoff, then reports the job failed with the reason', async () => {
     const id = await makeSession(null); // the media object says uploaded, but S3 has no such object
     await jobs.enqueue(id);
-    await waitUntil(async () => (await reports.getJob(id))?.state === 'failed', 60_000, 'job failed', 100);
+    // Watch the attempts: attempt 1 fails (queued again, with its reason), attempt 2 starts after the backoff.
+    let firstFailedAt = 0;
+    let secondStartedAt = 0;
+    await waitUntil(async () => {
+      const j = (await reports.getJob(id))!;
+      if (!firstFailedAt && j.attempts === 1 && j.state === 'queued' && j.error) firstFailedAt = Date.now();
+      if (!secondStartedAt && j.attempts === 2) secondStartedAt = Date.now();
+      return j.state === 'failed';
+    }, 60_000, 'job failed', 50);
     const job = (await reports.getJob(id))!;
     expect(job.attempts).toBe(2); // first try + retryLimit 1
+    // pg-boss backoff: retry n waits delay·2ⁿ/2 · (1 + random) — ≥ 1 s for the first retry with delay 1 s.
+    expect(firstFailedAt).toBeGreaterThan(0);
+    expect(secondStartedAt - firstFailedAt).toBeGreaterThanOrEqual(800);
     expect(job.error).toMatch(/cannot read .*recording\.webm from the object store: no such object/);
     const res = await app.inject({ url: `/v1/sessions/${id}/job` });
     expect(res.json()).toMatchObject({ state: 'failed', attempts: 2 });
@@ -132,6 +148,23 @@ describe('post-session analysis job', () => {
     expect(pdf.statusCode).toBe(409);
     expect(pdf.json().detail).toMatch(/failed \(cannot read/);
   }, 90_000);
+
+  it('waits for a spooled recording (S3 was down) without using up retries, then analyses it', async () => {
+    const id = randomUUID();
+    await sessions.createSession({ id, roomId: 'spooled', nodeId: 'test' });
+    await sessions.endSession(id, { reason: 'api' });
+    const key = ObjectStore.recordingKey('local', id);
+    const mo = randomUUID();
+    await sessions.createMediaObject({ id: mo, sessionId: id, s3Key: key, contentType: 'video/webm', state: 'spooled', hasAudio: true, hasVideo: false });
+    await jobs.enqueue(id);
+    await waitUntil(async () => /waiting for the recording/.test((await reports.getJob(id))?.error ?? ''), 30_000, 'deferred', 100);
+    expect((await reports.getJob(id))!.state).toBe('queued');
+    // The drainer uploads it once S3 is back (here: by hand, as SpoolDrainer does).
+    await objects.uploadFile(key, talkWebm(), 'video/webm');
+    await sessions.updateMediaObject(mo, { state: 'uploaded', uploadedAt: new Date() });
+    await waitUntil(async () => (await reports.getJob(id))?.state === 'done', 90_000, 'analysed after upload', 100);
+    expect((await reports.getJob(id))!.attempts).toBe(1);
+  }, 120_000);
 
   it('a new rubric version re-scores old sessions from the stored analysis and keeps the old scores', async () => {
     expect(goodId).not.toBe('');

@@ -31,6 +31,8 @@ export interface ReportJobOptions {
   poseFps?: number;
   /** Kill an attempt after this long, ms (default 30 min). */
   attemptTimeoutMs?: number;
+  /** While the recording is still spooled, check again after this many seconds (default {@link UPLOAD_WAIT_SEC}). */
+  uploadWaitSec?: number;
 }
 
 /** Dependencies of {@link ReportJobs}. */
@@ -45,7 +47,14 @@ export interface ReportJobDeps {
 
 interface JobData {
   sessionId: string;
+  /** Times this job was deferred because the recording was still spooled (S3 down) or recording. */
+  waits?: number;
 }
+
+/** While a recording is spooled (S3 unreachable), the job checks again this often (s)… */
+export const UPLOAD_WAIT_SEC = 60;
+/** …up to this many times (24 h) before it fails. */
+export const MAX_UPLOAD_WAITS = 24 * 60;
 
 /**
  * The post-session job queue on PostgreSQL (pg-boss 10, in schema `<schema>_jobs` next to the
@@ -82,6 +91,7 @@ export class ReportJobs {
       work: opts.work ?? true,
       poseFps: opts.poseFps ?? 2,
       attemptTimeoutMs: opts.attemptTimeoutMs ?? 1_800_000,
+      uploadWaitSec: opts.uploadWaitSec ?? UPLOAD_WAIT_SEC,
     };
     this.#boss = new PgBoss({
       connectionString: deps.database.url,
@@ -185,7 +195,19 @@ export class ReportJobs {
       if (!session) throw new Error(`session ${sessionId} no longer exists`);
       const rec = (await sessions.listMediaObjects(sessionId)).find((m) => m.kind === 'recording');
       if (!rec) throw new Error('the session has no recording');
-      if (rec.state !== 'uploaded') throw new Error(`the recording is not in the object store yet (state ${rec.state})`);
+      if ((rec.state === 'spooled' || rec.state === 'recording') && (job.data.waits ?? 0) < MAX_UPLOAD_WAITS) {
+        // Not a failure: the spool drainer uploads it once S3 is back. Check again later without
+        // using up a retry (a new job, delayed; this one completes).
+        const waits = (job.data.waits ?? 0) + 1;
+        const next = await this.#boss.send(ANALYSIS_QUEUE, { sessionId, waits } satisfies JobData, {
+          startAfter: this.#opts.uploadWaitSec, retryLimit: this.#opts.retryLimit, retryDelay: this.#opts.retryDelaySec, retryBackoff: this.#opts.retryBackoff,
+        });
+        await reports.jobQueued(sessionId, next);
+        await reports.jobAttemptFailed(sessionId, `waiting for the recording to reach the object store (${rec.state}); checking again in ${this.#opts.uploadWaitSec} s`, false);
+        log.info({ sessionId, waits }, 'analysis deferred: recording not uploaded yet');
+        return;
+      }
+      if (rec.state !== 'uploaded') throw new Error(`the recording is not in the object store (state ${rec.state}${rec.error ? `: ${rec.error}` : ''})`);
       if (!objects) throw new Error('no object store is configured');
       const file = path.join(tmp, 'recording.webm');
       try {
