@@ -1,5 +1,6 @@
 import { SUBSCORE_KEYS, type RubricResult, type SubscoreKey } from '../scoring/RubricTypes.ts';
 import type { Drill, DrillKind } from './ReportTypes.ts';
+import { TIP_THRESHOLD } from './tips.ts';
 
 /**
  * Practice passages (written for Lectern, Apache-2.0 like the code). Plain text; the drills add
@@ -51,9 +52,10 @@ const DRILL_FOR: Partial<Record<SubscoreKey, DrillKind>> = {
 
 /**
  * Drills from the weakest subscores: the voice/language subscores (pace, pauses, fillers, pitch
- * variety, volume → pitch-variety drill) are ranked by score, lowest first, and each distinct
- * drill kind is added once (at most `maxDrills − 1`); the read-aloud accuracy drill is always
- * last. With no voice scores at all, the pacing drill at 140 WPM is the default.
+ * variety, volume → pitch-variety drill) below the tip threshold (90) are ranked by score, lowest
+ * first — or, when none is that weak, the single weakest — and each distinct drill kind is added
+ * once (at most `maxDrills − 1`); the read-aloud accuracy drill is always last. With no voice
+ * scores at all, the pacing drill at 140 WPM is the default.
  * - Pacing: target = 150 WPM if the talk was above 160, 130 if below 120, else 140;
  *   targetDurationSec = words / target × 60.
  * - Pauses: 1.0 s at each ` / `.
@@ -71,8 +73,10 @@ export function buildDrills(scores: RubricResult, opts: { fillerWords?: Record<s
     const s = scores.subscores[k];
     return s && DRILL_FOR[k] ? [{ k, s }] : [];
   }).sort((a, b) => a.s.score - b.s.score);
+  // The weak ones (below the tip threshold); with none weak, the weakest one alone.
+  const weak = ranked.filter((x) => x.s.score < TIP_THRESHOLD);
   const kinds: { kind: DrillKind; key: SubscoreKey }[] = [];
-  for (const { k } of ranked) {
+  for (const { k } of weak.length > 0 ? weak : ranked.slice(0, 1)) {
     const kind = DRILL_FOR[k]!;
     if (!kinds.some((d) => d.kind === kind)) kinds.push({ kind, key: k });
   }

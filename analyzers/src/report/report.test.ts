@@ -55,8 +55,10 @@ describe('tips', () => {
     expect(tips.find((t) => t.subscore === 'pitchVariety')?.title).toBe('Vary your pitch');
   });
 
-  it('no tips when every subscore is in band', () => {
-    expect(buildTips(scoreSession(syntheticSession({ wpm: 140 })))).toEqual([]);
+  it('no tips when every subscore is in band; the drills then train the weakest one only', () => {
+    const r = scoreSession(syntheticSession({ wpm: 140 }));
+    expect(buildTips(r)).toEqual([]);
+    expect(buildDrills(r)).toHaveLength(2);
   });
 });
 
@@ -71,7 +73,9 @@ describe('drills', () => {
     expect(drills[0]!.kind).toBe(r.subscores.pace!.score < r.subscores.pitchVariety!.score ? 'pacing' : 'pitch-variety');
     const pitch = drills.find((d) => d.kind === 'pitch-variety')!;
     expect(pitch.emphasisWords).toContain('slow');
-    const fillers = buildDrills(r, { fillerWords: { um: 3, like: 5 }, maxDrills: 6 }).find((d) => d.kind === 'fillers')!;
+    expect(drills.map((d) => d.kind).sort()).toEqual(['pacing', 'pitch-variety', 'read-aloud']); // only the weak ones
+    const r3 = scoreSession(syntheticSession({ wpm: 210, f0SdSt: 0.8, fillersPerMin: 8 }));
+    const fillers = buildDrills(r3, { fillerWords: { um: 3, like: 5 }, maxDrills: 6 }).find((d) => d.kind === 'fillers')!;
     expect(fillers.targetFillers).toEqual(['like', 'um']);
     expect(new Set(drills.map((d) => d.kind)).size).toBe(drills.length);
   });
