@@ -70,7 +70,16 @@ export async function analyzeRecordingFile(file: string, opts: FullPassOptions =
   lap('decode');
 
   progress('voice');
-  const voice = await new OfflineVoiceAnalysis(model).analyzeChunks([samples], reader.sampleRate);
+  // Fed in 10 s pieces so progress moves through the stage.
+  const piece = reader.sampleRate * 10;
+  const voiceSpan = STAGE_START.language - STAGE_START.voice;
+  function* pieces(): Generator<Float32Array> {
+    for (let i = 0; i < samples.length; i += piece) {
+      opts.onProgress?.('voice', STAGE_START.voice + (voiceSpan * i) / Math.max(1, samples.length));
+      yield samples.subarray(i, i + piece);
+    }
+  }
+  const voice = await new OfflineVoiceAnalysis(model).analyzeChunks(pieces(), reader.sampleRate);
   const vs = summarizeVoice(voice);
   lap('voice');
 
@@ -79,7 +88,10 @@ export async function analyzeRecordingFile(file: string, opts: FullPassOptions =
   const parts = Math.max(1, opts.languageParts ?? Math.min(os.availableParallelism(), 4, Math.floor(voice.durationSec / 60)));
   let lang: OfflineLanguageResult;
   if (selection.spec && parts > 1) {
-    lang = await analyzeLanguageParallel(samples, voice.pauses, selection.spec, parts);
+    const langSpan = STAGE_START.body - STAGE_START.language;
+    lang = await analyzeLanguageParallel(samples, voice.pauses, selection.spec, parts, (done, total) =>
+      opts.onProgress?.('language', STAGE_START.language + (langSpan * done) / total),
+    );
   } else {
     const engine = selection.spec ? await createEngine(selection.spec) : null;
     try {

@@ -42,20 +42,31 @@ export function cutPoints(totalSamples: number, pauses: readonly PauseSpan[], pa
  * @param pauses the voice analysis' finished pauses (seconds).
  * @param spec the ASR engine to start in each worker.
  * @param parts worker threads to use (≥ 2; fewer when there are not enough pauses to cut at).
+ * @param onPartDone called as each part finishes (done count, total parts).
  * @throws whatever an engine throws (every worker is closed first).
  */
-export async function analyzeLanguageParallel(samples: Float32Array, pauses: readonly PauseSpan[], spec: AsrEngineSpec, parts: number): Promise<OfflineLanguageResult> {
+export async function analyzeLanguageParallel(
+  samples: Float32Array,
+  pauses: readonly PauseSpan[],
+  spec: AsrEngineSpec,
+  parts: number,
+  onPartDone?: (done: number, total: number) => void,
+): Promise<OfflineLanguageResult> {
   const bounds = [0, ...cutPoints(samples.length, pauses, parts), samples.length];
   const pieces = bounds.slice(0, -1).map((a, i) => ({ a, b: bounds[i + 1]! }));
   const engines = await Promise.all(pieces.map((p) => AsrWorker.start(spec, { maxQueuedSec: (p.b - p.a) / RATE + 30 })));
   let results: OfflineLanguageResult[];
+  let finished = 0;
   try {
     results = await Promise.all(
       pieces.map(({ a, b }, i) => {
         const off = a / RATE;
         const end = b / RATE;
         const local = pauses.filter((p) => p.startSec >= off && p.startSec < end).map((p) => ({ startSec: p.startSec - off, endSec: Math.min(p.endSec, end) - off }));
-        return analyzeLanguageOffline({ samples: samples.subarray(a, b), engine: engines[i]!, pauses: local });
+        return analyzeLanguageOffline({ samples: samples.subarray(a, b), engine: engines[i]!, pauses: local }).then((r) => {
+          onPartDone?.(++finished, pieces.length);
+          return r;
+        });
       }),
     );
   } finally {
