@@ -72,9 +72,10 @@ export class Database {
     }
   }
 
-  /** Drops the schema and everything in it (tests only). */
+  /** Drops the schema and everything in it, and the job queue's `<schema>_jobs` beside it (tests only). */
   async dropSchema(): Promise<void> {
     await this.sql.unsafe(`DROP SCHEMA IF EXISTS ${this.schema} CASCADE`);
+    if (this.schema !== 'public') await this.sql.unsafe(`DROP SCHEMA IF EXISTS ${`${this.schema}_jobs`.slice(0, 63)} CASCADE`);
   }
 
   /** Closes the pool, waiting up to 5 s for running queries. */
