@@ -149,6 +149,15 @@ describe('post-session analysis job', () => {
     expect(pdf.json().detail).toMatch(/failed \(cannot read/);
   }, 90_000);
 
+  it('fails at once, without retries, when there is nothing to analyse (no recording)', async () => {
+    const id = randomUUID();
+    await sessions.createSession({ id, roomId: 'norec', nodeId: 'test' });
+    await sessions.endSession(id, { reason: 'api' });
+    await jobs.enqueue(id);
+    await waitUntil(async () => (await reports.getJob(id))?.state === 'failed', 30_000, 'job failed', 100);
+    expect(await reports.getJob(id)).toMatchObject({ attempts: 1, error: 'the session has no recording' });
+  });
+
   it('waits for a spooled recording (S3 was down) without using up retries, then analyses it', async () => {
     const id = randomUUID();
     await sessions.createSession({ id, roomId: 'spooled', nodeId: 'test' });

@@ -45,6 +45,9 @@ export interface ReportJobDeps {
   log: SessionLog;
 }
 
+/** A failure that retrying cannot fix (no session, no recording): the job fails at once. */
+class PermanentJobError extends Error {}
+
 interface JobData {
   sessionId: string;
   /** Times this job was deferred because the recording was still spooled (S3 down) or recording. */
@@ -192,9 +195,9 @@ export class ReportJobs {
     };
     try {
       const session = await sessions.getSession(sessionId);
-      if (!session) throw new Error(`session ${sessionId} no longer exists`);
+      if (!session) throw new PermanentJobError(`session ${sessionId} no longer exists`);
       const rec = (await sessions.listMediaObjects(sessionId)).find((m) => m.kind === 'recording');
-      if (!rec) throw new Error('the session has no recording');
+      if (!rec) throw new PermanentJobError('the session has no recording');
       if ((rec.state === 'spooled' || rec.state === 'recording') && (job.data.waits ?? 0) < MAX_UPLOAD_WAITS) {
         // Not a failure: the spool drainer uploads it once S3 is back. Check again later without
         // using up a retry (a new job, delayed; this one completes).
@@ -208,7 +211,7 @@ export class ReportJobs {
         return;
       }
       if (rec.state !== 'uploaded') throw new Error(`the recording is not in the object store (state ${rec.state}${rec.error ? `: ${rec.error}` : ''})`);
-      if (!objects) throw new Error('no object store is configured');
+      if (!objects) throw new PermanentJobError('no object store is configured');
       const file = path.join(tmp, 'recording.webm');
       try {
         await pipeline(await objects.getStream(rec.s3Key), fs.createWriteStream(file));
@@ -227,10 +230,12 @@ export class ReportJobs {
       log.info({ sessionId, attempt, wallMs: Math.round(wallMs), stageMs: analysis.stageMs }, 'session report ready');
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
+      const permanent = err instanceof PermanentJobError;
       // Cancelled by shutdown: pg-boss retries it (here or on another node) unless it was the last attempt.
-      await reports.jobAttemptFailed(sessionId, reason, final).catch(() => {});
-      log.warn({ sessionId, attempt, final, reason }, final ? 'session analysis failed' : 'session analysis attempt failed; retrying');
-      throw err;
+      await reports.jobAttemptFailed(sessionId, reason, final || permanent).catch(() => {});
+      log.warn({ sessionId, attempt, final: final || permanent, reason }, final || permanent ? 'session analysis failed' : 'session analysis attempt failed; retrying');
+      if (!permanent) throw err; // pg-boss retries with backoff, or fails the job after the last retry
+      // A permanent failure completes the queue job: retrying cannot help, the status says why.
     } finally {
       fs.rmSync(tmp, { recursive: true, force: true });
     }
