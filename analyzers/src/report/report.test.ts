@@ -148,3 +148,29 @@ describe('full pass with the language pass split over worker threads', () => {
     expect(starts.at(-1)!).toBeGreaterThan(fx.durationSec * 0.7);
   }, 60_000);
 });
+
+describe('full pass of a recording with video', () => {
+  it('adds posture, gestures and eye contact from MoveNet when the recording shows a person', async () => {
+    const { poseFixture } = await import('../pose/testSupport.ts');
+    const { analyzeRecordingFile } = await import('./fullPass.ts');
+    const { execFileSync } = await import('node:child_process');
+    const os = await import('node:os');
+    const pose = poseFixture('320x240'); // real photo of a person: still, sway, tilts, then empty frames
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fullpass-video-'));
+    const webm = path.join(dir, 'recording.webm');
+    // Like a Lectern recording: VP8 video + Opus speech in WebM (first 22 s: the person is in view).
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', pose.y4m, '-i', speechFixture().wav48k, '-t', '22', '-c:v', 'libvpx', '-b:v', '300k', '-deadline', 'realtime', '-c:a', 'libopus', webm]);
+    try {
+      const r = await analyzeRecordingFile(webm, { poseFps: 2 });
+      expect(r.engines.pose).toMatch(/2 fps/);
+      expect(r.scoringInput.body?.length).toBeGreaterThanOrEqual(40);
+      const scores = scoreSession(r.scoringInput);
+      expect(scores.subscores.posture).not.toBeNull();
+      expect(scores.subscores.eyeContact).not.toBeNull();
+      // The astronaut faces the camera: mostly facing.
+      expect(scores.subscores.eyeContact!.value.meanFacingRatio).toBeGreaterThan(0.5);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
+});
