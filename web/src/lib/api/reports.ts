@@ -98,7 +98,8 @@ async function call<T>(method: string, path: string, opts: RequestOptions & { bo
 /** Report API of the gateway (same origin). Errors are `ApiError`s (Problem+JSON detail as message). */
 export const reportsApi = {
   /** The session's report and job status (`report` null until the analysis is done). */
-  getReport: (id: string, opts: RequestOptions = {}) => call<SessionReport>('GET', `/v1/sessions/${encodeURIComponent(id)}/report`, opts),
+  getReport: (id: string, opts: RequestOptions & { rubricVersion?: string } = {}) =>
+    call<SessionReport>('GET', `/v1/sessions/${encodeURIComponent(id)}/report${opts.rubricVersion ? `?rubricVersion=${encodeURIComponent(opts.rubricVersion)}` : ''}`, opts),
   /** The report behind a share link (403 tampered, 410 expired). */
   getShared: (token: string, opts: RequestOptions = {}) => call<SessionReport>('GET', `/v1/shared/${encodeURIComponent(token)}/report`, opts),
   /** Re-queues the full-pass analysis. */
