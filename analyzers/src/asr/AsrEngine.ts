@@ -67,9 +67,21 @@ export interface AsrStreamOptions {
   /**
    * `on-change` (default): a partial only when the hypothesis text changed. `every-chunk`: after
    * every decoded chunk that has a non-empty hypothesis, even if unchanged (PocketSphinx decodes
-   * every pushed chunk; sherpa-onnx every 320 ms model chunk).
+   * every pushed chunk in this mode; sherpa-onnx every 320 ms model chunk).
    */
   partials?: 'on-change' | 'every-chunk';
+  /**
+   * PocketSphinx only: pushed audio is buffered and decoded in batches of at least this many
+   * seconds (0–2; default 0.2, or 0 with `partials: 'every-chunk'`; 0 = decode every pushed chunk).
+   * Each decoder call after idle time pays a cold-start cost (caches refilled: ≈2 ms of CPU per
+   * call on the development VM; a paced zlib job shows the same effect, +15–25 %), so decoding
+   * live-paced 100 ms chunks one by one costs 0.061–0.064 CPU-s per audio-s, in 0.2 s batches
+   * 0.051–0.057, and back to back 0.041–0.047 (`npm run bench:asr`: `paced` and `rtf`,
+   * 2026-11-22; larger batches measured no better). Partials then come at most once per batch;
+   * `endUtterance`, `flush`, `close`, a media gap and `maxUtteranceSec` decode what is buffered
+   * first, so finals are the same as without batching.
+   */
+  decodeIntervalSec?: number;
 }
 
 /** Events of an {@link AsrStream} (Node `EventEmitter` map). */

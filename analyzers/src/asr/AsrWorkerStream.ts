@@ -16,7 +16,10 @@ export interface AsrWorkerLink {
 export interface AsrWorkerStreamStats {
   /** Seconds of audio accepted (posted to the worker). */
   pushedSec: number;
-  /** Seconds of audio the worker has decoded. */
+  /**
+   * Seconds of audio the worker has handed to its engine (PocketSphinx may still hold up to
+   * `decodeIntervalSec` of it in its batch buffer until the next batch or the utterance end).
+   */
   decodedSec: number;
   /** Seconds waiting in the queue now. */
   queuedSec: number;

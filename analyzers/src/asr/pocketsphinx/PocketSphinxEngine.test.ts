@@ -169,4 +169,28 @@ describe.skipIf(!available)('PocketSphinx engine on real LibriVox speech', { tim
     expect(every).toBeGreaterThan(onChange);
     expect(every).toBeGreaterThan(chunks * 0.8);
   });
+
+  it('decodes in batches of decodeIntervalSec: partials at most once per batch, finals as when decoding every chunk', async () => {
+    const { samples } = readWav16(path.join(LIBRIVOX, 'sense_and_sensibility_01_austen_64kb-0890.wav'));
+    const decode = async (decodeIntervalSec: number) => {
+      const s = engine.createStream({ segmentation: 'external', decodeIntervalSec });
+      const partialEnds: number[] = [];
+      let end = 0;
+      const finals: string[] = [];
+      s.on('hypothesis', (h) => (h.kind === 'partial' ? partialEnds.push(end) : finals.push(h.text)));
+      for (let i = 0; i < samples.length; i += 1600) {
+        end = (i + 1600) / 16_000;
+        s.push(samples.subarray(i, i + 1600), i / 16_000);
+      }
+      await s.close();
+      return { partialEnds, finals };
+    };
+    const every = await decode(0);
+    const batched = await decode(0.3);
+    expect(batched.finals).toEqual(every.finals);
+    expect(batched.finals.length).toBe(1);
+    expect(batched.partialEnds.length).toBeGreaterThan(3);
+    for (let i = 1; i < batched.partialEnds.length; i++) expect(batched.partialEnds[i]! - batched.partialEnds[i - 1]!).toBeGreaterThanOrEqual(0.3 - 1e-9);
+    expect(() => engine.createStream({ decodeIntervalSec: 5 })).toThrow(RangeError);
+  });
 });
