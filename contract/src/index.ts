@@ -11,3 +11,4 @@ export * from './language.ts';
 export * from './metrics.ts';
 export * from './signaling.ts';
 export * from './validate.ts';
+export * from './reports.ts';

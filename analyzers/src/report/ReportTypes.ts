@@ -4,49 +4,12 @@
  * session's `recording.webm`, what the replay page's `?t=` seeks to), because the full pass runs
  * on the recording file. Units are in the names.
  */
-import type { RubricResult, ScoreEvidence, ScoringInput, SubscoreKey } from '../scoring/RubricTypes.ts';
+import type { RubricResult, ScoringInput } from '../scoring/RubricTypes.ts';
 
-/** One coaching tip: tied to a weak subscore and the moments that pulled it down. */
-export interface Tip {
-  /** The subscore the tip addresses. */
-  subscore: SubscoreKey;
-  /** The subscore, 0–100. */
-  score: number;
-  /** Short headline, e.g. `Slow down`. */
-  title: string;
-  /** One or two sentences of advice, naming the measured value and the reference band. */
-  advice: string;
-  /** Up to 3 moments (recording seconds) to replay, worst first; may be empty. */
-  evidence: ScoreEvidence[];
-}
-
-/** Kinds of practice drills. */
-export const DRILL_KINDS = ['pacing', 'pauses', 'fillers', 'pitch-variety', 'read-aloud'] as const;
-export type DrillKind = (typeof DRILL_KINDS)[number];
-
-/** One practice drill generated from the weakest subscores. */
-export interface Drill {
-  kind: DrillKind;
-  /** The subscore it trains (null for the read-aloud accuracy drill, which trains articulation). */
-  subscore: SubscoreKey | null;
-  title: string;
-  /** What to do, in one paragraph. */
-  instructions: string;
-  /**
-   * The passage to read. Markup: `*word*` = stress this word (pitch-variety drill), ` / ` = pause
-   * here (pauses drill, `targetPauseSec`). The read-aloud drill's passage is its target sentence.
-   */
-  passage: string;
-  /** Pacing drill: the words-per-minute to aim at, and the seconds the passage should take at it. */
-  targetWpm?: number;
-  targetDurationSec?: number;
-  /** Pauses drill: length of each marked pause, seconds. */
-  targetPauseSec?: number;
-  /** Fillers drill: the fillers heard most in this session (most frequent first). */
-  targetFillers?: string[];
-  /** Pitch-variety drill: the words marked for emphasis, in passage order. */
-  emphasisWords?: string[];
-}
+// Tips and drills are part of the report API: defined in the contract.
+export { DRILL_KINDS } from '@lectern/contract';
+export type { Drill, DrillKind, Tip } from '@lectern/contract';
+import type { Drill, ReportSummary, Tip } from '@lectern/contract';
 
 /** One aligned position of a read-aloud attempt (Levenshtein alignment on normalised words). */
 export interface AlignedWord {
@@ -88,15 +51,7 @@ export interface FullPassResult {
   /** Engines used, e.g. `{ vad: 'silero-vad v5', asr: 'pocketsphinx', pose: 'movenet-lightning' }`. */
   engines: Record<string, string>;
   /** Summary numbers for the report header (null where unmeasured). */
-  summary: {
-    wpm: number | null;
-    articulationWpm: number | null;
-    fillersPerMin: number | null;
-    fillerWords: Record<string, number>;
-    speakingRatio: number;
-    pitchVariabilitySt: number | null;
-    pauses: number;
-  };
+  summary: ReportSummary;
   /** CPU wall time per stage, milliseconds. */
   stageMs: Record<string, number>;
 }

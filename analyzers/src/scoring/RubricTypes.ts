@@ -76,42 +76,10 @@ export interface ScoringInput {
   body?: ScoringBodyWindow[] | null;
 }
 
-/** The eight subscores, in report order. */
-export const SUBSCORE_KEYS = [
-  'pace',
-  'fillers',
-  'pauses',
-  'pitchVariety',
-  'volume',
-  'posture',
-  'gestures',
-  'eyeContact',
-] as const;
-/** Name of a subscore. */
-export type SubscoreKey = (typeof SUBSCORE_KEYS)[number];
-
-/** Reference range of the quantity a subscore is scored on (score 100 inside [low, high]). */
-export interface ScoreReference {
-  /** The key in `Subscore.value` this range applies to, e.g. `wpm`. */
-  quantity: string;
-  /** Lower bound of the reference band (may be 0). */
-  low: number;
-  /** Upper bound of the reference band (may be Infinity for one-sided bands). */
-  high: number;
-  /** Unit of low/high, e.g. `words/min`. */
-  unit: string;
-  /** Where the range comes from (publication, coaching guideline, or "engineering choice"). */
-  source: string;
-}
-
-/** A moment that pulled a subscore down (for tips and replay links). */
-export interface ScoreEvidence {
-  /** Media seconds. */
-  startSec: number;
-  endSec: number;
-  /** Human-readable, e.g. `wpm 196 (reference 120–160 words/min)`. */
-  note: string;
-}
+// Subscore names, reference ranges and evidence are part of the report API: defined in the contract.
+export { SUBSCORE_KEYS } from '@lectern/contract';
+export type { ScoreEvidence, ScoreReference, SubscoreKey } from '@lectern/contract';
+import type { ScoreEvidence, ScoreReference, SubscoreKey } from '@lectern/contract';
 
 /** One scored dimension. */
 export interface Subscore {

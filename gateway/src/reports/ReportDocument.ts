@@ -16,60 +16,10 @@ export const SUBSCORE_LABELS: Record<SubscoreKey, string> = {
   eyeContact: 'Eye contact',
 };
 
-/** Job status as the API shows it. */
-export interface JobStatusDto {
-  state: AnalysisJobRow['state'];
-  /** 0–100. */
-  percent: number;
-  stage: string | null;
-  attempts: number;
-  /** Reason of the last failed attempt (with state `failed`, why the job failed). */
-  error: string | null;
-  queuedAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  /** Download → scores stored, ms (done jobs). */
-  wallMs: number | null;
-}
-
-/** One subscore row of the report (score null = not measurable in this session, e.g. no video). */
-export interface SubscoreDto {
-  key: SubscoreKey;
-  label: string;
-  score: number | null;
-  ci95: [number, number] | null;
-  value: Record<string, number> | null;
-  reference: ScoreReference | null;
-  evidence: ScoreEvidence[];
-}
-
-/**
- * The report of one session (`GET /v1/sessions/:id/report`, the shared report, the HTML page, the
- * CSV and PDF exports). Times in evidence and tips are recording seconds (replay `?t=`).
- */
-export interface SessionReportDto {
-  sessionId: string;
-  title: string | null;
-  roomId: string;
-  startedAt: string;
-  /** Recording length analysed, seconds (null before the analysis). */
-  durationSec: number | null;
-  job: JobStatusDto | null;
-  /** Null until the first analysis is done. */
-  report: {
-    rubricVersion: string;
-    /** Versions this session has scores under (re-scored sessions have several). */
-    rubricVersions: string[];
-    scoredAt: string;
-    overall: { score: number; ci95: [number, number] } | null;
-    subscores: SubscoreDto[];
-    tips: Tip[];
-    drills: Drill[];
-    summary: FullPassResult['summary'] | null;
-    engines: Record<string, string>;
-    transcript: string;
-  } | null;
-}
+// The API shapes live in the contract (shared with the web app); these names are kept for the
+// gateway's code.
+export type { JobStatus as JobStatusDto, SessionReport as SessionReportDto, SubscoreRow as SubscoreDto } from '@lectern/contract';
+import type { JobStatus as JobStatusDto, SessionReport as SessionReportDto } from '@lectern/contract';
 
 /** Job row → DTO. */
 export function jobDto(j: AnalysisJobRow | null): JobStatusDto | null {
@@ -197,7 +147,7 @@ export function reportPdf(dto: SessionReportDto): Promise<Buffer> {
       s.score === null ? '—' : s.score.toFixed(0),
       s.ci95 ? `${s.ci95[0].toFixed(0)}–${s.ci95[1].toFixed(0)}` : '—',
       v === undefined ? 'not measured' : `${fmt(v)} ${s.reference!.unit}`,
-      s.reference ? `${fmt(s.reference.low)}–${Number.isFinite(s.reference.high) ? fmt(s.reference.high) : 'inf'} ${s.reference.unit}` : '—',
+      s.reference ? `${fmt(s.reference.low)}–${s.reference.high !== null && Number.isFinite(s.reference.high) ? fmt(s.reference.high) : 'inf'} ${s.reference.unit}` : '—',
     ];
     cells.forEach((c, i) => doc.text(pdfText(c), cols[i]!, y, { width: (cols[i + 1] ?? 545) - cols[i]! - 6 }));
   }

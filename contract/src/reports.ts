@@ -1,0 +1,166 @@
+/**
+ * What the post-session report API sends (issue 6): subscores, tips, drills, job status, the
+ * report document and progress over sessions. Shared by the scoring code (analyzers), the HTTP API
+ * (gateway) and the web app. Times are seconds of the RECORDING (playback position in the
+ * session's `recording.webm`, what the replay page's `?t=` seeks to). Timestamps are ISO 8601
+ * strings. Scores are 0–100.
+ */
+
+/** The eight subscores, in report order. */
+export const SUBSCORE_KEYS = ['pace', 'fillers', 'pauses', 'pitchVariety', 'volume', 'posture', 'gestures', 'eyeContact'] as const;
+/** Name of a subscore. */
+export type SubscoreKey = (typeof SUBSCORE_KEYS)[number];
+
+/** Reference range of the quantity a subscore is scored on (score 100 inside [low, high]). */
+export interface ScoreReference {
+  /** The key in `Subscore.value` this range applies to, e.g. `wpm`. */
+  quantity: string;
+  /** Lower bound of the reference band (may be 0). */
+  low: number;
+  /** Upper bound of the reference band (may be Infinity for one-sided bands; JSON: null). */
+  high: number;
+  /** Unit of low/high, e.g. `words/min`. */
+  unit: string;
+  /** Where the range comes from (publication, coaching guideline, or "engineering choice"). */
+  source: string;
+}
+
+/** A moment that pulled a subscore down (for tips and replay links). */
+export interface ScoreEvidence {
+  /** Recording seconds. */
+  startSec: number;
+  endSec: number;
+  /** Human-readable, e.g. `wpm 196 (reference 120–160 words/min)`. */
+  note: string;
+}
+
+/** One coaching tip: tied to a weak subscore and the moments that pulled it down. */
+export interface Tip {
+  /** The subscore the tip addresses. */
+  subscore: SubscoreKey;
+  /** The subscore, 0–100. */
+  score: number;
+  /** Short headline, e.g. `Slow down`. */
+  title: string;
+  /** One or two sentences of advice, naming the measured value and the reference band. */
+  advice: string;
+  /** Up to 3 moments (recording seconds) to replay, worst first; may be empty. */
+  evidence: ScoreEvidence[];
+}
+
+/** Kinds of practice drills. */
+export const DRILL_KINDS = ['pacing', 'pauses', 'fillers', 'pitch-variety', 'read-aloud'] as const;
+export type DrillKind = (typeof DRILL_KINDS)[number];
+
+/** One practice drill generated from the weakest subscores. */
+export interface Drill {
+  kind: DrillKind;
+  /** The subscore it trains (null for the read-aloud accuracy drill, which trains articulation). */
+  subscore: SubscoreKey | null;
+  title: string;
+  /** What to do, in one paragraph. */
+  instructions: string;
+  /**
+   * The passage to read. Markup: `*word*` = stress this word (pitch-variety drill), ` / ` = pause
+   * here (pauses drill, `targetPauseSec`). The read-aloud drill's passage is its target sentence.
+   */
+  passage: string;
+  /** Pacing drill: the words-per-minute to aim at, and the seconds the passage should take at it. */
+  targetWpm?: number;
+  targetDurationSec?: number;
+  /** Pauses drill: length of each marked pause, seconds. */
+  targetPauseSec?: number;
+  /** Fillers drill: the fillers heard most in this session (most frequent first). */
+  targetFillers?: string[];
+  /** Pitch-variety drill: the words marked for emphasis, in passage order. */
+  emphasisWords?: string[];
+}
+
+/** State of a session's analysis job. */
+export type AnalysisJobState = 'queued' | 'running' | 'done' | 'failed';
+
+/** Job status as the API shows it (`GET /v1/sessions/:id/job`, and inside the report). */
+export interface JobStatus {
+  state: AnalysisJobState;
+  /** 0–100. */
+  percent: number;
+  /** Current stage while running, e.g. `language`. */
+  stage: string | null;
+  attempts: number;
+  /** Reason of the last failed attempt (with state `failed`, why the job failed). */
+  error: string | null;
+  queuedAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** Download → scores stored, ms (done jobs). */
+  wallMs: number | null;
+}
+
+/** One subscore row of the report (score null = not measurable in this session, e.g. no video). */
+export interface SubscoreRow {
+  key: SubscoreKey;
+  /** Display name, e.g. `Pitch variety`. */
+  label: string;
+  /** 0–100, null when not measurable. */
+  score: number | null;
+  /** 95 % interval of the score (moving-block bootstrap), null when not measurable. */
+  ci95: [number, number] | null;
+  /** The measured quantities, e.g. `{ wpm: 196 }`. */
+  value: Record<string, number> | null;
+  /** The reference band; `high` null = no upper bound (Infinity does not survive JSON). */
+  reference: (Omit<ScoreReference, 'high'> & { high: number | null }) | null;
+  evidence: ScoreEvidence[];
+}
+
+/** Summary numbers for the report header (null where unmeasured). */
+export interface ReportSummary {
+  /** Words per minute over the talk. */
+  wpm: number | null;
+  /** Words per minute of speaking time (pauses excluded). */
+  articulationWpm: number | null;
+  fillersPerMin: number | null;
+  /** Count of each filler heard. */
+  fillerWords: Record<string, number>;
+  /** Speaking time / talk time, 0–1. */
+  speakingRatio: number;
+  /** Pitch variability, semitones. */
+  pitchVariabilitySt: number | null;
+  /** Number of pauses. */
+  pauses: number;
+}
+
+/**
+ * The report of one session (`GET /v1/sessions/:id/report`, the shared report, the HTML page, the
+ * CSV and PDF exports). Times in evidence and tips are recording seconds (replay `?t=`).
+ */
+export interface SessionReport {
+  sessionId: string;
+  title: string | null;
+  roomId: string;
+  startedAt: string;
+  /** Recording length analysed, seconds (null before the analysis). */
+  durationSec: number | null;
+  job: JobStatus | null;
+  /** Null until the first analysis is done. */
+  report: {
+    rubricVersion: string;
+    /** Versions this session has scores under (re-scored sessions have several). */
+    rubricVersions: string[];
+    scoredAt: string;
+    overall: { score: number; ci95: [number, number] } | null;
+    subscores: SubscoreRow[];
+    tips: Tip[];
+    drills: Drill[];
+    summary: ReportSummary | null;
+    /** Engines used, e.g. `{ vad: 'silero-vad v5', asr: 'pocketsphinx' }`. */
+    engines: Record<string, string>;
+    transcript: string;
+  } | null;
+}
+
+/** `GET /v1/progress`: subscores of scored sessions over time (oldest first) and personal bests. */
+export interface Progress {
+  rubricVersion: string;
+  sessions: { sessionId: string; title: string | null; roomId: string; startedAt: string; overall: number | null; subscores: Record<SubscoreKey, number | null> }[];
+  personalBests: Record<'overall' | SubscoreKey, { score: number; sessionId: string; startedAt: string } | null>;
+}
