@@ -12,3 +12,4 @@ export * from './metrics.ts';
 export * from './signaling.ts';
 export * from './validate.ts';
 export * from './reports.ts';
+export * from './sessions.ts';

@@ -1,10 +1,10 @@
-/** Row shapes of the session tables (camelCase; times as noted). */
+/**
+ * Row shapes of the session tables (camelCase; times as noted). The API sends them as JSON in the
+ * shapes of the contract's `sessions.ts` (dates as ISO strings); the state unions come from there.
+ */
+import type { EndReason, MediaObjectState, ParticipantRole, SessionState } from '@lectern/contract';
 
-/** Session states: `live` while recording, then `ended` (normally) or `failed`. */
-export type SessionState = 'live' | 'ended' | 'failed';
-
-/** Why a session ended. `crashed`: the gateway stopped without ending it (found at next start). */
-export type EndReason = 'presenter-left' | 'api' | 'room-closed' | 'shutdown' | 'crashed';
+export type { EndReason, MediaObjectState, SessionState } from '@lectern/contract';
 
 /** One rehearsal session (table `sessions`). */
 export interface SessionRow {
@@ -28,14 +28,11 @@ export interface SessionRow {
 export interface ParticipantRow {
   sessionId: string;
   peerId: string;
-  role: 'presenter' | 'coach' | 'viewer';
+  role: ParticipantRole;
   displayName: string;
   joinedAt: Date;
   leftAt: Date | null;
 }
-
-/** Media object states: being written → spooled on disk (S3 unreachable) → uploaded, or failed. */
-export type MediaObjectState = 'recording' | 'spooled' | 'uploaded' | 'failed';
 
 /** A stored object of a session, e.g. its WebM recording (table `media_objects`). */
 export interface MediaObjectRow {
