@@ -2,7 +2,7 @@
  * Row shapes of the session tables (camelCase; times as noted). The API sends them as JSON in the
  * shapes of the contract's `sessions.ts` (dates as ISO strings); the state unions come from there.
  */
-import type { EndReason, MediaObjectState, ParticipantRole, SessionState } from '@lectern/contract';
+import type { EndReason, MediaObject, ParticipantRole, SessionState } from '@lectern/contract';
 
 export type { EndReason, MediaObjectState, SessionState } from '@lectern/contract';
 
@@ -34,26 +34,17 @@ export interface ParticipantRow {
   leftAt: Date | null;
 }
 
-/** A stored object of a session, e.g. its WebM recording (table `media_objects`). */
-export interface MediaObjectRow {
-  id: string;
+/**
+ * A stored object of a session, e.g. its WebM recording (table `media_objects`): the contract's
+ * `MediaObject` with dates as `Date` and the key and session always present.
+ */
+export type MediaObjectRow = Omit<MediaObject, 'sessionId' | 's3Key' | 'createdAt' | 'uploadedAt' | 'url'> & {
   sessionId: string;
-  kind: string;
+  /** Object key in the bucket. */
   s3Key: string;
-  contentType: string;
-  state: MediaObjectState;
-  /** Object size in bytes (null until known). */
-  bytes: number | null;
-  /** Playable duration, seconds. */
-  durationSec: number | null;
-  hasAudio: boolean;
-  hasVideo: boolean;
-  /** Playback position (s) at which session media time 0 occurs: position = mediaTimeSec + origin. */
-  mediaTimeOriginSec: number | null;
-  error: string | null;
   createdAt: Date;
   uploadedAt: Date | null;
-}
+};
 
 /** One metric window (table `metric_frames`). `payload`: the metric values (e.g. levelDbfs, f0Hz). */
 export interface MetricFrameRow {
