@@ -11,6 +11,7 @@ import type { AsrEngine } from '../asr/AsrEngine.ts';
 import { AsrWorker } from '../asr/AsrWorker.ts';
 import { selectEngine } from '../asr/selectEngine.ts';
 import { AnalyzerProcess } from './AnalyzerProcess.ts';
+import { openChildIpc, reportUncaughtErrors, serveParentMessages } from './childIpc.ts';
 import type { ChildMessage } from './protocol.ts';
 import { SileroVad } from '../voice/SileroVad.ts';
 import { ENGINES } from '../engines.ts';
@@ -20,35 +21,16 @@ const TICK_MS = 20;
 /** Period of `stats` messages (ms), per protocol.ts. */
 const STATS_MS = 5000;
 
-if (typeof process.send !== 'function') {
-  process.stderr.write('analyzer: start me with child_process.fork (I talk over the IPC channel)\n');
-  process.exit(2);
-}
-
-/** Resolves when the most recently sent message has been written to the IPC channel. */
-let lastSent: Promise<void> = Promise.resolve();
-const send = (message: ChildMessage): void => {
-  if (!process.connected) return;
-  lastSent = new Promise((resolve) => {
-    try {
-      process.send!(message, undefined, {}, () => resolve());
-    } catch {
-      resolve(); // the parent is gone; 'disconnect' ends the process
-    }
-  });
-};
-
-// Last resort: every entry point into a stream is guarded, so anything reaching here comes from
-// outside a stream. Report it and keep serving the other streams rather than dropping them all.
-process.on('uncaughtException', (err) => send({ type: 'error', message: `uncaught exception: ${err.stack ?? err.message}` }));
-process.on('unhandledRejection', (reason) => send({ type: 'error', message: `unhandled rejection: ${String(reason)}` }));
+const ipc = openChildIpc<ChildMessage>('analyzer');
+const send = ipc.send;
+reportUncaughtErrors(send);
 
 let model: SileroVad;
 try {
   model = await SileroVad.shared();
 } catch (err) {
   send({ type: 'error', message: `cannot load the VAD model: ${(err as Error).message}` });
-  await lastSent;
+  await ipc.flushed();
   process.exit(1);
 }
 
@@ -81,16 +63,11 @@ async function exit(code: number): Promise<void> {
   clearInterval(statsTimer);
   await host.closeAll();
   await asrEngine?.close().catch(() => {});
-  await lastSent;
+  await ipc.flushed();
   process.exit(code);
 }
 
-process.on('message', (raw) => {
-  host.handleMessage(raw).then(
-    (result) => (result === 'shutdown' ? exit(0) : undefined),
-    (err: unknown) => send({ type: 'error', message: `internal error: ${(err as Error).message}` }),
-  );
-});
+serveParentMessages(host, send, exit);
 process.on('disconnect', () => void exit(0));
 
 send(host.readyMessage());

@@ -7,6 +7,7 @@ import type {
   PauseEvent,
   VoiceFrame,
 } from '@lectern/contract';
+import type { IpcErrorMessage } from './childIpc.ts';
 
 /**
  * IPC protocol between the gateway's AnalyzerPool (parent) and an analyzer process (child,
@@ -141,11 +142,7 @@ export interface StatsMessage {
 }
 
 /** Child → parent: a request could not be carried out (e.g. unknown streamId). */
-export interface ErrorMessage {
-  type: 'error';
-  streamId?: string;
-  message: string;
-}
+export type ErrorMessage = IpcErrorMessage;
 
 export type ChildMessage =
   | Ready

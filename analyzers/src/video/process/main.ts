@@ -17,6 +17,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { InferenceWorker } from './InferenceWorker.ts';
 import { PoseProcess } from './PoseProcess.ts';
+import { openChildIpc, reportUncaughtErrors, serveParentMessages } from '../../process/childIpc.ts';
 import type { VideoChildMessage } from './protocol.ts';
 
 /** Period of the no-video tick (ms). */
@@ -24,24 +25,9 @@ const TICK_MS = 200;
 /** Period of `body-stats` messages (ms). */
 const STATS_MS = 5000;
 
-if (typeof process.send !== 'function') {
-  process.stderr.write('pose analyzer: start me with child_process.fork (I talk over the IPC channel)\n');
-  process.exit(2);
-}
-
-let lastSent: Promise<void> = Promise.resolve();
-const send = (message: VideoChildMessage): void => {
-  if (!process.connected) return;
-  lastSent = new Promise((resolve) => {
-    try {
-      process.send!(message, undefined, {}, () => resolve());
-    } catch {
-      resolve();
-    }
-  });
-};
-process.on('uncaughtException', (err) => send({ type: 'error', message: `uncaught exception: ${err.stack ?? err.message}` }));
-process.on('unhandledRejection', (reason) => send({ type: 'error', message: `unhandled rejection: ${String(reason)}` }));
+const ipc = openChildIpc<VideoChildMessage>('pose analyzer');
+const send = ipc.send;
+reportUncaughtErrors(send);
 
 /** LECTERN_POSE_BUDGET_MS: inference CPU ms per second per stream (default 55; 0 = unlimited). */
 function budgetMsPerSec(): number {
@@ -79,7 +65,7 @@ try {
   await worker.start();
 } catch (err) {
   send({ type: 'error', message: `cannot load the pose model: ${(err as Error).message}` });
-  await lastSent;
+  await ipc.flushed();
   process.exit(1);
 }
 renice(); // after the worker thread exists, so it is included; ffmpeg children inherit it
@@ -116,16 +102,11 @@ async function exit(code: number): Promise<void> {
   clearInterval(statsTimer);
   await host.closeAll();
   await worker.close();
-  await lastSent;
+  await ipc.flushed();
   process.exit(code);
 }
 
-process.on('message', (raw) => {
-  host.handleMessage(raw).then(
-    (result) => (result === 'shutdown' ? exit(0) : undefined),
-    (err: unknown) => send({ type: 'error', message: `internal error: ${(err as Error).message}` }),
-  );
-});
+serveParentMessages(host, send, exit);
 running = true;
 if (!process.connected) await exit(0);
 send(host.readyMessage());

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ShutdownSchema, StopStreamSchema } from '../../process/parentMessages.ts';
 import type { ShutdownVideo, StartVideoStream, StopVideoStream, VideoParentMessage } from './protocol.ts';
 
 /** zod schema of {@link StartVideoStream}. */
@@ -12,25 +13,22 @@ export const StartVideoStreamSchema = z.object({
   clockRate: z.number().int().positive(),
 });
 
-/** zod schema of {@link StopVideoStream}. */
-export const StopVideoStreamSchema = z.object({ type: z.literal('stop'), streamId: z.string().min(1) });
-
-/** zod schema of {@link ShutdownVideo}. */
-export const ShutdownVideoSchema = z.object({ type: z.literal('shutdown') });
+/** zod schemas of {@link StopVideoStream} and {@link ShutdownVideo}: the voice protocol's. */
+export { ShutdownSchema as ShutdownVideoSchema, StopStreamSchema as StopVideoStreamSchema };
 
 /** Any parent → child message of the pose process; validate every incoming IPC message with it. */
 export const VideoParentMessageSchema = z.discriminatedUnion('type', [
   StartVideoStreamSchema,
-  StopVideoStreamSchema,
-  ShutdownVideoSchema,
+  StopStreamSchema,
+  ShutdownSchema,
 ]);
 
 // Compile-time proof that the schemas produce exactly the protocol's types.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const checks: [
   Same<z.infer<typeof StartVideoStreamSchema>, StartVideoStream>,
-  Same<z.infer<typeof StopVideoStreamSchema>, StopVideoStream>,
-  Same<z.infer<typeof ShutdownVideoSchema>, ShutdownVideo>,
+  Same<z.infer<typeof StopStreamSchema>, StopVideoStream>,
+  Same<z.infer<typeof ShutdownSchema>, ShutdownVideo>,
   Same<z.infer<typeof VideoParentMessageSchema>, VideoParentMessage>,
 ] = [true, true, true, true];
 void checks;

@@ -1,4 +1,6 @@
 import type { AnalyzerStatus, BodyFrame, BodyStats } from '@lectern/contract';
+import type { IpcErrorMessage } from '../../process/childIpc.ts';
+import type { Ready, Shutdown, StopStream, StreamStarted } from '../../process/protocol.ts';
 
 /**
  * IPC protocol between the gateway's PoseProcessPool (parent) and a pose-analyzer process (child,
@@ -25,34 +27,22 @@ export interface StartVideoStream {
   clockRate: number;
 }
 
-/** Parent → child: stop a stream and free its socket, decoder and state. */
-export interface StopVideoStream {
-  type: 'stop';
-  streamId: string;
-}
+/** Parent → child: stop a stream and free its socket, decoder and state (as in the voice protocol). */
+export type StopVideoStream = StopStream;
 
-/** Parent → child: close every stream and exit(0). */
-export interface ShutdownVideo {
-  type: 'shutdown';
-}
+/** Parent → child: close every stream and exit(0) (as in the voice protocol). */
+export type ShutdownVideo = Shutdown;
 
 export type VideoParentMessage = StartVideoStream | StopVideoStream | ShutdownVideo;
 
-/** Child → parent: the pose model is loaded; streams are accepted. */
-export interface VideoReady {
-  type: 'ready';
-  pid: number;
-  /** e.g. { pose: 'MoveNet SinglePose Lightning v4 (tfjs-backend-wasm 4.22.0 (SIMD, 1 thread))', decoder: 'ffmpeg …' } */
-  engines: Record<string, string>;
-}
+/**
+ * Child → parent: the pose model is loaded; streams are accepted. `engines` e.g.
+ * `{ pose: 'MoveNet SinglePose Lightning v4 (onnxruntime-node …)', decoder: 'ffmpeg …' }`.
+ */
+export type VideoReady = Ready;
 
 /** Child → parent: the stream's UDP socket is bound; point the PlainTransport at it. */
-export interface VideoStreamStarted {
-  type: 'started';
-  streamId: string;
-  /** UDP port on 127.0.0.1 receiving RTP. */
-  rtpPort: number;
-}
+export type VideoStreamStarted = StreamStarted;
 
 /** Child → parent: one body-metric frame (schema-conformant, see `BodyFrameSchema`). */
 export interface BodyFrameMessage {
@@ -86,11 +76,7 @@ export interface BodyStatsMessage {
 }
 
 /** Child → parent: a request could not be carried out. */
-export interface VideoErrorMessage {
-  type: 'error';
-  streamId?: string;
-  message: string;
-}
+export type VideoErrorMessage = IpcErrorMessage;
 
 export type VideoChildMessage =
   | VideoReady

@@ -1,0 +1,76 @@
+/**
+ * The IPC side shared by Lectern's analyzer child processes (voice: `process/main.ts`, pose:
+ * `video/process/main.ts`), both forked by the gateway's `ChildProcessPool` and talking JSON over
+ * Node's IPC channel. One place for: refusing to run without an IPC channel, sending with a way to
+ * wait until the last message is written (so a process can report an error and then exit), turning
+ * uncaught errors into `error` messages instead of crashing every stream, and dispatching parent
+ * messages to the host object.
+ */
+
+/** The `error` message both analyzer protocols share (child → parent). */
+export interface IpcErrorMessage {
+  type: 'error';
+  streamId?: string;
+  message: string;
+}
+
+/** A child's sending side of the IPC channel. */
+export interface ChildIpc<M> {
+  /** Sends one message; a no-op once the parent is gone (its 'disconnect' ends the process). */
+  send(message: M): void;
+  /** Resolves when the most recently sent message has been written to the channel. */
+  flushed(): Promise<void>;
+}
+
+/**
+ * Opens the IPC channel of a forked child. Exits the process with code 2 and a line on stderr when
+ * it was not started with `child_process.fork` (there is no channel to talk on).
+ * @param processName used in that stderr line, e.g. `pose analyzer`.
+ */
+export function openChildIpc<M extends { type: string }>(processName: string): ChildIpc<M> {
+  if (typeof process.send !== 'function') {
+    process.stderr.write(`${processName}: start me with child_process.fork (I talk over the IPC channel)\n`);
+    process.exit(2);
+  }
+  let lastSent: Promise<void> = Promise.resolve();
+  return {
+    send(message: M): void {
+      if (!process.connected) return;
+      lastSent = new Promise((resolve) => {
+        try {
+          process.send!(message, undefined, {}, () => resolve());
+        } catch {
+          resolve(); // the parent is gone; 'disconnect' ends the process
+        }
+      });
+    },
+    flushed: () => lastSent,
+  };
+}
+
+/**
+ * Last resort: every entry point into a stream is guarded, so anything reaching these handlers
+ * comes from outside a stream. Report it and keep serving the other streams rather than dropping
+ * them all.
+ */
+export function reportUncaughtErrors(send: (message: IpcErrorMessage) => void): void {
+  process.on('uncaughtException', (err) => send({ type: 'error', message: `uncaught exception: ${err.stack ?? err.message}` }));
+  process.on('unhandledRejection', (reason) => send({ type: 'error', message: `unhandled rejection: ${String(reason)}` }));
+}
+
+/**
+ * Hands every parent message to `host.handleMessage` (which validates it); `'shutdown'` as its
+ * result calls `exit(0)`, a rejection is reported as an `error` message.
+ */
+export function serveParentMessages(
+  host: { handleMessage(raw: unknown): Promise<unknown> },
+  send: (message: IpcErrorMessage) => void,
+  exit: (code: number) => Promise<void>,
+): void {
+  process.on('message', (raw) => {
+    host.handleMessage(raw).then(
+      (result) => (result === 'shutdown' ? exit(0) : undefined),
+      (err: unknown) => send({ type: 'error', message: `internal error: ${(err as Error).message}` }),
+    );
+  });
+}
