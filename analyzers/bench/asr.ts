@@ -18,8 +18,8 @@
  * - `longUtterancePartialCostUs`: ps_get_hyp + segmentation walk per chunk at 5, 10, 15, 20 s into
  *   one utterance (the partial's cost grows with utterance length);
  * - `paced` (fast preset): the CPU-time RTF when chunks arrive with pauses between them, as live
- *   (2× real time), with the stream's default 0.2 s decode batching and with decoding every chunk.
- *   The main stream above is fed back to back with the defaults (`decodeIntervalSec` 0.2 s).
+ *   (2× real time), with the stream's default 0.3 s decode batching and with decoding every chunk.
+ *   The main stream above is fed back to back with the defaults (`decodeIntervalSec` 0.3 s).
  * Every child and the parent print `hostCalibration` (see hostCalibration.ts): CPU-time figures are
  * only comparable between runs whose `slowdown` is similar.
  *
@@ -317,7 +317,7 @@ function longUtterancePartialCost(engine: PocketSphinxEngine): Record<string, un
  * (one every 50 ms, i.e. 2× real time; measured at 1× too: the same within 0.002), CPU counted
  * only inside push/endUtterance. Each decoder call after idle time pays a cold-start cost that
  * back-to-back feeding (`rtf`) never sees, so this is the figure to budget with. Run for the
- * stream's default batching (`decodeIntervalSec` 0.2 s) and for decoding every chunk (0).
+ * stream's default batching (`decodeIntervalSec` 0.3 s) and for decoding every chunk (0).
  */
 async function pacedRtf(engine: PocketSphinxEngine): Promise<Record<string, unknown>> {
   const files = librivox();
@@ -325,7 +325,7 @@ async function pacedRtf(engine: PocketSphinxEngine): Promise<Record<string, unkn
   const out: Record<string, unknown> = {
     note: 'CPU seconds inside push/endUtterance per audio second, chunks of 100 ms pushed every 50 ms (2x real time), one stream, external segmentation',
   };
-  for (const decodeIntervalSec of [0.2, 0]) {
+  for (const decodeIntervalSec of [0.3, 0]) {
     const stream = engine.createStream({ segmentation: 'external', decodeIntervalSec });
     const partialAt: number[] = [];
     let now = 0;

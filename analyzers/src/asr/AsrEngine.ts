@@ -72,14 +72,15 @@ export interface AsrStreamOptions {
   partials?: 'on-change' | 'every-chunk';
   /**
    * PocketSphinx only: pushed audio is buffered and decoded in batches of at least this many
-   * seconds (0–2; default 0.2, or 0 with `partials: 'every-chunk'`; 0 = decode every pushed chunk).
+   * seconds (0–2; default 0.3, or 0 with `partials: 'every-chunk'`; 0 = decode every pushed chunk).
    * Each decoder call after idle time pays a cold-start cost (caches refilled: ≈2 ms of CPU per
-   * call on the development VM; a paced zlib job shows the same effect, +15–25 %), so decoding
-   * live-paced 100 ms chunks one by one costs 0.061–0.064 CPU-s per audio-s, in 0.2 s batches
-   * 0.051–0.057, and back to back 0.041–0.047 (`npm run bench:asr`: `paced` and `rtf`,
-   * 2026-11-22; larger batches measured no better). Partials then come at most once per batch;
-   * `endUtterance`, `flush`, `close`, a media gap and `maxUtteranceSec` decode what is buffered
-   * first, so finals are the same as without batching.
+   * call on the development VM; a paced zlib job shows the same effect, +15–25 %). Live-paced
+   * 100 ms chunks (2× real time, 2026-11-22, CPU-s per audio-s): decoded one by one 0.056–0.064,
+   * in 0.2 s batches 0.053–0.057, 0.3 s 0.050–0.052, 0.5 s 0.048–0.050; back to back 0.041–0.047
+   * (`npm run bench:asr`: `paced` and `rtf`). 0.3 s keeps captions updating about as often as
+   * sherpa-onnx's 320 ms chunks. Partials then come at most once per batch; `endUtterance`,
+   * `flush`, `close`, a media gap and `maxUtteranceSec` decode what is buffered first, so finals
+   * are the same as without batching.
    */
   decodeIntervalSec?: number;
 }

@@ -6,12 +6,13 @@ import type { NativePointer, PocketSphinxLibrary } from './PocketSphinxLibrary.t
 /** PocketSphinx frame rate: one feature frame per 10 ms. */
 const FRAMES_PER_SEC = 100;
 /** Default {@link AsrStreamOptions.decodeIntervalSec} (s): see there for the measurement. */
-export const DEFAULT_DECODE_INTERVAL_SEC = 0.2;
+export const DEFAULT_DECODE_INTERVAL_SEC = 0.3;
 
 /**
  * One PocketSphinx decoder fed incrementally. Pushed audio is converted to int16 at once and decoded
- * in batches of `decodeIntervalSec` (default 0.2 s: two 100 ms windows per decoder call, which
- * halves the per-call cold-start cost). Partials come from `ps_get_hyp` after every decoded batch
+ * in batches of `decodeIntervalSec` (default 0.3 s: three 100 ms windows per decoder call, so a
+ * third of the per-call cold-start cost; partials then arrive about as often as sherpa-onnx's, one
+ * per 320 ms model chunk). Partials come from `ps_get_hyp` after every decoded batch
  * (emitted when the text changes); word times from `ps_seg_iter`/`ps_seg_frames`, which count
  * 10 ms frames since `ps_start_stream` (measured: they stay aligned with the audio across
  * utterances, including the silence the decoder's VAD drops between them), mapped to media time
