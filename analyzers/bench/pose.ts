@@ -235,7 +235,7 @@ async function live(): Promise<Record<string, unknown>> {
       ...(values['no-gating'] ? { LECTERN_POSE_GATING: '0' } : {}),
       ...(values.runtime ? { LECTERN_POSE_RUNTIME: values.runtime } : {}),
     },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: ['ignore', process.stderr, 'inherit'], // the server's log goes to stderr: stdout is the JSON result
   });
   const stop = () => server.exitCode === null && server.kill('SIGTERM');
   process.on('exit', stop);
