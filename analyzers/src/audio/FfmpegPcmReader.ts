@@ -25,6 +25,27 @@ export class FfmpegPcmReader {
   ) {}
 
   /**
+   * Decodes the whole file into one array (for offline passes that need every sample at once).
+   * @returns mono samples in [-1, 1] at {@link sampleRate}.
+   * @throws AudioDecodeError as {@link chunks}.
+   */
+  async readAll(): Promise<Float32Array> {
+    const parts: Float32Array[] = [];
+    let length = 0;
+    for await (const c of this.chunks()) {
+      parts.push(c);
+      length += c.length;
+    }
+    const out = new Float32Array(length);
+    let offset = 0;
+    for (const c of parts) {
+      out.set(c, offset);
+      offset += c.length;
+    }
+    return out;
+  }
+
+  /**
    * Streams the decoded samples. Back-pressure is respected: ffmpeg is paused while the
    * consumer awaits between chunks.
    * @yields Float32Array chunks of mono samples in [-1, 1] (fresh arrays, any length ≥ 1).

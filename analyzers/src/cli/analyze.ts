@@ -168,13 +168,6 @@ function parse(argv: string[]): { input: string; json: boolean; video?: string }
   return { input, json: values.json === true, ...(values.video !== undefined ? { video: values.video } : {}) };
 }
 
-function concatSamples(chunks: Float32Array[]): Float32Array {
-  const out = new Float32Array(chunks.reduce((n, c) => n + c.length, 0));
-  let off = 0;
-  for (const c of chunks) out.set(c, (off += c.length) - c.length);
-  return out;
-}
-
 /**
  * Adds the language part (transcript, words, pace, fillers, repetitions, hedges) with the best
  * available ASR engine (same selection and LECTERN_ASR_ENGINE override as the live analyzer),
@@ -218,9 +211,7 @@ async function main(argv: string[]): Promise<number> {
     const model = await SileroVad.shared();
     // Decode once; the voice and language passes share the samples.
     const reader = new FfmpegPcmReader(args.input);
-    const chunks: Float32Array[] = [];
-    for await (const c of reader.chunks()) chunks.push(c);
-    const samples = concatSamples(chunks);
+    const samples = await reader.readAll();
     const result = await new OfflineVoiceAnalysis(model).analyzeChunks([samples], reader.sampleRate);
     const report = buildReport(args.input, result, { ...ENGINES, vad: model.engine });
     await addLanguage(report, samples, result.pauses);

@@ -59,14 +59,7 @@ export async function analyzeRecordingFile(file: string, opts: FullPassOptions =
   progress('decode');
   const model = await SileroVad.shared();
   const reader = new FfmpegPcmReader(file);
-  const chunks: Float32Array[] = [];
-  for await (const c of reader.chunks()) chunks.push(c);
-  const samples = new Float32Array(chunks.reduce((n, c) => n + c.length, 0));
-  let off = 0;
-  for (const c of chunks) {
-    samples.set(c, off);
-    off += c.length;
-  }
+  const samples = await reader.readAll();
   lap('decode');
 
   progress('voice');

@@ -15,14 +15,7 @@ import type { ReadAloudResult } from './ReportTypes.ts';
  */
 export async function readAloudFromFile(file: string, targetSentence: string): Promise<ReadAloudResult & { engine: string; durationSec: number }> {
   const reader = new FfmpegPcmReader(file);
-  const chunks: Float32Array[] = [];
-  for await (const c of reader.chunks()) chunks.push(c);
-  const samples = new Float32Array(chunks.reduce((n, c) => n + c.length, 0));
-  let off = 0;
-  for (const c of chunks) {
-    samples.set(c, off);
-    off += c.length;
-  }
+  const samples = await reader.readAll();
   const selection = await selectEngine();
   const engine = selection.spec ? await createEngine(selection.spec) : null;
   try {
