@@ -17,6 +17,8 @@ export const ErrorCode = {
   WorkerDied: 'SFU_WORKER_DIED',
   /** Analysis is unavailable (analyzer process down); media and recording continue. */
   AnalyzerUnavailable: 'ANALYZER_UNAVAILABLE',
+  /** Too many requests of this kind (e.g. coach cues: at most one per second); wait and retry. */
+  RateLimited: 'RATE_LIMITED',
   /** Unexpected server fault; the connection stays up. */
   Internal: 'INTERNAL',
 } as const;

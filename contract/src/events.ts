@@ -2,6 +2,13 @@ import type { z } from 'zod';
 import type { Ack } from './ack.ts';
 import type { ErrorBody } from './errors.ts';
 import type { BodyFrame, BodyStats } from './body.ts';
+import type {
+  CoachCue,
+  CommentAddRequest,
+  CommentAddResponse,
+  CueSendRequest,
+  CueSendResponse,
+} from './coaching.ts';
 import type { AsrStatus, CaptionEvent, DisfluencyEvent, FluencyFrame } from './language.ts';
 import type { AnalyzerStatus, PauseEvent, VoiceFrame } from './metrics.ts';
 import type {
@@ -30,6 +37,10 @@ export const ClientEvent = {
   CloseProducer: 'producer:close',
   Consume: 'consumer:create',
   ResumeConsumer: 'consumer:resume',
+  /** Coach only: a short live cue for the presenter (≤ 80 chars, ≤ 1/s). */
+  SendCue: 'cue:send',
+  /** Coach only: a comment stored at the session's current media time (≤ 500 chars, ≤ 1/s). */
+  AddComment: 'comment:add',
 } as const;
 
 /** Socket.IO event names, server → client pushes. */
@@ -48,6 +59,8 @@ export const ServerEvent = {
   ProducerAdded: 'room:producer-added',
   ProducerClosed: 'room:producer-closed',
   RoomError: 'room:error',
+  /** A coach's cue, sent to the room's presenter(s) only. */
+  CoachCue: 'coach:cue',
 } as const;
 
 type AckFn<T> = (ack: Ack<T>) => void;
@@ -62,6 +75,8 @@ export interface ClientToServerEvents {
   'producer:close': (req: z.input<typeof ProducerCloseRequestSchema>, ack: AckFn<Record<string, never>>) => void;
   'consumer:create': (req: z.input<typeof ConsumeRequestSchema>, ack: AckFn<ConsumeResponse>) => void;
   'consumer:resume': (req: z.input<typeof ConsumerResumeRequestSchema>, ack: AckFn<Record<string, never>>) => void;
+  'cue:send': (req: CueSendRequest, ack: AckFn<CueSendResponse>) => void;
+  'comment:add': (req: CommentAddRequest, ack: AckFn<CommentAddResponse>) => void;
 }
 
 export interface ServerToClientEvents {
@@ -79,4 +94,5 @@ export interface ServerToClientEvents {
   'room:producer-added': (producer: ProducerInfo) => void;
   'room:producer-closed': (producer: { producerId: string }) => void;
   'room:error': (error: ErrorBody) => void;
+  'coach:cue': (cue: CoachCue) => void;
 }

@@ -5,6 +5,7 @@
  */
 export * from './ack.ts';
 export * from './body.ts';
+export * from './coaching.ts';
 export * from './errors.ts';
 export * from './events.ts';
 export * from './language.ts';

@@ -125,6 +125,18 @@ export interface TimelineDisfluency {
   endSec: number;
 }
 
+/** A remote coach's comment (`comment:add`), tied to the session media time it was sent at. */
+export interface TimelineComment {
+  id: string;
+  /** Session media time when the coach sent it, seconds (recording position = this + origin). */
+  mediaTimeSec: number;
+  text: string;
+  authorPeerId: string;
+  authorName: string;
+  /** ISO-8601 wall-clock time it was stored. */
+  createdAt: string;
+}
+
 /** `GET /v1/sessions/:id/timeline`: every list ordered by media time. */
 export interface Timeline {
   sessionId?: string;
@@ -134,6 +146,8 @@ export interface Timeline {
   pauses: TimelinePause[];
   words: TimelineWord[];
   disfluencies: TimelineDisfluency[];
+  /** Coach comments (`comment:add`) whose media time is in the requested range, by media time. */
+  comments: TimelineComment[];
 }
 
 /** An RFC 9457 (Problem Details) error body, as the API sends with `application/problem+json`. */

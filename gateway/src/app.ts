@@ -75,7 +75,7 @@ export async function startLectern(overrides: Partial<LecternConfig> = {}, servi
     videoTaps.add(room, producer);
   };
   const peerHooks = sessions && { joined: sessions.manager.peerJoined.bind(sessions.manager), left: sessions.manager.peerLeft.bind(sessions.manager) };
-  new SignalingServer(io, sfu, { add: addProducer }, http.log, peerHooks ?? undefined);
+  new SignalingServer(io, sfu, { add: addProducer }, http.log, peerHooks ?? undefined, sessions?.manager);
   bus.subscribe((roomId, msg) => io.to(roomId).emit(msg.event, msg.payload as never));
   sfu.on('workerdied', ({ pid, roomIds }) => http.log.error({ pid, roomIds }, 'mediasoup worker died; replaced'));
   analyzers.on('streams-lost', (info) => http.log.warn(info, 'analyzer process exited; restarting'));

@@ -89,10 +89,24 @@ export interface DisfluencyRow {
   endSec: number;
 }
 
+/** A remote coach's comment (table `coach_comments`), media seconds. */
+export interface CommentRow {
+  id: string;
+  sessionId: string;
+  authorPeerId: string;
+  authorName: string;
+  /** 1–500 characters. */
+  text: string;
+  /** Session media time when it was sent, seconds (≥ 0). */
+  mediaTimeSec: number;
+  createdAt: Date;
+}
+
 /** Everything the replay page needs, each list ordered by media time. */
 export interface Timeline {
   frames: Omit<MetricFrameRow, 'sessionId'>[];
   pauses: Omit<PauseRow, 'sessionId'>[];
   words: Omit<WordRow, 'sessionId'>[];
   disfluencies: Omit<DisfluencyRow, 'sessionId'>[];
+  comments: Omit<CommentRow, 'sessionId'>[];
 }

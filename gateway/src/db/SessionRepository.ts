@@ -1,5 +1,6 @@
 import type { Sql } from 'postgres';
 import type {
+  CommentRow,
   DisfluencyRow,
   EndReason,
   MediaObjectRow,
@@ -211,6 +212,13 @@ export class SessionRepository {
     )}`;
   }
 
+  /** Inserts a coach comment (no-op if its `id` exists, so retries are safe). */
+  async insertComment(c: Omit<CommentRow, 'createdAt'> & { createdAt?: Date }): Promise<void> {
+    await this.sql`INSERT INTO coach_comments (id, session_id, author_peer_id, author_name, text, media_time_sec, created_at)
+      VALUES (${c.id}, ${c.sessionId}, ${c.authorPeerId}, ${c.authorName}, ${c.text}, ${c.mediaTimeSec}, ${c.createdAt ?? new Date()})
+      ON CONFLICT (id) DO NOTHING`;
+  }
+
   /** Of `ids`, those that are sessions (used to drop buffered rows of deleted sessions). */
   async existingSessionIds(ids: readonly string[]): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
@@ -219,13 +227,13 @@ export class SessionRepository {
   }
 
   /**
-   * Metric frames, pauses, words and disfluencies of a session, each ordered by media time,
+   * Metric frames, pauses, words, disfluencies and coach comments of a session, each ordered by media time,
    * optionally limited to [fromSec, toSec).
    */
   async timeline(sessionId: string, range: { fromSec?: number; toSec?: number } = {}): Promise<Timeline> {
     const from = range.fromSec ?? 0;
     const to = range.toSec ?? Number.MAX_SAFE_INTEGER;
-    const [frames, pauses, words, disfluencies] = await Promise.all([
+    const [frames, pauses, words, disfluencies, comments] = await Promise.all([
       this.sql<Timeline['frames']>`SELECT producer_id AS "producerId", kind, media_time_sec AS "mediaTimeSec", window_sec AS "windowSec",
           server_time_ms::float8 AS "serverTimeMs", payload
         FROM metric_frames WHERE session_id = ${sessionId} AND media_time_sec >= ${from} AND media_time_sec < ${to}
@@ -236,8 +244,12 @@ export class SessionRepository {
         FROM transcript_words WHERE session_id = ${sessionId} AND end_sec > ${from} AND start_sec < ${to} ORDER BY start_sec, segment_id`,
       this.sql<Timeline['disfluencies']>`SELECT producer_id AS "producerId", kind, text, start_sec AS "startSec", end_sec AS "endSec"
         FROM disfluency_events WHERE session_id = ${sessionId} AND end_sec > ${from} AND start_sec < ${to} ORDER BY start_sec`,
+      this.sql<Timeline['comments']>`SELECT id, author_peer_id AS "authorPeerId", author_name AS "authorName", text,
+          media_time_sec AS "mediaTimeSec", created_at AS "createdAt"
+        FROM coach_comments WHERE session_id = ${sessionId} AND media_time_sec >= ${from} AND media_time_sec < ${to}
+        ORDER BY media_time_sec, created_at`,
     ]);
-    return { frames: [...frames], pauses: [...pauses], words: [...words], disfluencies: [...disfluencies] };
+    return { frames: [...frames], pauses: [...pauses], words: [...words], disfluencies: [...disfluencies], comments: [...comments] };
   }
 
   /** Deletes a session and (by cascade) all its rows. @returns false if it did not exist. */

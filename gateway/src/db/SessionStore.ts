@@ -69,6 +69,15 @@ export class SessionStore {
     this.#enqueue(sessionId, 'participant left', () => this.repo.markParticipantLeft(sessionId, peerId, at));
   }
 
+  /**
+   * Stores a coach comment after the session's earlier writes (so after its row), retried with
+   * backoff while the database is down.
+   * @returns a promise that settles when written (never rejects).
+   */
+  addComment(c: { id: string; sessionId: string; authorPeerId: string; authorName: string; text: string; mediaTimeSec: number; createdAt: Date }): Promise<void> {
+    return this.#enqueue(c.sessionId, 'coach comment', () => this.repo.insertComment(c));
+  }
+
   /** Creates a media object row (queued, retried). */
   createMediaObject(m: { id: string; sessionId: string; s3Key: string; contentType: string; state: MediaObjectState; hasAudio: boolean; hasVideo: boolean }): void {
     this.#enqueue(m.sessionId, 'media object', () => this.repo.createMediaObject(m));

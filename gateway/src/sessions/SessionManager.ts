@@ -150,6 +150,37 @@ export class SessionManager {
     if (s.recorder) void s.recorder.addProducer(producer);
   }
 
+  /**
+   * Stores a remote coach's comment with the room's live session, at the session's current media
+   * time: the end of the newest voice window analysed so far, seconds (0 before the first one).
+   * Waits up to `waitMs` for the row to be written; if the database is down it stays queued and
+   * is written when it is back (the result is returned either way).
+   * @param text 1–500 characters (validated by the caller).
+   * @returns the comment's id, session and media time, or null when the room has no live session.
+   */
+  async addComment(
+    roomId: string,
+    author: { peerId: string; displayName: string },
+    text: string,
+    waitMs = 5000,
+  ): Promise<{ commentId: string; sessionId: string; mediaTimeSec: number } | null> {
+    const s = this.#byRoom.get(roomId);
+    if (!s || this.#closed) return null;
+    const comment = {
+      id: randomUUID(),
+      sessionId: s.id,
+      authorPeerId: author.peerId,
+      authorName: author.displayName,
+      text,
+      mediaTimeSec: Math.max(0, s.mediaEndSec),
+      createdAt: new Date(),
+    };
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.#o.store.addComment(comment), new Promise((r) => (timer = setTimeout(r, waitMs)))]);
+    clearTimeout(timer);
+    return { commentId: comment.id, sessionId: s.id, mediaTimeSec: comment.mediaTimeSec };
+  }
+
   /** Signaling: a peer left a room (or disconnected). The presenter leaving ends the session. */
   peerLeft(roomId: string, peerId: string): void {
     this.#peers.get(roomId)?.delete(peerId);

@@ -5,7 +5,10 @@ import {
   type Ack,
   type ClientToServerEvents,
   ClientEvent,
+  COACH_MIN_INTERVAL_MS,
+  CommentAddRequestSchema,
   ConnectTransportRequestSchema,
+  CueSendRequestSchema,
   ConsumeRequestSchema,
   ConsumerResumeRequestSchema,
   CreateTransportRequestSchema,
@@ -31,6 +34,19 @@ interface PeerState {
   room?: Room;
   role?: Role;
   displayName?: string;
+  /** Epoch ms of this peer's last accepted cue / comment (rate limit). */
+  lastCueAtMs?: number;
+  lastCommentAtMs?: number;
+}
+
+/** Stores coach comments with the room's live session (sessions/SessionManager.ts). */
+export interface CommentSink {
+  /** @returns the stored comment, or null when the room has no live session. */
+  addComment(
+    roomId: string,
+    author: { peerId: string; displayName: string },
+    text: string,
+  ): Promise<{ commentId: string; sessionId: string; mediaTimeSec: number } | null>;
 }
 
 /**
@@ -38,6 +54,10 @@ interface PeerState {
  * request is validated against the contract schemas; a malformed, out-of-order or failing request
  * is answered with an error acknowledgement (`{ ok: false, error: { code, message } }`) and the
  * connection stays up. Presenter audio producers are handed to the {@link AudioTapManager}.
+ *
+ * Remote coaching: `cue:send` (pushed as `coach:cue` to the room's presenters only) and
+ * `comment:add` (stored through the {@link CommentSink}) are accepted from `coach` peers only
+ * (`FORBIDDEN` otherwise), at most one of each per second per coach (`RATE_LIMITED`).
  */
 export class SignalingServer {
   readonly #peersByRoom = new Map<string, Set<PeerState>>();
@@ -53,6 +73,8 @@ export class SignalingServer {
       joined(room: Room, peer: { peerId: string; role: Role; displayName: string }): void;
       left(roomId: string, peerId: string): void;
     },
+    /** Stores coach comments; absent when persistence is off (comments are then refused). */
+    private readonly comments?: CommentSink,
   ) {
     io.on('connection', (socket) => this.#onConnection(socket));
     sfu.on('roomclosed', ({ roomId, reason }) => {
@@ -155,7 +177,61 @@ export class SignalingServer {
       return {};
     });
 
+    this.#handle(socket, ClientEvent.SendCue, CueSendRequestSchema, async (req) => {
+      const room = this.#coach(peer, 'send cues');
+      const now = Date.now();
+      this.#rateLimit(peer.lastCueAtMs, now, 'cue');
+      const presenters = [...(this.#peersByRoom.get(room.id) ?? [])].filter((p) => p.role === 'presenter');
+      if (presenters.length === 0)
+        throw new SfuError(ErrorCode.NotFound, `no presenter is in room ${room.id} yet; the cue was not sent`);
+      peer.lastCueAtMs = now;
+      const cue = {
+        cueId: randomUUID(),
+        roomId: room.id,
+        text: req.text,
+        fromPeerId: peer.peerId,
+        fromName: peer.displayName ?? 'Coach',
+        sentAtMs: now,
+      };
+      for (const p of presenters) p.socket.emit('coach:cue', cue);
+      return { cueId: cue.cueId, deliveredTo: presenters.length };
+    });
+
+    this.#handle(socket, ClientEvent.AddComment, CommentAddRequestSchema, async (req) => {
+      const room = this.#coach(peer, 'add comments');
+      const now = Date.now();
+      this.#rateLimit(peer.lastCommentAtMs, now, 'comment');
+      if (!this.comments)
+        throw new SfuError(ErrorCode.NotFound, 'comments are not stored on this server (LECTERN_PERSISTENCE=off)');
+      peer.lastCommentAtMs = now;
+      const stored = await this.comments.addComment(room.id, { peerId: peer.peerId, displayName: peer.displayName ?? 'Coach' }, req.text);
+      if (!stored) {
+        peer.lastCommentAtMs = undefined;
+        throw new SfuError(ErrorCode.NotFound, `room ${room.id} has no live session; comments can be added while the presenter is publishing`);
+      }
+      return stored;
+    });
+
     socket.on('disconnect', () => this.#leave(peer, { notify: true }));
+  }
+
+  /** The coach's room. @throws SfuError OUT_OF_ORDER before joining, FORBIDDEN for other roles. */
+  #coach(peer: PeerState, what: string): Room {
+    const room = this.#joined(peer);
+    if (peer.role !== 'coach')
+      throw new SfuError(ErrorCode.Forbidden, `only a coach may ${what}; join the room with role "coach"`);
+    return room;
+  }
+
+  /** @throws SfuError RATE_LIMITED when the last accepted one was less than 1 s ago. */
+  #rateLimit(lastAtMs: number | undefined, nowMs: number, what: string): void {
+    if (lastAtMs === undefined) return;
+    const waitMs = lastAtMs + COACH_MIN_INTERVAL_MS - nowMs;
+    if (waitMs > 0)
+      throw new SfuError(
+        ErrorCode.RateLimited,
+        `at most one ${what} per ${COACH_MIN_INTERVAL_MS / 1000} s; try again in ${Math.ceil(waitMs)} ms`,
+      );
   }
 
   /**

@@ -35,7 +35,7 @@ const PROBLEM = 'application/problem+json';
  * - `GET /v1/sessions?limit&cursor` — newest first, cursor-paginated.
  * - `GET /v1/sessions/:id` — the session, participants, media objects and `recordingUrl` (presigned
  *   GET, range-capable) once the recording is uploaded, with `mediaTimeOriginSec`.
- * - `GET /v1/sessions/:id/timeline?fromSec&toSec` — metric frames, pauses, words, disfluencies by media time.
+ * - `GET /v1/sessions/:id/timeline?fromSec&toSec` — metric frames, pauses, words, disfluencies, coach comments by media time.
  * - `POST /v1/sessions/:id/end` — ends a live session (waits for the recording to be finalised);
  *   an ended session is returned as is.
  * - `DELETE /v1/sessions/:id` — ends it if live, deletes its S3 objects, spool and rows → 204.
@@ -101,7 +101,12 @@ export class SessionsApi {
       const q = req.query as z.output<typeof TimelineQuerySchema>;
       const s = await this.#session(id);
       const [tl, media] = await Promise.all([repo.timeline(s.id, { fromSec: q.fromSec, toSec: q.toSec }), repo.listMediaObjects(s.id)]);
-      return { sessionId: s.id, mediaTimeOriginSec: media.find((m) => m.kind === 'recording')?.mediaTimeOriginSec ?? null, ...tl };
+      return {
+        sessionId: s.id,
+        mediaTimeOriginSec: media.find((m) => m.kind === 'recording')?.mediaTimeOriginSec ?? null,
+        ...tl,
+        comments: tl.comments.map((c) => ({ ...c, createdAt: c.createdAt.toISOString() })),
+      };
     });
 
     v1.post('/sessions/:id/end', { schema: { params } }, async (req) => {

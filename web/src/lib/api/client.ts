@@ -113,6 +113,7 @@ export class ApiClient {
         pauses: body.pauses ?? [],
         words: body.words ?? [],
         disfluencies: body.disfluencies ?? [],
+        comments: body.comments ?? [],
       };
     });
   }

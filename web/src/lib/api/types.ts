@@ -12,6 +12,7 @@ export type {
   SessionState,
   SessionSummary,
   Timeline,
+  TimelineComment,
   TimelineDisfluency,
   TimelineFrame,
   TimelinePause,
