@@ -1,15 +1,16 @@
 import type { AsrStatus, FluencyFrame, VoiceFrame } from '@lectern/contract';
 import type { LanguageStore } from './stores/language.svelte';
 import type { MetricsStore } from './stores/metrics.svelte';
-import type { RoomSession, SessionState } from './stores/room.svelte';
+import type { CoachState } from './stores/coach.svelte';
+import type { SessionState } from './stores/room.svelte';
 
 /**
  * `window.__lectern`: read-only diagnostics for automated tests and load benchmarks.
  * Every property is a live getter (read it again to get fresh values).
  */
 export interface LecternDiagnostics {
-  /** Session state, see `SessionState` (`idle` … `live` … `stopped`). */
-  readonly state: SessionState;
+  /** Session state: `SessionState` on /rehearse, `CoachState` on /coach (`idle` … `live` … `stopped`). */
+  readonly state: SessionState | CoachState;
   /** Voice frames received for this page's audio producer since load. */
   readonly framesReceived: number;
   /** The most recent voice frame, or null. */
@@ -27,7 +28,7 @@ export interface LecternDiagnostics {
 }
 
 /** Installs `window.__lectern` for this page; returns a function that removes it. */
-export function exposeDiagnostics(room: RoomSession, metrics: MetricsStore, language: LanguageStore): () => void {
+export function exposeDiagnostics(room: { readonly state: SessionState | CoachState }, metrics: MetricsStore, language: LanguageStore): () => void {
   const diag: LecternDiagnostics = Object.freeze({
     get state() {
       return room.state;

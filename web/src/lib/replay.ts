@@ -32,10 +32,20 @@ export interface ReplayData {
   fillers: FillerLike[];
   /** Other disfluencies (repetitions, hedges). */
   otherDisfluencies: FillerLike[];
+  /** Remote coach comments at their playback positions (`atSec`), in time order. */
+  comments: ReplayComment[];
   /** Transcript by recogniser segment, with tokens (fillers matched by time). */
   segments: { id: number; startSec: number; tokens: Token[] }[];
   wordCount: number;
   summary: ReplaySummary;
+}
+
+/** A coach comment on the replay: `atSec` = its media time + the recording's origin, seconds. */
+export interface ReplayComment {
+  id: string;
+  atSec: number;
+  text: string;
+  authorName: string;
 }
 
 export interface ReplaySummary {
@@ -174,6 +184,7 @@ export function buildReplay(session: SessionDetail, timeline: Timeline, playable
     pauses,
     fillers,
     otherDisfluencies: disfluencies.filter((d) => !isFiller(d)),
+    comments: (timeline.comments ?? []).map((c) => ({ id: c.id, atSec: c.mediaTimeSec + origin, text: c.text, authorName: c.authorName })),
     segments,
     wordCount: words.length,
     summary,
