@@ -22,6 +22,8 @@ const events = [
   'producer:close',
   'consumer:create',
   'consumer:resume',
+  'cue:send',
+  'comment:add',
 ];
 
 /** Deterministic PRNG (mulberry32) so a failing fuzz case can be replayed. */
