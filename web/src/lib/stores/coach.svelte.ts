@@ -1,4 +1,4 @@
-import { Device } from 'mediasoup-client';
+import type { Device } from 'mediasoup-client';
 import type * as ms from 'mediasoup-client/types';
 import {
   ErrorCode,
@@ -10,6 +10,7 @@ import {
   type ProducerInfo,
 } from '@lectern/contract';
 import { LecternError } from '$lib/errors';
+import { loadDevice, openTransport } from '$lib/webrtc';
 import type { MetricsStore } from './metrics.svelte';
 import type { SocketStore } from './socket.svelte';
 
@@ -136,24 +137,13 @@ export class CoachSession {
     this.#check(gen);
     this.peerId = joined.peerId;
     this.peers = joined.peers;
-    const device = await Device.factory();
-    await device.load({ routerRtpCapabilities: joined.routerRtpCapabilities as ms.RtpCapabilities });
+    const device = await loadDevice(joined.routerRtpCapabilities);
     this.#check(gen);
     this.#device = device;
-    const info = await this.#socket.request('transport:create', { direction: 'recv' });
+    const transport = await openTransport(this.#socket, device, 'recv');
+    if (gen !== this.#generation) transport.close(); // stopped meanwhile: #check throws below
     this.#check(gen);
-    const transport = device.createRecvTransport({
-      id: info.id,
-      iceParameters: info.iceParameters as unknown as ms.IceParameters,
-      iceCandidates: info.iceCandidates as unknown as ms.IceCandidate[],
-      dtlsParameters: info.dtlsParameters as unknown as ms.DtlsParameters,
-    });
     this.#transport = transport;
-    transport.on('connect', ({ dtlsParameters }, callback, errback) => {
-      this.#socket
-        .request('transport:connect', { transportId: transport.id, dtlsParameters: dtlsParameters as unknown as Record<string, unknown> })
-        .then(() => callback(), errback);
-    });
     this.#producers.clear();
     for (const p of joined.producers) this.#producers.set(p.producerId, p);
     this.#refresh();

@@ -1,8 +1,9 @@
-import { Device } from 'mediasoup-client';
+import type { Device } from 'mediasoup-client';
 import type * as ms from 'mediasoup-client/types';
 import { ErrorCode, type ErrorBody, type JoinResponse, type PeerInfo } from '@lectern/contract';
 import { LecternError } from '$lib/errors';
 import { mediaError } from '$lib/media';
+import { loadDevice, openTransport, step } from '$lib/webrtc';
 import type { MetricsStore } from './metrics.svelte';
 import type { SocketStore } from './socket.svelte';
 
@@ -50,17 +51,6 @@ export interface StartOptions {
 }
 
 class Aborted extends Error {}
-
-/** Prefixes a failure with the step that failed, keeping its code (e.g. "Joining the room: …"). */
-async function step<T>(label: string, p: Promise<T>): Promise<T> {
-  try {
-    return await p;
-  } catch (err) {
-    if (err instanceof LecternError && err.message.startsWith(label)) throw err;
-    const e = LecternError.from(err);
-    throw new LecternError(e.code, `${label} failed: ${e.message}`, e.details);
-  }
-}
 
 /**
  * The presenter's side of a room: getUserMedia, the mediasoup-client flow (join → Device.load →
@@ -195,37 +185,14 @@ export class RoomSession {
     this.peerId = joined.peerId;
     this.peers = joined.peers;
 
-    let device: Device;
-    try {
-      device = await Device.factory();
-      await device.load({ routerRtpCapabilities: joined.routerRtpCapabilities as ms.RtpCapabilities });
-    } catch (err) {
-      if (err instanceof Error && err.name === 'UnsupportedError') {
-        throw new LecternError('UNSUPPORTED_BROWSER', 'This browser does not support WebRTC sending with mediasoup. Use a current Chrome, Edge, Firefox or Safari.');
-      }
-      throw new LecternError('MEDIA_ERROR', `Could not load the room's media capabilities: ${(err as Error).message}`);
-    }
+    const device = await loadDevice(joined.routerRtpCapabilities);
     this.#check(gen);
     this.#device = device;
 
-    const info = await step('Creating the media transport', this.#socket.request('transport:create', { direction: 'send' }));
+    const transport = await openTransport(this.#socket, device, 'send');
+    if (gen !== this.#generation) transport.close(); // stopped meanwhile: #check throws below
     this.#check(gen);
-    const transport = device.createSendTransport({
-      id: info.id,
-      iceParameters: info.iceParameters as unknown as ms.IceParameters,
-      iceCandidates: info.iceCandidates as unknown as ms.IceCandidate[],
-      dtlsParameters: info.dtlsParameters as unknown as ms.DtlsParameters,
-    });
     this.#transport = transport;
-    transport.on('connect', ({ dtlsParameters }, callback, errback) => {
-      step(
-        'Connecting the media transport',
-        this.#socket.request('transport:connect', {
-          transportId: transport.id,
-          dtlsParameters: dtlsParameters as unknown as Record<string, unknown>,
-        }),
-      ).then(() => callback(), errback);
-    });
     transport.on('produce', ({ kind, rtpParameters, appData }, callback, errback) => {
       this.#socket
         .request('producer:create', {
