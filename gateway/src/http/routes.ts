@@ -25,9 +25,18 @@ export async function registerRoutes(
     };
   });
 
-  const index = path.join(deps.webDir, 'index.html');
+  await registerWebApp(app, deps.webDir);
+}
+
+/**
+ * Serves the built web app from `webDir` (SvelteKit adapter-static output): files as they are, and
+ * page routes (no file extension, not under /v1, /socket.io or /_app) fall back to index.html; any
+ * other unknown path is a Problem+JSON 404. Without a build, `/` explains how to make one.
+ */
+export async function registerWebApp(app: FastifyInstance, webDir: string): Promise<void> {
+  const index = path.join(webDir, 'index.html');
   if (fs.existsSync(index)) {
-    await app.register(fastifyStatic, { root: deps.webDir, wildcard: true });
+    await app.register(fastifyStatic, { root: webDir, wildcard: true });
     app.setNotFoundHandler((req, reply) => {
       // SPA fallback for page routes only; a missing asset (/_app/…, a file name) is a real 404.
       const pathname = req.url.split('?')[0] ?? '';
