@@ -204,10 +204,7 @@ function pocketsphinxComponents(engine: PocketSphinxEngine, passes = 3): Record<
     }
   };
   for (let p = 0; p < passes; p++) {
-    const argv = [...engine.args];
-    const config = lib.cmd_ln_parse_r(null, lib.ps_args(), argv.length, argv, 0);
-    const d = lib.ps_init(config);
-    lib.cmd_ln_free_r(config);
+    const d = engine.createDecoder();
     lib.ps_start_stream(d);
     lib.ps_start_utt(d);
     for (const { samples } of files) {
@@ -274,10 +271,7 @@ function longUtterancePartialCost(engine: PocketSphinxEngine): Record<string, un
     all.set(f.samples, o);
     o += f.samples.length;
   }
-  const argv = [...engine.args];
-  const config = lib.cmd_ln_parse_r(null, lib.ps_args(), argv.length, argv, 0);
-  const d = lib.ps_init(config);
-  lib.cmd_ln_free_r(config);
+  const d = engine.createDecoder();
   lib.ps_start_stream(d);
   lib.ps_start_utt(d);
   const pcm = new Int16Array(CHUNK);

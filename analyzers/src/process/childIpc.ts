@@ -7,6 +7,9 @@
  * messages to the host object.
  */
 
+/** After the IPC channel closes, the process exits within this long whatever else is pending (ms). */
+export const DISCONNECT_EXIT_DEADLINE_MS = 10_000;
+
 /** The `error` message both analyzer protocols share (child → parent). */
 export interface IpcErrorMessage {
   type: 'error';
@@ -24,7 +27,8 @@ export interface ChildIpc<M> {
 
 /**
  * Opens the IPC channel of a forked child. Exits the process with code 2 and a line on stderr when
- * it was not started with `child_process.fork` (there is no channel to talk on).
+ * it was not started with `child_process.fork` (there is no channel to talk on), and with code 0
+ * at the latest {@link DISCONNECT_EXIT_DEADLINE_MS} after the channel closes (the parent is gone).
  * @param processName used in that stderr line, e.g. `pose analyzer`.
  */
 export function openChildIpc<M extends { type: string }>(processName: string): ChildIpc<M> {
@@ -32,6 +36,9 @@ export function openChildIpc<M extends { type: string }>(processName: string): C
     process.stderr.write(`${processName}: start me with child_process.fork (I talk over the IPC channel)\n`);
     process.exit(2);
   }
+  // Once the parent is gone nobody can use this process: whatever the process's own 'disconnect'
+  // handler does to close streams, it must not linger (e.g. a close that hangs).
+  process.once('disconnect', () => setTimeout(() => process.exit(0), DISCONNECT_EXIT_DEADLINE_MS).unref());
   let lastSent: Promise<void> = Promise.resolve();
   return {
     send(message: M): void {

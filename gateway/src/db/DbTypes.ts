@@ -2,7 +2,17 @@
  * Row shapes of the session tables (camelCase; times as noted). The API sends them as JSON in the
  * shapes of the contract's `sessions.ts` (dates as ISO strings); the state unions come from there.
  */
-import type { EndReason, MediaObject, ParticipantRole, SessionState } from '@lectern/contract';
+import type {
+  EndReason,
+  MediaObject,
+  ParticipantRole,
+  SessionState,
+  TimelineComment,
+  TimelineDisfluency,
+  TimelineFrame,
+  TimelinePause,
+  TimelineWord,
+} from '@lectern/contract';
 
 export type { EndReason, MediaObjectState, SessionState } from '@lectern/contract';
 
@@ -46,61 +56,23 @@ export type MediaObjectRow = Omit<MediaObject, 'sessionId' | 's3Key' | 'createdA
   uploadedAt: Date | null;
 };
 
+// The media-time rows are the contract's timeline entries (what `GET /v1/sessions/:id/timeline`
+// sends) plus the session they belong to; all times are session media seconds.
+
 /** One metric window (table `metric_frames`). `payload`: the metric values (e.g. levelDbfs, f0Hz). */
-export interface MetricFrameRow {
-  sessionId: string;
-  producerId: string;
-  /** `voice` (100 ms windows) or `fluency` (~1 s). */
-  kind: string;
-  mediaTimeSec: number;
-  windowSec: number | null;
-  serverTimeMs: number;
-  payload: Record<string, unknown>;
-}
+export type MetricFrameRow = TimelineFrame & { sessionId: string };
 
-/** A finished pause (table `pauses`), media seconds. */
-export interface PauseRow {
-  sessionId: string;
-  producerId: string;
-  startSec: number;
-  endSec: number;
-  durationSec: number;
-}
+/** A finished pause (table `pauses`). */
+export type PauseRow = TimelinePause & { sessionId: string };
 
-/** A final recognised word (table `transcript_words`), media seconds. */
-export interface WordRow {
-  sessionId: string;
-  producerId: string;
-  segmentId: number;
-  word: string;
-  startSec: number;
-  endSec: number;
-  /** 0–1, null when the engine gives none. */
-  confidence: number | null;
-}
+/** A final recognised word (table `transcript_words`); confidence 0–1 or null. */
+export type WordRow = TimelineWord & { sessionId: string };
 
-/** A disfluency (filler, repetition, hedge) (table `disfluency_events`), media seconds. */
-export interface DisfluencyRow {
-  sessionId: string;
-  producerId: string;
-  kind: string;
-  text: string;
-  startSec: number;
-  endSec: number;
-}
+/** A disfluency (filler, repetition, hedge) (table `disfluency_events`). */
+export type DisfluencyRow = TimelineDisfluency & { sessionId: string };
 
-/** A remote coach's comment (table `coach_comments`), media seconds. */
-export interface CommentRow {
-  id: string;
-  sessionId: string;
-  authorPeerId: string;
-  authorName: string;
-  /** 1–500 characters. */
-  text: string;
-  /** Session media time when it was sent, seconds (≥ 0). */
-  mediaTimeSec: number;
-  createdAt: Date;
-}
+/** A remote coach's comment (table `coach_comments`); text 1–500 characters. */
+export type CommentRow = Omit<TimelineComment, 'createdAt'> & { sessionId: string; createdAt: Date };
 
 /** Everything the replay page needs, each list ordered by media time. */
 export interface Timeline {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { AsrEngine, AsrStream, AsrStreamOptions } from '../AsrEngine.ts';
-import { PocketSphinxLibrary } from './PocketSphinxLibrary.ts';
+import { type NativePointer, PocketSphinxLibrary } from './PocketSphinxLibrary.ts';
 import { PocketSphinxStream } from './PocketSphinxStream.ts';
 import { DEFAULT_POCKETSPHINX_MODEL_DIR, POCKETSPHINX_FAST_ARGS, type PocketSphinxOptions } from './PocketSphinxTypes.ts';
 
@@ -63,6 +63,15 @@ export class PocketSphinxEngine implements AsrEngine {
   /** @inheritdoc */
   createStream(options: AsrStreamOptions = {}): AsrStream {
     if (this.closed) throw new Error('PocketSphinx engine is closed');
+    return new PocketSphinxStream(this.lib, this.createDecoder(), options);
+  }
+
+  /**
+   * A native decoder configured with {@link args} (for {@link createStream}, and for benchmarks that
+   * time the native calls directly). The caller owns it: free it with `ps_free`.
+   * @throws Error when PocketSphinx rejects the arguments or cannot load its models.
+   */
+  createDecoder(): NativePointer {
     const argv = [...this.args];
     const config = this.lib.cmd_ln_parse_r(null, this.lib.ps_args(), argv.length, argv, 0);
     if (!config) throw new Error(`PocketSphinx rejected its arguments: ${argv.join(' ')}`);
@@ -70,7 +79,7 @@ export class PocketSphinxEngine implements AsrEngine {
     // ps_init took its own reference on success; drop ours either way.
     this.lib.cmd_ln_free_r(config);
     if (!decoder) throw new Error('ps_init failed (acoustic model, language model or dictionary could not be loaded)');
-    return new PocketSphinxStream(this.lib, decoder, options);
+    return decoder;
   }
 
   /** @inheritdoc */
