@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent set-up for a fresh Debian 12 machine, run automatically before `npm start` and
 # `npm test` (and by .ci/run). Does only what is missing:
+#   0. Node.js 24 LTS (scripts/node.sh: from the npm registry into the cache if the system's is older)
 #   1. Debian packages (build tools for the mediasoup worker, chromium, ffmpeg, sox, test speech)
 #   2. npm ci (its postinstall builds or restores the mediasoup worker: scripts/mediasoup-worker.sh)
 #   3. the web app build (web/build)
@@ -11,6 +12,10 @@ quiet=0; apt=1; web=1
 for a in "$@"; do case "$a" in --quiet) quiet=1;; --no-apt) apt=0;; --no-web) web=0;; esac; done
 say() { echo "[setup] $*"; }
 t0=$(date +%s)
+
+# 0. Node.js 24 (installed from the npm registry into the cache when the machine's is older) -------
+# shellcheck source=scripts/node.sh
+source scripts/node.sh
 
 # 1. Debian packages -----------------------------------------------------------------------------
 APT_PACKAGES=(
@@ -42,8 +47,9 @@ if [ "$apt" = 1 ]; then
 fi
 
 # 2. npm dependencies ------------------------------------------------------------------------------
+# Native addons are built for one Node ABI: a new Node version reinstalls too.
 stamp=node_modules/.lectern-lock.sha256
-want=$(sha256sum package-lock.json | cut -c1-64)
+want="$(sha256sum package-lock.json | cut -c1-64) node-$(node -p process.versions.modules)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   say "installing npm dependencies (npm ci)"
   npm ci --no-audit --no-fund
@@ -55,10 +61,10 @@ fi
 
 # 3. web app -------------------------------------------------------------------------------------
 if [ "$web" = 1 ]; then
-  newest_src=$(find web/src web/static web/svelte.config.js web/vite.config.ts contract/src -type f -newer web/build/index.html 2>/dev/null | head -1 || true)
+  newest_src=$(find web/src web/static web/package.json web/vite.config.ts contract/src -type f -newer web/build/index.html 2>/dev/null | head -1 || true)
   if [ ! -f web/build/index.html ] || [ -n "$newest_src" ]; then
     say "building the web app"
-    npm run build -w web --silent >/dev/null
+    npm run build -w web --silent >/dev/null || { say "ERROR: the web app build failed; run 'npm run build:web' to see why"; exit 1; }
   fi
 fi
 dt=$(( $(date +%s) - t0 ))

@@ -1,9 +1,31 @@
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { EmbeddedPostgresServer } from '../gateway/src/db/EmbeddedPostgresServer.ts';
 
-/** Builds the real-speech fixtures once per test run (idempotent; see scripts/fixtures.sh). */
-export default function setup(): void {
+/**
+ * Once per test run: builds the real-speech fixtures (idempotent; scripts/fixtures.sh) and, when
+ * `TEST_DATABASE_URL` is unset, starts one embedded PostgreSQL for the whole run (each test file
+ * then works in its own schema, see gateway/src/testing/services.ts). A machine with no database
+ * server running passes; set `TEST_DATABASE_URL` to test against another server.
+ * @returns the teardown, which stops the server and removes its temp directory.
+ */
+export default async function setup(): Promise<() => Promise<void>> {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
   execFileSync('bash', [path.join(root, 'scripts/fixtures.sh')], { stdio: 'inherit' });
+  if (process.env.TEST_DATABASE_URL) return async () => {};
+  // /tmp is searchable by the `postgres` user, which the server runs as when the tests run as root.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lectern-test-pg-'));
+  fs.chmodSync(dir, 0o755);
+  const pg = new EmbeddedPostgresServer({ dataDir: path.join(dir, 'pgdata'), database: 'test' });
+  const t0 = performance.now();
+  await pg.start();
+  console.log(`[test setup] embedded PostgreSQL for this run on 127.0.0.1:${pg.port} (${(performance.now() - t0).toFixed(0)} ms); set TEST_DATABASE_URL to use another server`);
+  process.env.TEST_DATABASE_URL = pg.url;
+  return async () => {
+    await pg.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
 }

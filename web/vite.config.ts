@@ -1,3 +1,4 @@
+import adapter from '@sveltejs/adapter-static';
 import { sveltekit } from '@sveltejs/kit/vite';
 import { defineConfig } from 'vite';
 
@@ -10,11 +11,20 @@ const proxy = {
   '/health': { target: gateway, changeOrigin: true },
 };
 
+/**
+ * Lectern web app: a static SPA (SvelteKit 3 takes its configuration here, in the `sveltekit()`
+ * plugin; there is no svelte.config.js). `npm run build -w web` writes `web/build/`, which the
+ * gateway serves on the same origin as Socket.IO (`/socket.io`) and the HTTP API (`/v1`).
+ * Every page is client-rendered (`ssr = false` in src/routes/+layout.ts); unknown paths fall back
+ * to `index.html`, so the server must answer any non-file GET outside /v1, /socket.io and /health
+ * with `build/index.html`.
+ */
 export default defineConfig({
-  plugins: [sveltekit()],
-  // Kit's server runtime (used at build time to prerender the SPA shells) needs cookie@0.6, but the
-  // workspace hoists cookie@2 (from fastify) to the root node_modules. Bundle kit's own copy.
-  ssr: { noExternal: ['cookie'] },
+  plugins: [
+    sveltekit({
+      adapter: adapter({ pages: 'build', assets: 'build', fallback: 'index.html', precompress: false, strict: true }),
+    }),
+  ],
   server: { host: '127.0.0.1', port: 5173, proxy },
   preview: { host: '127.0.0.1', port: 4173, proxy },
 });

@@ -58,7 +58,16 @@ export async function startLectern(overrides: Partial<LecternConfig> = {}, servi
   // Video analysis is optional: if the pose model cannot load, voice analysis still starts.
   const posesReady = poses.start().catch((err: unknown) => http.log.error({ err }, 'pose analysis unavailable'));
   const sessionsReady = config.persistence ? SessionServices.start(config, { sfu, bus, log: http.log }, services) : Promise.resolve(null);
-  const [sessions] = await Promise.all([sessionsReady, sfu.start(), analyzers.start(), posesReady]);
+  const started = await Promise.allSettled([sessionsReady, sfu.start(), analyzers.start(), posesReady]);
+  const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    // Stop whatever did start (mediasoup workers, analyzer and pose processes, the database) at
+    // once, so a failed start leaves no process behind.
+    const sessions = started[0].status === 'fulfilled' ? started[0].value : null;
+    await Promise.allSettled([sessions?.close(), sfu.close(), analyzers.close(), poses.close()]);
+    throw failed.reason;
+  }
+  const sessions = (started[0] as PromiseFulfilledResult<SessionServices | null>).value;
 
   const io = new Server<ClientToServerEvents, ServerToClientEvents>(http.server, {
     serveClient: false,
@@ -81,9 +90,17 @@ export async function startLectern(overrides: Partial<LecternConfig> = {}, servi
   analyzers.on('streams-lost', (info) => http.log.warn(info, 'analyzer process exited; restarting'));
   poses.on('streams-lost', (info) => http.log.warn(info, 'pose process exited; restarting'));
 
-  await sessions?.registerApi(http, path.join(config.dataDir, 'spool'));
-  await registerRoutes(http, { sfu, pool: analyzers, webDir: config.webDir, startedAtMs });
-  await http.listen({ host: config.host, port: config.port });
+  try {
+    await sessions?.registerApi(http, path.join(config.dataDir, 'spool'));
+    await registerRoutes(http, { sfu, pool: analyzers, webDir: config.webDir, startedAtMs });
+    await http.listen({ host: config.host, port: config.port });
+  } catch (err) {
+    io.close();
+    await Promise.allSettled([sessions?.close(), sfu.close(), analyzers.close(), poses.close()]);
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EADDRINUSE') throw new Error(`port ${config.port} on ${config.host} is in use: stop the other server or set PORT`);
+    throw err;
+  }
   const addr = http.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
 

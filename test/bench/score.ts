@@ -5,7 +5,7 @@
  * `recording.webm`; the session is queued exactly as at session end, and the pg-boss worker
  * downloads it, runs the full pass (in a child process: Silero VAD, YIN, best ASR engine, filled
  * pauses) and stores scores, tips and drills. Then the report is rendered (JSON through the API,
- * CSV, PDF). Database: DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test, else the
+ * CSV, PDF). Database: DATABASE_URL, else TEST_DATABASE_URL, else the
  * embedded PostgreSQL (in a temp dir), each in a throw-away schema.
  * Prints one JSON object: jobWallSec (enqueue → report ready), rtf (= jobWallSec / audio), the
  * worker's own wall time and the per-stage times, and render times in ms.
@@ -41,9 +41,11 @@ const work = tempDir('bench-score');
 const log = { info: () => {}, warn: (o: object, m: string) => console.error(m, o), error: (o: object, m: string) => console.error(m, o) };
 let pg: EmbeddedPostgresServer | undefined;
 let db: Database;
-try {
-  db = await Database.connect({ url: process.env.DATABASE_URL || TEST_DATABASE_URL, schema: uniqueSchema('bench') });
-} catch {
+const dbUrl = process.env.DATABASE_URL || TEST_DATABASE_URL;
+if (dbUrl) {
+  db = await Database.connect({ url: dbUrl, schema: uniqueSchema('bench') });
+} else {
+  // No server given: an embedded one, as `npm start` and the tests use.
   pg = new EmbeddedPostgresServer({ dataDir: path.join(work.dir, 'pgdata') });
   await pg.start();
   db = await Database.connect({ url: pg.url });

@@ -3,7 +3,7 @@
  * presenter, then a presenter page (`/rehearse`) publishes the LibriVox speech fixture and the
  * synthetic camera. The coach receives the presenter's video (playing, videoWidth > 0) and the
  * same live metric frames; a cue clicked on the coach page appears on the presenter's page (and
- * not on the coach's); a comment is stored in PostgreSQL (127.0.0.1:5432, a schema of its own) at
+ * not on the coach's); a comment is stored in PostgreSQL (the run's server, a schema of its own) at
  * a media time within the session, returned by the timeline API and listed on the replay page.
  * Screenshots: test-results/coach-live.png, test-results/rehearse-cue.png, test-results/replay-comments.png.
  */

@@ -12,10 +12,9 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LecternNode, startLectern } from '@lectern/gateway';
 import { Database } from '../../gateway/src/db/Database.ts';
-import { EmbeddedPostgresServer } from '../../gateway/src/db/EmbeddedPostgresServer.ts';
 import { EmbeddedS3Server } from '../../gateway/src/storage/EmbeddedS3Server.ts';
 import { ObjectStore } from '../../gateway/src/storage/ObjectStore.ts';
-import { tempDir, waitUntil } from '../../gateway/src/testing/services.ts';
+import { TEST_DATABASE_URL, tempDir, uniqueSchema, waitUntil } from '../../gateway/src/testing/services.ts';
 import { decodeToPcm16k, levelEnvelopeDbfs } from '../support/audio.ts';
 import { launchChromium } from '../support/browser.ts';
 import { speechFixture } from '../support/fixtures.ts';
@@ -23,7 +22,6 @@ import { bestLag, pearson } from '../support/stats.ts';
 
 const fixture = speechFixture();
 const work = tempDir('e2e-rec');
-const pg = new EmbeddedPostgresServer({ dataDir: path.join(work.dir, 'pgdata') });
 const s3 = new EmbeddedS3Server({ directory: path.join(work.dir, 's3'), bucket: 'lectern' });
 let db: Database;
 let objects: ObjectStore;
@@ -34,10 +32,8 @@ const finished: { id: string; room: string }[] = [];
 const nodeConfig = (dataDir: string) => ({ port: 0, sfuWorkers: 1, analyzerProcesses: 1, poseProcesses: 0, logLevel: 'warn', dataDir });
 
 beforeAll(async () => {
-  const t0 = performance.now();
-  await Promise.all([pg.start(), s3.start()]);
-  console.log(`[measure] embedded PostgreSQL first start (initdb+start+createdb) ${(performance.now() - t0).toFixed(0)} ms`);
-  db = await Database.connect({ url: pg.url });
+  await s3.start();
+  db = await Database.connect({ url: TEST_DATABASE_URL, schema: uniqueSchema('e2e_rec') });
   objects = new ObjectStore({ endpoint: s3.endpoint, bucket: 'lectern', region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', forcePathStyle: true });
   await objects.ensureBucket();
   node = await startLectern(nodeConfig(path.join(work.dir, 'node')), { database: db, objects });
@@ -48,9 +44,9 @@ afterAll(async () => {
   await browser?.close();
   await node?.close();
   objects?.close();
+  await db?.dropSchema();
   await db?.close();
   await s3.stop();
-  await pg.stop();
   work.cleanup();
 });
 

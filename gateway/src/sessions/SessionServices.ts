@@ -77,7 +77,7 @@ export class SessionServices {
       const t0 = performance.now();
       let url = config.databaseUrl;
       if (!url) {
-        owned.pg = new EmbeddedPostgresServer({ dataDir: path.join(config.dataDir, 'pgdata') });
+        owned.pg = new EmbeddedPostgresServer({ dataDir: path.join(config.dataDir, 'pgdata'), onNotice: (line) => deps.log.warn({}, line) });
         await owned.pg.start();
         url = owned.pg.url;
       }

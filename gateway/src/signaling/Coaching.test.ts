@@ -1,6 +1,6 @@
 /**
  * Remote coaching at the gateway boundary, against a real gateway + mediasoup worker and real
- * PostgreSQL (127.0.0.1:5432, a schema of its own): `cue:send` / `comment:add` validation, the
+ * PostgreSQL (the run's server, a schema of its own): `cue:send` / `comment:add` validation, the
  * coach-only rule, the per-coach rate limit, cue delivery to the presenter only, and comments
  * stored at the session's media time and returned by `GET /v1/sessions/:id/timeline`.
  */

@@ -1,14 +1,19 @@
 /**
- * Test helpers: real PostgreSQL (the server at DATABASE_URL / 127.0.0.1:5432, or the embedded
- * one) and a real s3rver, each isolated per test run (unique schema, temp directories).
+ * Test helpers: real PostgreSQL (the run's server: `TEST_DATABASE_URL`, or the embedded one that
+ * test/globalSetup.ts starts) and a real s3rver, each isolated per test file (unique schema, temp
+ * directories).
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-/** The shared test server (CI and developer machines run PostgreSQL there; see DEVELOPERS.md). */
-export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+/**
+ * The run's PostgreSQL server: `TEST_DATABASE_URL` as given, or the embedded server that
+ * test/globalSetup.ts starts for the run (it sets the variable before the test files load).
+ * Empty outside a vitest run; {@link testDatabaseUrl} explains.
+ */
+export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? '';
 
 /** A schema name unique to this run, e.g. `t_k3j9x0_frames`. */
 export function uniqueSchema(label: string): string {

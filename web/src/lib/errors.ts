@@ -8,7 +8,7 @@ import type { ErrorBody, ErrorCode } from '@lectern/contract';
  * - `PERMISSION_DENIED`, `NO_DEVICE`, `DEVICE_BUSY`, `MEDIA_UNSUPPORTED`: getUserMedia failures.
  * - `WEBRTC_FAILED`: the send transport's ICE/DTLS connection failed.
  * - `UNSUPPORTED_BROWSER`: mediasoup-client has no handler for this browser.
- * - `HTTP_ERROR`: an HTTP API call failed with a status that maps to no other code (see `$lib/api`).
+ * - `HTTP_ERROR`: an HTTP API call failed with a status that maps to no other code (see `#lib/api`).
  * - `BAD_RESPONSE`: an HTTP API answer was not the JSON shape the page expects.
  */
 export type ClientErrorCode =

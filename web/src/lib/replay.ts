@@ -4,8 +4,8 @@
  * position `mediaTimeSec + mediaTimeOriginSec`, so the chart axis, the transcript and
  * `video.currentTime` agree and seeking is `video.currentTime = t`.
  */
-import type { MediaObject, SessionDetail, Timeline, TimelineFrame, TimelineWord } from '$lib/api/types';
-import { groupBySegment, isFiller, tokenizeSegments, type FillerLike, type Segment, type Span, type Token } from '$lib/transcript';
+import type { MediaObject, SessionDetail, Timeline, TimelineFrame, TimelineWord } from '#lib/api/types.ts';
+import { groupBySegment, isFiller, tokenizeSegments, type FillerLike, type Segment, type Span, type Token } from '#lib/transcript.ts';
 
 /** A gap between frames longer than this many windows breaks the line (analyzer down, no video). */
 const GAP_WINDOWS = 5;

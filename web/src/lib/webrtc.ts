@@ -6,7 +6,7 @@
  */
 import { Device } from 'mediasoup-client';
 import type * as ms from 'mediasoup-client/types';
-import { LecternError } from '$lib/errors';
+import { LecternError } from '#lib/errors.ts';
 import type { SocketStore } from './stores/socket.svelte';
 
 /**

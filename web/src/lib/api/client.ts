@@ -1,5 +1,5 @@
 import { ErrorCode } from '@lectern/contract';
-import { LecternError, type LecternErrorCode } from '$lib/errors';
+import { LecternError, type LecternErrorCode } from '#lib/errors.ts';
 import type { Problem, SessionDetail, SessionList, SessionSummary, Timeline } from './types';
 
 /** Default time limit of one API call. */

@@ -9,8 +9,8 @@ import {
   type PeerInfo,
   type ProducerInfo,
 } from '@lectern/contract';
-import { LecternError } from '$lib/errors';
-import { loadDevice, openTransport } from '$lib/webrtc';
+import { LecternError } from '#lib/errors.ts';
+import { loadDevice, openTransport } from '#lib/webrtc.ts';
 import type { MetricsStore } from './metrics.svelte';
 import type { SocketStore } from './socket.svelte';
 

@@ -1,5 +1,5 @@
 import type { AsrStatus, CaptionEvent, CaptionWord, DisfluencyEvent, FluencyFrame } from '@lectern/contract';
-import { isFiller } from '$lib/transcript';
+import { isFiller } from '#lib/transcript.ts';
 import type { SocketStore } from './socket.svelte';
 
 /** Final caption lines kept (the strip scrolls through them). */

@@ -1,9 +1,9 @@
 import type { Device } from 'mediasoup-client';
 import type * as ms from 'mediasoup-client/types';
 import { ErrorCode, type ErrorBody, type JoinResponse, type PeerInfo } from '@lectern/contract';
-import { LecternError } from '$lib/errors';
-import { mediaError } from '$lib/media';
-import { loadDevice, openTransport, step } from '$lib/webrtc';
+import { LecternError } from '#lib/errors.ts';
+import { mediaError } from '#lib/media.ts';
+import { loadDevice, openTransport, step } from '#lib/webrtc.ts';
 import type { MetricsStore } from './metrics.svelte';
 import type { SocketStore } from './socket.svelte';
 

@@ -5,7 +5,7 @@ import {
   type ClientToServerEvents,
   type ServerToClientEvents,
 } from '@lectern/contract';
-import { LecternError } from '$lib/errors';
+import { LecternError } from '#lib/errors.ts';
 
 /** A Socket.IO client socket typed with the contract's event maps. */
 export type LecternSocket = Socket<ServerToClientEvents, ClientToServerEvents>;

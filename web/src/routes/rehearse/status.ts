@@ -1,6 +1,6 @@
-import type { LecternErrorCode } from '$lib/errors';
-import type { SessionState } from '$lib/stores/room.svelte';
-import type { SocketState } from '$lib/stores/socket.svelte';
+import type { LecternErrorCode } from '#lib/errors.ts';
+import type { SessionState } from '#lib/stores/room.svelte.ts';
+import type { SocketState } from '#lib/stores/socket.svelte.ts';
 
 export interface StatusView {
   label: string;

