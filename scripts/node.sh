@@ -16,16 +16,37 @@
 # Environment: LECTERN_NODE_VERSION (default below), LECTERN_CACHE_DIR, LECTERN_QUIET_NODE=1
 # (no "using Node …" line).
 LECTERN_NODE_VERSION="${LECTERN_NODE_VERSION:-24.22.3}"
+# npm >= 11 is needed too: package.json's "allowScripts" (which keeps mediasoup's and
+# onnxruntime-node's downloading install scripts from running) is an npm 11 feature. Debian 12's own
+# npm is 9.2: then npm 11 is taken from the registry as well (package `npm`, into the cache).
+LECTERN_NPM_VERSION="${LECTERN_NPM_VERSION:-11.19.1}"
+
+lectern_npm_setup() { # $1 cache dir; puts npm >= 11 first on PATH when the one there is older
+  local cache="$1" have major dir tmp
+  have="$(npm --version 2>/dev/null || true)"; major="${have%%.*}"
+  [[ -n "$major" && "$major" =~ ^[0-9]+$ && "$major" -ge 11 ]] && return 0
+  dir="$cache/npm/v$LECTERN_NPM_VERSION"
+  if [[ ! -x "$dir/bin/npm" ]]; then
+    echo "[node] npm ${have:-(none)} is older than 11: installing npm $LECTERN_NPM_VERSION from the npm registry into $dir" >&2
+    mkdir -p "$cache/npm"; tmp="$(mktemp -d "$cache/npm/.download.XXXXXX")"
+    if ! (cd "$tmp" && npm pack --silent "npm@$LECTERN_NPM_VERSION" >/dev/null && mkdir pkg && tar -xzf npm-*.tgz -C pkg --strip-components=1); then
+      rm -rf "$tmp"; echo "[node] ERROR: could not download npm@$LECTERN_NPM_VERSION from the npm registry" >&2; return 1
+    fi
+    rm -rf "$dir" && mv "$tmp/pkg" "$dir" && rm -rf "$tmp"
+  fi
+  export PATH="$dir/bin:$PATH"
+}
 
 lectern_node_setup() {
   local want_major=24 have major cache dir tmp
   have="$(node --version 2>/dev/null || true)"
   major="${have#v}"; major="${major%%.*}"
-  if [[ -n "$major" && "$major" =~ ^[0-9]+$ && "$major" -ge "$want_major" ]]; then
-    return 0
-  fi
   [[ -n "${HOME:-}" ]] || HOME="$(getent passwd "$(id -u)" | cut -d: -f6)"
   cache="${LECTERN_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/lectern}"
+  if [[ -n "$major" && "$major" =~ ^[0-9]+$ && "$major" -ge "$want_major" ]]; then
+    lectern_npm_setup "$cache"
+    return
+  fi
   dir="$cache/node/v$LECTERN_NODE_VERSION"
   if ! "$dir/bin/node" --version >/dev/null 2>&1; then
     command -v npm >/dev/null || { echo "[node] ERROR: neither Node >= $want_major nor npm is installed. Install Node.js 24 (https://nodejs.org) or Debian's npm package." >&2; return 1; }
@@ -42,6 +63,7 @@ lectern_node_setup() {
   fi
   export PATH="$dir/bin:$PATH"
   export npm_config_nodedir="$dir"
+  lectern_npm_setup "$cache" || return 1
   if [[ "${LECTERN_QUIET_NODE:-0}" != 1 && -z "${LECTERN_NODE_SAID:-}" ]]; then
     echo "[node] system Node ${have:-(none)} is older than $want_major: using Node $LECTERN_NODE_VERSION from $dir" >&2
   fi

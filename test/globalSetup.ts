@@ -1,9 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { EmbeddedPostgresServer } from '../gateway/src/db/EmbeddedPostgresServer.ts';
+import { ensureSpeechFixture } from './support/fixtures.ts';
 
 /**
  * Once per test run: builds the real-speech fixtures (idempotent; scripts/fixtures.sh) and, when
@@ -13,8 +12,7 @@ import { EmbeddedPostgresServer } from '../gateway/src/db/EmbeddedPostgresServer
  * @returns the teardown, which stops the server and removes its temp directory.
  */
 export default async function setup(): Promise<() => Promise<void>> {
-  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-  execFileSync('bash', [path.join(root, 'scripts/fixtures.sh')], { stdio: 'inherit' });
+  ensureSpeechFixture();
   if (process.env.TEST_DATABASE_URL) return async () => {};
   // /tmp is searchable by the `postgres` user, which the server runs as when the tests run as root.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lectern-test-pg-'));
