@@ -1,4 +1,5 @@
 import type { BodyFrame, BodyStats } from '@lectern/contract';
+import { ProducerFilter } from './producerFilter.ts';
 import type { SocketStore } from './socket.svelte';
 
 /** Latency samples kept for diagnostics. */
@@ -19,27 +20,22 @@ export class BodyStore {
   /** Frames accepted since the page loaded; synchronous, non-reactive (tests read it). */
   framesReceived = 0;
 
-  #producerId: string | null = null;
-  #following = false;
+  #filter = new ProducerFilter(() => this.reset());
   #lat: number[] = [];
 
   /** Producer whose frames are shown (null: the first one seen). */
   get producerId(): string | null {
-    return this.#producerId;
+    return this.#filter.producerId;
   }
 
   /** Shows only `producerId`'s frames (a different id clears them); null: follow the first seen. */
   follow(producerId: string | null): void {
-    this.#following = producerId !== null;
-    if (producerId !== null && producerId !== this.#producerId) {
-      this.reset();
-      this.#producerId = producerId;
-    }
+    this.#filter.follow(producerId);
   }
 
   /** Clears the newest frame and stats (not the counters). */
   reset(): void {
-    this.#producerId = null;
+    this.#filter.clear();
     this.latest = null;
     this.stats = null;
   }
@@ -49,17 +45,9 @@ export class BodyStore {
     return this.#lat;
   }
 
-  #accept(producerId: string): boolean {
-    if (this.#producerId === producerId) return true;
-    if (this.#following) return false;
-    this.reset();
-    this.#producerId = producerId;
-    return true;
-  }
-
   /** Ingests a `metrics:body` frame. */
   push(frame: BodyFrame): void {
-    if (!this.#accept(frame.producerId)) return;
+    if (!this.#filter.accept(frame.producerId)) return;
     this.framesReceived += 1;
     if (frame.videoFrameAtMs !== null) {
       this.#lat.push(Date.now() - frame.videoFrameAtMs);
@@ -70,7 +58,7 @@ export class BodyStore {
 
   /** Ingests `body:stats`. */
   pushStats(stats: BodyStats): void {
-    if (this.#accept(stats.producerId)) this.stats = stats;
+    if (this.#filter.accept(stats.producerId)) this.stats = stats;
   }
 
   /** Subscribes to `metrics:body` and `body:stats`; returns the unsubscribe function. */

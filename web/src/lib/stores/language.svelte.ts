@@ -1,25 +1,10 @@
-import type { AsrStatus, CaptionEvent, CaptionWord, DisfluencyEvent, FluencyFrame } from '@lectern/contract';
+import type { AsrStatus, CaptionEvent, DisfluencyEvent, FluencyFrame } from '@lectern/contract';
+import { addFiller, applyCaption, type CaptionLine } from '#lib/captions.ts';
 import { isFiller } from '#lib/transcript.ts';
+import { ProducerFilter } from './producerFilter.ts';
 import type { SocketStore } from './socket.svelte';
 
-/** Final caption lines kept (the strip scrolls through them). */
-export const MAX_CAPTION_LINES = 40;
-/** Filler events kept for highlighting (older ones belong to lines already dropped). */
-const MAX_FILLERS = 400;
-
-/** One caption line: a final (fixed) utterance or the current partial. */
-export interface CaptionLine {
-  /** Bumped when the recogniser restarts (segment ids start again at 0); with segmentId, a unique key. */
-  epoch: number;
-  segmentId: number;
-  kind: 'partial' | 'final';
-  text: string;
-  words: CaptionWord[];
-  engine: string;
-  /** Media time of the first word (null when the engine sent no word times). */
-  startSec: number | null;
-  endSec: number | null;
-}
+export { MAX_CAPTION_LINES, type CaptionLine } from '#lib/captions.ts';
 
 /**
  * Live language metrics for one audio producer: captions (`captions:update`: a partial replaces the
@@ -45,12 +30,11 @@ export class LanguageStore {
   /** Caption events accepted since load (synchronous, for diagnostics). */
   captionsReceived = 0;
 
-  #producerId: string | null = null;
-  #following = false;
+  #filter = new ProducerFilter(() => this.reset());
   #epoch = 0;
 
   get producerId(): string | null {
-    return this.#producerId;
+    return this.#filter.producerId;
   }
 
   /** The most recent filler by media time, or null. */
@@ -65,16 +49,12 @@ export class LanguageStore {
 
   /** Shows only `producerId`'s captions and metrics (a new id clears them); null: first seen. */
   follow(producerId: string | null): void {
-    this.#following = producerId !== null;
-    if (producerId !== null && producerId !== this.#producerId) {
-      this.reset();
-      this.#producerId = producerId;
-    }
+    this.#filter.follow(producerId);
   }
 
   /** Clears captions, fluency and fillers (keeps the ASR status, which is not per producer). */
   reset(): void {
-    this.#producerId = null;
+    this.#filter.clear();
     this.#epoch = 0;
     this.lines = [];
     this.partial = null;
@@ -83,49 +63,19 @@ export class LanguageStore {
     this.eventCounts = {};
   }
 
-  #accept(producerId: string): boolean {
-    if (this.#producerId === producerId) return true;
-    if (this.#following) return false;
-    this.reset();
-    this.#producerId = producerId;
-    return true;
-  }
-
   /** Ingests a `captions:update`. */
   pushCaption(e: CaptionEvent): void {
-    if (!this.#accept(e.producerId)) return;
+    if (!this.#filter.accept(e.producerId)) return;
     this.captionsReceived += 1;
-    const lastFinal = this.lines.at(-1);
-    // Segment ids only grow within a recogniser stream; a lower one means it restarted.
-    if (lastFinal && lastFinal.epoch === this.#epoch && e.segmentId < lastFinal.segmentId) this.#epoch += 1;
-    const line: CaptionLine = {
-      epoch: this.#epoch,
-      segmentId: e.segmentId,
-      kind: e.kind,
-      text: e.text.trim(),
-      words: e.words,
-      engine: e.engine,
-      startSec: e.words[0]?.startSec ?? null,
-      endSec: e.words.at(-1)?.endSec ?? null,
-    };
-    const sameAsLast = lastFinal != null && lastFinal.epoch === line.epoch && lastFinal.segmentId === e.segmentId;
-    if (e.kind === 'partial') {
-      // A partial of the segment that is already final (arrived after it): ignore it.
-      if (sameAsLast) return;
-      this.partial = line.text ? line : null;
-      return;
-    }
-    this.partial = null;
-    if (!line.text) return;
-    // A repeated final of the same segment replaces it; otherwise the line is appended.
-    const kept = sameAsLast ? this.lines.slice(0, -1) : this.lines.slice();
-    kept.push(line);
-    this.lines = kept.slice(-MAX_CAPTION_LINES);
+    const next = applyCaption({ lines: this.lines, partial: this.partial, epoch: this.#epoch }, e);
+    this.#epoch = next.epoch;
+    this.lines = next.lines;
+    this.partial = next.partial;
   }
 
   /** Ingests a `metrics:fluency` frame. */
   pushFluency(f: FluencyFrame): void {
-    if (!this.#accept(f.producerId)) return;
+    if (!this.#filter.accept(f.producerId)) return;
     if (this.fluency && f.mediaTimeSec < this.fluency.mediaTimeSec - 1) {
       // Media time went back: the stream restarted.
       this.fillers = [];
@@ -136,13 +86,9 @@ export class LanguageStore {
 
   /** Ingests a `fluency:event`. */
   pushDisfluency(e: DisfluencyEvent): void {
-    if (!this.#accept(e.producerId)) return;
+    if (!this.#filter.accept(e.producerId)) return;
     this.eventCounts = { ...this.eventCounts, [e.kind]: (this.eventCounts[e.kind] ?? 0) + 1 };
-    if (!isFiller(e)) return;
-    const next = [...this.fillers, e];
-    // Events usually arrive in order; the filled-pause detector may report slightly late.
-    if (next.length > 1 && next.at(-2)!.startSec > e.startSec) next.sort((a, b) => a.startSec - b.startSec);
-    this.fillers = next.slice(-MAX_FILLERS);
+    if (isFiller(e)) this.fillers = addFiller(this.fillers, e);
   }
 
   /** Records an `asr:status`. */

@@ -1,5 +1,6 @@
 import type { AnalyzerStatus, PauseEvent, VoiceFrame } from '@lectern/contract';
 import type uPlot from 'uplot';
+import { ProducerFilter } from './producerFilter.ts';
 import type { SocketStore } from './socket.svelte';
 
 /** Seconds of history kept for the live chart. */
@@ -51,14 +52,13 @@ export class MetricsStore {
   #latNext = 0;
 
   #newest: VoiceFrame | null = null;
-  #producerId: string | null = null;
-  #following = false;
+  #filter = new ProducerFilter(() => this.reset());
   #scheduled = false;
   #lastFlush = 0;
 
   /** Producer whose frames are shown (null: the first one seen). */
   get producerId(): string | null {
-    return this.#producerId;
+    return this.#filter.producerId;
   }
 
   /**
@@ -67,18 +67,14 @@ export class MetricsStore {
    * switches (with a reset) whenever a frame of another producer arrives.
    */
   follow(producerId: string | null): void {
-    this.#following = producerId !== null;
-    if (producerId !== null && producerId !== this.#producerId) {
-      this.reset();
-      this.#producerId = producerId;
-    }
+    this.#filter.follow(producerId);
   }
 
   /** Clears the chart buffer, newest frame, pauses and analyzer statuses (not the counters). */
   reset(): void {
     this.#start = 0;
     this.#count = 0;
-    this.#producerId = null;
+    this.#filter.clear();
     this.#newest = null;
     this.latest = null;
     this.pauses = [];
@@ -88,11 +84,7 @@ export class MetricsStore {
 
   /** Ingests one voice frame (call from the `metrics:voice` handler). */
   push(frame: VoiceFrame, receivedAtMs: number = Date.now()): void {
-    if (this.#producerId !== frame.producerId) {
-      if (this.#following) return;
-      this.reset();
-      this.#producerId = frame.producerId;
-    }
+    if (!this.#filter.accept(frame.producerId)) return;
     this.framesReceived += 1;
     this.lastFrame = frame;
     this.#newest = frame;
@@ -133,7 +125,7 @@ export class MetricsStore {
 
   /** Ingests a finished pause. */
   pushPause(pause: PauseEvent): void {
-    if (this.#following && pause.producerId !== this.#producerId) return;
+    if (!this.#filter.matches(pause.producerId)) return;
     this.pauses = [pause, ...this.pauses].slice(0, MAX_PAUSES);
   }
 
