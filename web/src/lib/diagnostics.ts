@@ -2,7 +2,7 @@ import type { AsrStatus, FluencyFrame, VoiceFrame } from '@lectern/contract';
 import type { LanguageStore } from './stores/language.svelte';
 import type { MetricsStore } from './stores/metrics.svelte';
 import type { CoachState } from './stores/coach.svelte';
-import type { SessionState } from './stores/room.svelte';
+import type { SessionState } from './stores/presenter.svelte';
 
 /**
  * `window.__lectern`: read-only diagnostics for automated tests and load benchmarks.

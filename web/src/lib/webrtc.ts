@@ -1,8 +1,8 @@
 /**
- * The mediasoup-client steps the presenter (`stores/room.svelte.ts`) and the coach
- * (`stores/coach.svelte.ts`) share: loading a Device for a room's router and opening a send or
- * receive WebRtcTransport through the signaling socket (`transport:create`, then
- * `transport:connect` when mediasoup-client asks for the DTLS parameters).
+ * The mediasoup-client steps the presenter and the coach sessions share (`stores/session.svelte.ts`):
+ * loading a Device for a room's router and opening a send or receive WebRtcTransport through the
+ * signaling socket (`transport:create`, then `transport:connect` when mediasoup-client asks for
+ * the DTLS parameters).
  */
 import { Device } from 'mediasoup-client';
 import type * as ms from 'mediasoup-client/types';
@@ -29,10 +29,10 @@ export async function step<T>(label: string, p: Promise<T>): Promise<T> {
  * @throws LecternError UNSUPPORTED_BROWSER when the browser has no WebRTC handler mediasoup-client
  *   supports; MEDIA_ERROR when the capabilities cannot be loaded.
  */
-export async function loadDevice(routerRtpCapabilities: unknown): Promise<Device> {
+export async function loadDevice(routerRtpCapabilities: ms.RtpCapabilities): Promise<Device> {
   try {
     const device = await Device.factory();
-    await device.load({ routerRtpCapabilities: routerRtpCapabilities as ms.RtpCapabilities });
+    await device.load({ routerRtpCapabilities });
     return device;
   } catch (err) {
     if (err instanceof Error && err.name === 'UnsupportedError') {
@@ -50,21 +50,19 @@ export async function loadDevice(routerRtpCapabilities: unknown): Promise<Device
  *   "Creating the media transport failed: …"; a failed `transport:connect` is labelled
  *   "Connecting the media transport failed: …" and reaches mediasoup-client's errback.
  */
-export async function openTransport(socket: SocketStore, device: Device, direction: 'send'): Promise<ms.Transport>;
-export async function openTransport(socket: SocketStore, device: Device, direction: 'recv'): Promise<ms.Transport>;
 export async function openTransport(socket: SocketStore, device: Device, direction: 'send' | 'recv'): Promise<ms.Transport> {
   const info = await step('Creating the media transport', socket.request('transport:create', { direction }));
   const options = {
     id: info.id,
-    iceParameters: info.iceParameters as unknown as ms.IceParameters,
-    iceCandidates: info.iceCandidates as unknown as ms.IceCandidate[],
-    dtlsParameters: info.dtlsParameters as unknown as ms.DtlsParameters,
+    iceParameters: info.iceParameters,
+    iceCandidates: info.iceCandidates,
+    dtlsParameters: info.dtlsParameters,
   };
   const transport = direction === 'send' ? device.createSendTransport(options) : device.createRecvTransport(options);
   transport.on('connect', ({ dtlsParameters }, callback, errback) => {
     step(
       'Connecting the media transport',
-      socket.request('transport:connect', { transportId: transport.id, dtlsParameters: dtlsParameters as unknown as Record<string, unknown> }),
+      socket.request('transport:connect', { transportId: transport.id, dtlsParameters }),
     ).then(() => callback(), errback);
   });
   return transport;

@@ -1,5 +1,5 @@
 import type { LecternErrorCode } from '#lib/errors.ts';
-import type { SessionState } from '#lib/stores/room.svelte.ts';
+import type { SessionState } from '#lib/stores/presenter.svelte.ts';
 import type { SocketState } from '#lib/stores/socket.svelte.ts';
 
 export interface StatusView {

@@ -1,10 +1,10 @@
-import type { Device } from 'mediasoup-client';
+import { ErrorCode, type ErrorBody } from '@lectern/contract';
 import type * as ms from 'mediasoup-client/types';
-import { ErrorCode, type ErrorBody, type JoinResponse, type PeerInfo } from '@lectern/contract';
 import { LecternError } from '#lib/errors.ts';
 import { mediaError } from '#lib/media.ts';
-import { loadDevice, openTransport, step } from '#lib/webrtc.ts';
+import { step } from '#lib/webrtc.ts';
 import type { MetricsStore } from './metrics.svelte';
+import { LiveSession } from './session.svelte.ts';
 import type { SocketStore } from './socket.svelte';
 
 /**
@@ -50,151 +50,85 @@ export interface StartOptions {
   video?: boolean;
 }
 
-class Aborted extends Error {}
-
 /**
  * The presenter's side of a room: getUserMedia, the mediasoup-client flow (join → Device.load →
  * send transport → produce audio + VP8 video), automatic re-join after a socket reconnect, and
  * `rejoin()` after the server resets the room. Voice metrics are routed into `metrics`, which is
  * told to follow this session's audio producer.
  */
-export class RoomSession {
-  state = $state<SessionState>('idle');
-  /** The error that stopped the session (state `error` or `reset`), with a stable code. */
-  error = $state.raw<LecternError | null>(null);
+export class PresenterSession extends LiveSession<SessionState> {
   /** Non-fatal notices (e.g. "no camera, audio only", analyzer unavailable). */
   notices = $state<string[]>([]);
-  /** Local camera/microphone stream (for the preview). */
-  stream = $state.raw<MediaStream | null>(null);
-  roomId = $state('');
-  peerId = $state<string | null>(null);
-  peers = $state.raw<PeerInfo[]>([]);
-  audioProducerId = $state<string | null>(null);
-  videoProducerId = $state<string | null>(null);
   /** mediasoup send-transport connection state. */
   transportState = $state<ms.ConnectionState | 'none'>('none');
 
-  #socket: SocketStore;
-  #metrics: MetricsStore;
-  #displayName = 'Presenter';
   #wantVideo = true;
-  #generation = 0;
   /** True while the server holds a peer for this socket in a room (so a re-join must leave first). */
   #serverJoined = false;
-  #device: Device | null = null;
-  #transport: ms.Transport | null = null;
   #producers: ms.Producer[] = [];
-  #offs: (() => void)[] = [];
 
   constructor(socket: SocketStore, metrics: MetricsStore) {
-    this.#socket = socket;
-    this.#metrics = metrics;
-  }
-
-  /** Subscribes to socket events; call once (e.g. in the page's $effect) and call the result to detach. */
-  attach(): () => void {
-    this.#offs.push(
-      this.#metrics.attach(this.#socket),
-      this.#socket.on('room:error', (e) => this.#onRoomError(e)),
-      this.#socket.on('room:peer-joined', (p) => (this.peers = [...this.peers.filter((x) => x.peerId !== p.peerId), p])),
-      this.#socket.on('room:peer-left', (p) => (this.peers = this.peers.filter((x) => x.peerId !== p.peerId))),
-      this.#socket.onDisconnect(() => this.#onSocketDown()),
-      this.#socket.onConnect(() => this.#onSocketUp()),
-    );
-    return () => {
-      for (const off of this.#offs.splice(0)) off();
-    };
-  }
-
-  get active(): boolean {
-    return !['idle', 'error', 'stopped'].includes(this.state);
+    super(socket, metrics, 'presenter', 'Presenter');
   }
 
   /** Starts media, connects, joins `roomId` as presenter and produces. Never throws: see `state`/`error`. */
   async start({ roomId, displayName = 'Presenter', video = true }: StartOptions): Promise<void> {
-    const gen = ++this.#generation;
-    this.#closeMedia();
-    this.#stopTracks();
+    const gen = ++this.generation;
+    this.closeMedia();
+    this.releaseLocalMedia();
     this.roomId = roomId;
-    this.#displayName = displayName;
+    this.displayName = displayName;
     this.#wantVideo = video;
     this.error = null;
     this.notices = [];
     try {
       this.state = 'media';
       this.stream = await this.#getUserMedia(video);
-      this.#check(gen);
-
-      this.state = 'connecting';
-      this.#socket.connect();
-      await this.#socket.whenConnected();
-      this.#check(gen);
-      await this.#join(gen);
+      this.check(gen);
+      await this.connectAndJoin(gen);
     } catch (err) {
-      this.#fail(gen, err);
+      this.fail(gen, err);
     }
   }
 
   /** Joins again with the same media after `reset` / `error` (reconnecting the socket if needed). */
   async rejoin(): Promise<void> {
-    if (!this.stream) return this.start({ roomId: this.roomId, displayName: this.#displayName, video: this.#wantVideo });
-    const gen = ++this.#generation;
-    this.#closeMedia();
+    if (!this.stream) return this.start({ roomId: this.roomId, displayName: this.displayName, video: this.#wantVideo });
+    const gen = ++this.generation;
+    this.closeMedia();
     this.error = null;
     try {
-      this.state = 'connecting';
-      this.#socket.connect();
-      await this.#socket.whenConnected();
-      this.#check(gen);
-      await this.#join(gen);
+      await this.connectAndJoin(gen);
     } catch (err) {
-      this.#fail(gen, err);
+      this.fail(gen, err);
     }
   }
 
-  /** Leaves the room, closes the transport, releases camera and microphone, disconnects. */
-  async stop(): Promise<void> {
-    this.#generation++;
-    const wasJoined = this.#serverJoined && this.#socket.connected;
+  protected override async requestJoin() {
+    const joined = await step('Joining the room', super.requestJoin());
+    this.#serverJoined = true;
+    return joined;
+  }
+
+  protected override takeServerPeer(): boolean {
+    const joined = this.#serverJoined;
     this.#serverJoined = false;
-    this.#closeMedia();
-    this.#stopTracks();
-    this.state = 'stopped';
-    if (wasJoined) {
-      await this.#socket.request('room:leave', {}, { timeoutMs: 2_000 }).catch(() => undefined);
-    }
-    this.#socket.disconnect();
+    return joined;
   }
 
-  async #join(gen: number): Promise<void> {
+  protected async join(gen: number): Promise<void> {
     const stream = this.stream;
     if (!stream) throw new LecternError('NO_DEVICE', 'No local media to send.');
     this.state = 'joining';
     if (this.#serverJoined) {
       // A previous attempt joined but failed later (e.g. produce): the server still has our peer.
       this.#serverJoined = false;
-      await this.#socket.request('room:leave', {}, { timeoutMs: 3_000 }).catch(() => undefined);
-      this.#check(gen);
+      await this.socket.request('room:leave', {}, { timeoutMs: 3_000 }).catch(() => undefined);
+      this.check(gen);
     }
-    const joined: JoinResponse = await step(
-      'Joining the room',
-      this.#socket.request('room:join', { roomId: this.roomId, role: 'presenter', displayName: this.#displayName }),
-    );
-    this.#serverJoined = true;
-    this.#check(gen);
-    this.peerId = joined.peerId;
-    this.peers = joined.peers;
-
-    const device = await loadDevice(joined.routerRtpCapabilities);
-    this.#check(gen);
-    this.#device = device;
-
-    const transport = await openTransport(this.#socket, device, 'send');
-    if (gen !== this.#generation) transport.close(); // stopped meanwhile: #check throws below
-    this.#check(gen);
-    this.#transport = transport;
+    const { device, transport } = await this.joinAndOpenTransport(gen);
     transport.on('produce', ({ kind, rtpParameters, appData }, callback, errback) => {
-      this.#socket
+      this.socket
         .request('producer:create', {
           transportId: transport.id,
           kind,
@@ -205,12 +139,12 @@ export class RoomSession {
     });
     let wasConnected = false;
     transport.on('connectionstatechange', (s) => {
-      if (this.#transport !== transport) return;
+      if (this.transport !== transport) return;
       this.transportState = s;
       if (s === 'connected') wasConnected = true;
       if (s === 'failed' && (this.state === 'live' || this.state === 'joining')) {
-        this.#generation++;
-        this.#closeMedia();
+        this.generation++;
+        this.closeMedia();
         this.state = 'error';
         this.error = new LecternError(
           'WEBRTC_FAILED',
@@ -231,9 +165,9 @@ export class RoomSession {
       appData: { source: 'mic' },
     }));
     this.#producers.push(audio);
-    this.#check(gen);
+    this.check(gen);
     this.audioProducerId = audio.id;
-    this.#metrics.follow(audio.id);
+    this.metrics.follow(audio.id);
     audio.on('trackended', () => this.#trackEnded('microphone'));
 
     const videoTrack = stream.getVideoTracks()[0];
@@ -248,7 +182,7 @@ export class RoomSession {
         appData: { source: 'camera' },
       }));
       this.#producers.push(video);
-      this.#check(gen);
+      this.check(gen);
       this.videoProducerId = video.id;
       video.on('trackended', () => this.#trackEnded('camera'));
     }
@@ -282,11 +216,11 @@ export class RoomSession {
     }
   }
 
-  #onRoomError(e: ErrorBody): void {
+  protected roomError(e: ErrorBody): void {
     if (e.code === ErrorCode.WorkerDied) {
       this.#serverJoined = false;
-      this.#generation++;
-      this.#closeMedia();
+      this.generation++;
+      this.closeMedia();
       this.state = 'reset';
       this.error = new LecternError(
         e.code,
@@ -300,32 +234,20 @@ export class RoomSession {
     }
   }
 
-  #onSocketDown(): void {
-    this.#serverJoined = false;
-    if (this.state === 'live' || this.state === 'joining') {
-      // The server drops our peer with the socket; local transport state is useless now.
-      this.#generation++;
-      this.#closeMedia();
-      if (this.#socket.state === 'reconnecting') {
-        this.state = 'reconnecting';
-      } else {
-        this.state = 'error';
-        this.error = this.#socket.error ?? new LecternError('NOT_CONNECTED', 'The server closed the connection.');
-      }
-    }
+  protected override dropsOnDisconnect(): boolean {
+    return this.state === 'live' || this.state === 'joining';
   }
 
-  #onSocketUp(): void {
-    if (this.state !== 'reconnecting') return;
-    const gen = ++this.#generation;
-    this.#join(gen).catch((err) => this.#fail(gen, err));
+  protected override onSocketDown(): void {
+    this.#serverJoined = false;
+    super.onSocketDown();
   }
 
   #trackEnded(what: string): void {
     if (!this.active) return;
-    this.#generation++;
-    this.#closeMedia();
-    this.#stopTracks();
+    this.generation++;
+    this.closeMedia();
+    this.releaseLocalMedia();
     this.state = 'error';
     this.error = new LecternError('NO_DEVICE', `The ${what} stopped (unplugged or disabled). Reconnect it and press Start again.`);
   }
@@ -334,30 +256,15 @@ export class RoomSession {
     if (!this.notices.includes(text)) this.notices = [...this.notices, text].slice(-5);
   }
 
-  #check(gen: number): void {
-    if (gen !== this.#generation) throw new Aborted();
-  }
-
-  #fail(gen: number, err: unknown): void {
-    if (err instanceof Aborted || gen !== this.#generation) return;
-    this.#closeMedia();
-    this.state = 'error';
-    this.error = LecternError.from(err);
-  }
-
   /** Closes producers and the transport (not the local tracks). */
-  #closeMedia(): void {
+  protected override closeMedia(): void {
     for (const p of this.#producers.splice(0)) p.close();
-    this.#transport?.close();
-    this.#transport = null;
-    this.#device = null;
+    super.closeMedia();
     this.transportState = 'none';
-    this.peerId = null;
-    this.audioProducerId = null;
-    this.videoProducerId = null;
   }
 
-  #stopTracks(): void {
+  /** Stops the camera and microphone. */
+  protected override releaseLocalMedia(): void {
     this.stream?.getTracks().forEach((t) => t.stop());
     this.stream = null;
   }

@@ -1,0 +1,198 @@
+import type { Device } from 'mediasoup-client';
+import type * as ms from 'mediasoup-client/types';
+import type { ErrorBody, JoinResponse, PeerInfo } from '@lectern/contract';
+import { LecternError } from '#lib/errors.ts';
+import { loadDevice, openTransport } from '#lib/webrtc.ts';
+import type { MetricsStore } from './metrics.svelte';
+import { removePeer, upsertPeer } from './roomPeers.ts';
+import type { SocketStore } from './socket.svelte';
+
+/**
+ * States every session has (also `window.__lectern.state`); the presenter adds `media` and
+ * `reset`, the coach `waiting`:
+ * - `idle`: nothing started.
+ * - `connecting`: waiting for the Socket.IO connection (server may be unreachable: see `socket.error`).
+ * - `joining`: joining the room and creating the WebRTC transport.
+ * - `live`: media flows; metric frames flow.
+ * - `reconnecting`: the socket dropped; re-joins automatically when it is back.
+ * - `error`: a step failed; see `error`.
+ * - `stopped`: `stop()` was called.
+ */
+export type LiveState = 'idle' | 'connecting' | 'joining' | 'live' | 'reconnecting' | 'error' | 'stopped';
+
+/** Thrown (and swallowed) when a newer start/stop superseded the step that was running. */
+export class Aborted extends Error {}
+
+/**
+ * What the presenter (`PresenterSession`) and coach (`CoachSession`) sides of a room share: the
+ * room state (peers, producer ids, the stream shown), Socket.IO wiring (`attach`), connect → join →
+ * Device → transport, re-joining after a socket reconnect, `stop()`, and the generation counter
+ * that cancels a flow superseded by a newer start/stop. Voice metrics are routed into `metrics`.
+ * @typeParam S the session's own states (a superset of {@link LiveState}).
+ */
+export abstract class LiveSession<S extends string> {
+  state = $state<S | LiveState>('idle');
+  /** The error that stopped the session (state `error`, or the presenter's `reset`), with a stable code. */
+  error = $state.raw<LecternError | null>(null);
+  roomId = $state('');
+  peerId = $state<string | null>(null);
+  /** Everyone else in the room. */
+  peers = $state.raw<PeerInfo[]>([]);
+  /** The media shown: the presenter's own camera/microphone, or what the coach receives. */
+  stream = $state.raw<MediaStream | null>(null);
+  /** The presenter's audio producer (the presenter's own, or the one the coach watches). */
+  audioProducerId = $state<string | null>(null);
+  videoProducerId = $state<string | null>(null);
+
+  protected readonly socket: SocketStore;
+  protected readonly metrics: MetricsStore;
+  protected displayName: string;
+  /** Bumped by every start/stop/drop: a flow whose generation is no longer current stops. */
+  protected generation = 0;
+  protected device: Device | null = null;
+  protected transport: ms.Transport | null = null;
+  readonly #role: 'presenter' | 'coach';
+  #offs: (() => void)[] = [];
+
+  constructor(socket: SocketStore, metrics: MetricsStore, role: 'presenter' | 'coach', displayName: string) {
+    this.socket = socket;
+    this.metrics = metrics;
+    this.#role = role;
+    this.displayName = displayName;
+  }
+
+  /** Subscribes to socket events; call once (e.g. in the page's onMount) and call the result to detach. */
+  attach(): () => void {
+    this.#offs.push(
+      this.metrics.attach(this.socket),
+      this.socket.on('room:peer-joined', (p) => (this.peers = upsertPeer(this.peers, p))),
+      this.socket.on('room:peer-left', (p) => this.peerLeft(p.peerId)),
+      this.socket.on('room:error', (e) => this.roomError(e)),
+      ...this.subscribe(),
+      this.socket.onDisconnect(() => this.onSocketDown()),
+      this.socket.onConnect(() => this.onSocketUp()),
+    );
+    return () => {
+      for (const off of this.#offs.splice(0)) off();
+    };
+  }
+
+  get active(): boolean {
+    return !['idle', 'error', 'stopped'].includes(this.state);
+  }
+
+  /** Leaves the room (when joined), closes the transport, releases local media, disconnects. */
+  async stop(): Promise<void> {
+    this.generation++;
+    const joined = this.takeServerPeer() && this.socket.connected;
+    this.closeMedia();
+    this.releaseLocalMedia();
+    this.state = 'stopped';
+    if (joined) await this.socket.request('room:leave', {}, { timeoutMs: 2_000 }).catch(() => undefined);
+    this.socket.disconnect();
+  }
+
+  /** Joins the room (state `joining` onwards); throws on failure, `Aborted` when superseded. */
+  protected abstract join(gen: number): Promise<void>;
+
+  /** Handles `room:error`. */
+  protected abstract roomError(e: ErrorBody): void;
+
+  /** Further socket subscriptions of the subclass (unsubscribe functions). */
+  protected subscribe(): (() => void)[] {
+    return [];
+  }
+
+  /** Handles `room:peer-left`. */
+  protected peerLeft(peerId: string): void {
+    this.peers = removePeer(this.peers, peerId);
+  }
+
+  /** Whether the server holds a peer for this socket (so `stop()` sends `room:leave`); forgets it. */
+  protected takeServerPeer(): boolean {
+    return this.peerId !== null;
+  }
+
+  /** Whether a socket drop in the current state ends the media (and so waits to re-join). */
+  protected dropsOnDisconnect(): boolean {
+    return this.active;
+  }
+
+  /** Releases local devices on `stop()` (the presenter's camera and microphone). */
+  protected releaseLocalMedia(): void {}
+
+  /** Connects the socket (state `connecting`), then joins. */
+  protected async connectAndJoin(gen: number): Promise<void> {
+    this.state = 'connecting';
+    this.socket.connect();
+    await this.socket.whenConnected();
+    this.check(gen);
+    await this.join(gen);
+  }
+
+  /** `room:join` with this session's role and name. */
+  protected requestJoin(): Promise<JoinResponse> {
+    return this.socket.request('room:join', { roomId: this.roomId, role: this.#role, displayName: this.displayName });
+  }
+
+  /**
+   * Joins the room, loads the Device and opens the transport (send for the presenter, receive for
+   * the coach), setting `peerId`, `peers`, `device` and `transport`.
+   */
+  protected async joinAndOpenTransport(gen: number): Promise<{ joined: JoinResponse; device: Device; transport: ms.Transport }> {
+    const joined = await this.requestJoin();
+    this.check(gen);
+    this.peerId = joined.peerId;
+    this.peers = joined.peers;
+    const device = await loadDevice(joined.routerRtpCapabilities);
+    this.check(gen);
+    this.device = device;
+    const transport = await openTransport(this.socket, device, this.#role === 'presenter' ? 'send' : 'recv');
+    if (gen !== this.generation) transport.close(); // stopped meanwhile: check throws below
+    this.check(gen);
+    this.transport = transport;
+    return { joined, device, transport };
+  }
+
+  protected onSocketDown(): void {
+    if (!this.dropsOnDisconnect()) return;
+    // The server drops our peer with the socket; local transport state is useless now.
+    this.generation++;
+    this.closeMedia();
+    if (this.socket.state === 'reconnecting') {
+      this.state = 'reconnecting';
+    } else {
+      this.state = 'error';
+      this.error = this.socket.error ?? new LecternError('NOT_CONNECTED', 'The server closed the connection.');
+    }
+  }
+
+  protected onSocketUp(): void {
+    if (this.state !== 'reconnecting') return;
+    const gen = ++this.generation;
+    this.join(gen).catch((err) => this.fail(gen, err));
+  }
+
+  /** @throws Aborted when `gen` is no longer the current generation. */
+  protected check(gen: number): void {
+    if (gen !== this.generation) throw new Aborted();
+  }
+
+  /** Ends the flow of `gen` with `err` (state `error`), unless it was superseded. */
+  protected fail(gen: number, err: unknown): void {
+    if (err instanceof Aborted || gen !== this.generation) return;
+    this.closeMedia();
+    this.state = 'error';
+    this.error = LecternError.from(err);
+  }
+
+  /** Closes the transport and forgets the room's media (not the presenter's local tracks). */
+  protected closeMedia(): void {
+    this.transport?.close();
+    this.transport = null;
+    this.device = null;
+    this.peerId = null;
+    this.audioProducerId = null;
+    this.videoProducerId = null;
+  }
+}
