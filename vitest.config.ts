@@ -7,7 +7,7 @@ import { defineConfig } from 'vitest/config';
  */
 export default defineConfig({
   test: {
-    include: ['{contract,sfu,analyzers,gateway,models}/src/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['{contract,sfu,analyzers,gateway,models}/src/**/*.test.ts', 'web/src/**/*.test.ts', 'test/**/*.test.ts'],
     globalSetup: ['test/globalSetup.ts'],
     pool: 'forks',
     fileParallelism: false,
