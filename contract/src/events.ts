@@ -1,7 +1,7 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Ack } from './ack.ts';
 import type { ErrorBody } from './errors.ts';
-import type { BodyFrame, BodyStats } from './body.ts';
+import { type BodyFrame, BodyFrameSchema, type BodyStats, BodyStatsSchema } from './body.ts';
 import type {
   CoachCue,
   CommentAddRequest,
@@ -9,8 +9,24 @@ import type {
   CueSendRequest,
   CueSendResponse,
 } from './coaching.ts';
-import type { AsrStatus, CaptionEvent, DisfluencyEvent, FluencyFrame } from './language.ts';
-import type { AnalyzerStatus, PauseEvent, VoiceFrame } from './metrics.ts';
+import {
+  type AsrStatus,
+  AsrStatusSchema,
+  type CaptionEvent,
+  CaptionEventSchema,
+  type DisfluencyEvent,
+  DisfluencyEventSchema,
+  type FluencyFrame,
+  FluencyFrameSchema,
+} from './language.ts';
+import {
+  type AnalyzerStatus,
+  AnalyzerStatusSchema,
+  type PauseEvent,
+  PauseEventSchema,
+  type VoiceFrame,
+  VoiceFrameSchema,
+} from './metrics.ts';
 import type {
   ConnectTransportRequestSchema,
   ConsumeRequestSchema,
@@ -96,3 +112,33 @@ export interface ServerToClientEvents {
   'room:error': (error: ErrorBody) => void;
   'coach:cue': (cue: CoachCue) => void;
 }
+
+/**
+ * One server → client push as a value: the Socket.IO event name and its payload, delivered with
+ * `io.to(roomId).emit(event, payload)`. What the gateway's bus carries and what the analyzer
+ * processes send up (see {@link AnalysisRoomMessageSchema}).
+ */
+export type RoomMessage = {
+  [E in keyof ServerToClientEvents]: { event: E; payload: Parameters<ServerToClientEvents[E]>[0] };
+}[keyof ServerToClientEvents];
+
+const analysisMessage = <E extends keyof ServerToClientEvents, P extends z.ZodType>(event: E, payload: P) =>
+  z.object({ event: z.literal(event), payload });
+
+/**
+ * The room messages analysis produces, as the analyzer (voice, language) and pose processes send
+ * them to the gateway, which publishes them to the room unchanged: metric frames, pauses,
+ * captions, disfluencies, ASR and analyzer status, body stats.
+ */
+export const AnalysisRoomMessageSchema = z.discriminatedUnion('event', [
+  analysisMessage('metrics:voice', VoiceFrameSchema),
+  analysisMessage('metrics:pause', PauseEventSchema),
+  analysisMessage('analyzer:status', AnalyzerStatusSchema),
+  analysisMessage('captions:update', CaptionEventSchema),
+  analysisMessage('metrics:fluency', FluencyFrameSchema),
+  analysisMessage('fluency:event', DisfluencyEventSchema),
+  analysisMessage('asr:status', AsrStatusSchema),
+  analysisMessage('metrics:body', BodyFrameSchema),
+  analysisMessage('body:stats', BodyStatsSchema),
+]);
+export type AnalysisRoomMessage = z.infer<typeof AnalysisRoomMessageSchema>;

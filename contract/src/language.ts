@@ -54,6 +54,22 @@ export const DisfluencyEventSchema = z.object({
 });
 export type DisfluencyEvent = z.infer<typeof DisfluencyEventSchema>;
 
+/**
+ * Reference band for speaking pace, words per minute: 120–160 WPM for presentations. A coaching
+ * guideline, not a measured norm (it depends on audience, language and content): the web app shows
+ * it next to pace as guidance, and rubric v1 scores pace 100 inside it. Source:
+ * {@link PACE_GUIDANCE_SOURCE}.
+ */
+export const PACE_GUIDANCE_WPM = { low: 120, high: 160 } as const;
+
+/** Where {@link PACE_GUIDANCE_WPM} comes from (shown in reports as the pace reference's source). */
+export const PACE_GUIDANCE_SOURCE =
+  'Coaching guideline of 120–160 WPM for presentations (widely used by speaking coaches, e.g. Dummies ' +
+  '"Innovative Presentations" recommends 110–180, Public Speaking Skills Academy and VirtualSpeech 120–160), ' +
+  'consistent with measured lecture rates of about 140 WPM in Tauroza & Allison 1990, "Speech rates in ' +
+  'British English", Applied Linguistics 11(1):90–105, and ~150 WPM conversational American English ' +
+  '(National Center for Voice and Speech).';
+
 /** Rolling fluency metrics, emitted as `metrics:fluency` about once a second while speaking. */
 export const FluencyFrameSchema = z.object({
   roomId: z.string(),

@@ -5,6 +5,7 @@
  * session's `recording.webm`, what the replay page's `?t=` seeks to). Timestamps are ISO 8601
  * strings. Scores are 0–100.
  */
+import { z } from 'zod';
 
 /** The eight subscores, in report order. */
 export const SUBSCORE_KEYS = ['pace', 'fillers', 'pauses', 'pitchVariety', 'volume', 'posture', 'gestures', 'eyeContact'] as const;
@@ -164,3 +165,37 @@ export interface Progress {
   sessions: { sessionId: string; title: string | null; roomId: string; startedAt: string; overall: number | null; subscores: Record<SubscoreKey, number | null> }[];
   personalBests: Record<'overall' | SubscoreKey, { score: number; sessionId: string; startedAt: string } | null>;
 }
+
+/** One aligned position of a read-aloud attempt (Levenshtein alignment on normalised words). */
+export const AlignedWordSchema = z.object({
+  /** Target word (null for an inserted word). */
+  target: z.string().nullable(),
+  /** Recognised word (null for a missed word). */
+  heard: z.string().nullable(),
+  op: z.enum(['match', 'substitution', 'deletion', 'insertion']),
+});
+export type AlignedWord = z.infer<typeof AlignedWordSchema>;
+
+/** Result of scoring a read-aloud attempt against its target sentence. */
+export const ReadAloudResultSchema = z.object({
+  /** Target words read correctly / target words, 0–1 (1 − (S + D) / N). */
+  accuracy: z.number().min(0).max(1),
+  /** Word error rate (S + D + I) / N, ≥ 0. */
+  wer: z.number().nonnegative(),
+  /** Target words not read (deleted or substituted), in order. */
+  missedWords: z.array(z.string()),
+  /** The alignment, in target order. */
+  alignment: z.array(AlignedWordSchema),
+  /** What the recogniser heard. */
+  transcript: z.string(),
+});
+export type ReadAloudResult = z.infer<typeof ReadAloudResultSchema>;
+
+/** `POST /v1/drills/read-aloud?target=…`: the scored attempt, the ASR engine used and the attempt's length. */
+export const ReadAloudResponseSchema = ReadAloudResultSchema.extend({
+  /** ASR engine that transcribed the attempt, e.g. `pocketsphinx`. */
+  engine: z.string(),
+  /** Decoded attempt length, seconds. */
+  durationSec: z.number().nonnegative(),
+});
+export type ReadAloudResponse = z.infer<typeof ReadAloudResponseSchema>;

@@ -4,41 +4,51 @@
  * seconds. Session media time is seconds since the presenter's first audio RTP packet; a recording
  * position is `mediaTimeSec + mediaTimeOriginSec`. Shared by the gateway and the web app.
  */
-import type { DisfluencyKind } from './language.ts';
+import { z } from 'zod';
+import { BodyFrameSchema } from './body.ts';
+import { type DisfluencyKind, FluencyFrameSchema } from './language.ts';
+import { VoiceFrameSchema } from './metrics.ts';
 
 /** `live` while recording, then `ended` (normally) or `failed`. */
-export type SessionState = 'live' | 'ended' | 'failed';
+export const SessionStateSchema = z.enum(['live', 'ended', 'failed']);
+export type SessionState = z.infer<typeof SessionStateSchema>;
 
 /** Why a session ended. `crashed`: the gateway stopped without ending it (found at next start). */
-export type EndReason = 'presenter-left' | 'api' | 'room-closed' | 'shutdown' | 'crashed';
+export const EndReasonSchema = z.enum(['presenter-left', 'api', 'room-closed', 'shutdown', 'crashed']);
+export type EndReason = z.infer<typeof EndReasonSchema>;
 
 /** Role of a peer in a room. */
 export type ParticipantRole = 'presenter' | 'coach' | 'viewer';
 
-/** One session in the list (`GET /v1/sessions`) and the head of `GET /v1/sessions/:id`. */
-export interface SessionSummary {
-  id: string;
+/**
+ * One session in the list (`GET /v1/sessions`) and the head of `GET /v1/sessions/:id`; the gateway
+ * also serialises the list and `POST …/end` with this schema.
+ */
+export const SessionSummarySchema = z.object({
+  id: z.string(),
   /** Tenant (always `local` for now). */
-  orgId?: string;
-  roomId: string;
-  title: string | null;
-  state: SessionState;
+  orgId: z.string(),
+  roomId: z.string(),
+  title: z.string().nullable(),
+  state: SessionStateSchema,
   /** Null while live. */
-  endReason: EndReason | null;
+  endReason: EndReasonSchema.nullable(),
   /** ISO-8601 wall-clock start. */
-  startedAt: string;
-  endedAt: string | null;
+  startedAt: z.string(),
+  endedAt: z.string().nullable(),
   /** Wall-clock length (endedAt − startedAt), seconds; null while live. */
-  durationSec: number | null;
+  durationSec: z.number().nullable(),
   /** Media length (end of the last metric window), seconds. */
-  mediaDurationSec: number | null;
-}
+  mediaDurationSec: z.number().nullable(),
+});
+export type SessionSummary = z.infer<typeof SessionSummarySchema>;
 
 /** `GET /v1/sessions`: newest first; pass `nextCursor` as `?cursor=` for the next page. */
-export interface SessionList {
-  items: SessionSummary[];
-  nextCursor: string | null;
-}
+export const SessionListSchema = z.object({
+  items: z.array(SessionSummarySchema),
+  nextCursor: z.string().nullable(),
+});
+export type SessionList = z.infer<typeof SessionListSchema>;
 
 /** Media object states: being written → spooled on disk (S3 unreachable) → uploaded, or failed. */
 export type MediaObjectState = 'recording' | 'spooled' | 'uploaded' | 'failed';
@@ -87,19 +97,36 @@ export interface SessionDetail extends SessionSummary {
   mediaTimeOriginSec: number | null;
 }
 
+/** Fields of a live metric frame that a stored one keeps outside its `payload`. */
+const FRAME_ENVELOPE = { roomId: true, producerId: true, kind: true, mediaTimeSec: true, windowSec: true, serverTimeMs: true } as const;
+const timelineFrameBase = {
+  /** mediasoup producer id of the analysed track. */
+  producerId: z.string(),
+  /** Start of the window, session media seconds. */
+  mediaTimeSec: z.number(),
+  /** Server wall-clock time (Unix epoch ms) when the live frame was emitted. */
+  serverTimeMs: z.number(),
+};
+
 /**
  * One stored metric window: the contract frame (`metrics:voice`, `metrics:fluency`, `metrics:body`)
- * split into its envelope and `payload` (the metric values, e.g. `levelDbfs`, `f0Hz`).
+ * split into its envelope and `payload` (the frame's metric values, e.g. `levelDbfs`, `f0Hz`),
+ * keyed on `kind`: `voice` (100 ms windows), `fluency` (~1 s, no window: `windowSec` null),
+ * `body` (~200 ms).
  */
-export interface TimelineFrame {
-  producerId: string;
-  /** `voice` (100 ms windows), `fluency` (~1 s), `body` (~200 ms). */
-  kind: string;
-  mediaTimeSec: number;
-  windowSec: number | null;
-  serverTimeMs: number;
-  payload: Record<string, unknown>;
-}
+export const TimelineFrameSchema = z.discriminatedUnion('kind', [
+  z.object({ ...timelineFrameBase, kind: z.literal('voice'), windowSec: z.number(), payload: VoiceFrameSchema.omit(FRAME_ENVELOPE) }),
+  z.object({
+    ...timelineFrameBase,
+    kind: z.literal('fluency'),
+    windowSec: z.null(),
+    payload: FluencyFrameSchema.omit({ roomId: true, producerId: true, mediaTimeSec: true, serverTimeMs: true }),
+  }),
+  z.object({ ...timelineFrameBase, kind: z.literal('body'), windowSec: z.number(), payload: BodyFrameSchema.omit(FRAME_ENVELOPE) }),
+]);
+export type TimelineFrame = z.infer<typeof TimelineFrameSchema>;
+/** The stored frame of one kind, e.g. `TimelineFrameOf<'voice'>`. */
+export type TimelineFrameOf<K extends TimelineFrame['kind']> = Extract<TimelineFrame, { kind: K }>;
 
 export interface TimelinePause {
   producerId: string;
@@ -150,14 +177,18 @@ export interface Timeline {
   comments: TimelineComment[];
 }
 
-/** An RFC 9457 (Problem Details) error body, as the API sends with `application/problem+json`. */
-export interface Problem {
-  type?: string;
-  title?: string;
-  status?: number;
-  detail?: string;
-  instance?: string;
+/**
+ * An RFC 9457 (Problem Details) error body, as the API sends it with `application/problem+json`:
+ * `type` a stable URI per problem, `title` its short summary, `status` the HTTP status, `detail`
+ * what went wrong in this request, `instance` the request path.
+ */
+export const ProblemSchema = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string(),
+  instance: z.string().optional(),
   /** Lectern's stable error code (the contract's `ErrorCode`), when the API adds one. */
-  code?: string;
-  [extra: string]: unknown;
-}
+  code: z.string().optional(),
+});
+export type Problem = z.infer<typeof ProblemSchema>;

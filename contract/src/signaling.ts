@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { DtlsParameters, IceCandidate, IceParameters, RtpCapabilities, RtpParameters } from 'mediasoup-client/types';
 
 /**
  * Socket.IO signaling: the mediasoup-client flow. Every request is `socket.emit(event, payload, ack)`
@@ -13,8 +14,12 @@ export const RoomIdSchema = z
   .string()
   .regex(/^[A-Za-z0-9_-]{1,64}$/, 'room id must be 1–64 letters, digits, "-" or "_"');
 
-/** A JSON object whose inner shape mediasoup validates. */
-const mediasoupObject = z.looseObject({});
+/**
+ * A mediasoup object (`T`, mediasoup-client's type of it): checked here to be a JSON object and
+ * typed as `T` once parsed; its inner shape is validated by mediasoup. The input side stays any
+ * JSON object, so a client that holds the value as a plain record can still send it.
+ */
+const mediasoupObject = <T>() => z.looseObject({}).transform((value) => value as T);
 
 export const Role = z.enum(['presenter', 'coach', 'viewer']);
 export type Role = z.infer<typeof Role>;
@@ -39,7 +44,7 @@ export interface ProducerInfo {
 export interface JoinResponse {
   peerId: string;
   /** mediasoup `RtpCapabilities` of the room's router (feed to `Device.load`). */
-  routerRtpCapabilities: Record<string, unknown>;
+  routerRtpCapabilities: RtpCapabilities;
   peers: PeerInfo[];
   producers: ProducerInfo[];
 }
@@ -47,22 +52,23 @@ export interface JoinResponse {
 export const CreateTransportRequestSchema = z.object({
   direction: z.enum(['send', 'recv']),
 });
+/** A server-side WebRtcTransport as `Device.createSendTransport` / `createRecvTransport` take it. */
 export interface TransportInfo {
   id: string;
-  iceParameters: Record<string, unknown>;
-  iceCandidates: Record<string, unknown>[];
-  dtlsParameters: Record<string, unknown>;
+  iceParameters: IceParameters;
+  iceCandidates: IceCandidate[];
+  dtlsParameters: DtlsParameters;
 }
 
 export const ConnectTransportRequestSchema = z.object({
   transportId: id,
-  dtlsParameters: mediasoupObject,
+  dtlsParameters: mediasoupObject<DtlsParameters>(),
 });
 
 export const ProduceRequestSchema = z.object({
   transportId: id,
   kind: z.enum(['audio', 'video']),
-  rtpParameters: mediasoupObject,
+  rtpParameters: mediasoupObject<RtpParameters>(),
   appData: z.record(z.string(), z.unknown()).optional(),
 });
 export interface ProduceResponse {
@@ -72,13 +78,14 @@ export interface ProduceResponse {
 export const ConsumeRequestSchema = z.object({
   transportId: id,
   producerId: id,
-  rtpCapabilities: mediasoupObject,
+  rtpCapabilities: mediasoupObject<RtpCapabilities>(),
 });
 export interface ConsumeResponse {
   consumerId: string;
   producerId: string;
   kind: 'audio' | 'video';
-  rtpParameters: Record<string, unknown>;
+  /** The consumer's RTP parameters (feed to `transport.consume`). */
+  rtpParameters: RtpParameters;
 }
 
 export const ConsumerResumeRequestSchema = z.object({ consumerId: id });

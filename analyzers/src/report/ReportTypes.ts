@@ -9,30 +9,9 @@ import type { RubricResult, ScoringInput } from '../scoring/RubricTypes.ts';
 // Tips and drills are part of the report API: defined in the contract.
 export { DRILL_KINDS } from '@lectern/contract';
 export type { Drill, DrillKind, Tip } from '@lectern/contract';
+// So is the read-aloud drill's result (`POST /v1/drills/read-aloud`).
+export type { AlignedWord, ReadAloudResponse, ReadAloudResult } from '@lectern/contract';
 import type { Drill, ReportSummary, Tip } from '@lectern/contract';
-
-/** One aligned position of a read-aloud attempt (Levenshtein alignment on normalised words). */
-export interface AlignedWord {
-  /** Target word (null for an inserted word). */
-  target: string | null;
-  /** Recognised word (null for a missed word). */
-  heard: string | null;
-  op: 'match' | 'substitution' | 'deletion' | 'insertion';
-}
-
-/** Result of scoring a read-aloud attempt against its target sentence. */
-export interface ReadAloudResult {
-  /** Target words read correctly / target words, 0–1 (1 − (S + D) / N). */
-  accuracy: number;
-  /** Word error rate (S + D + I) / N, ≥ 0. */
-  wer: number;
-  /** Target words not read (deleted or substituted), in order. */
-  missedWords: string[];
-  /** The alignment, in target order. */
-  alignment: AlignedWord[];
-  /** What the recogniser heard. */
-  transcript: string;
-}
 
 /** Progress of a full-pass analysis (fraction of the whole job, 0–1). */
 export type FullPassStage = 'decode' | 'voice' | 'language' | 'body' | 'done';

@@ -8,12 +8,12 @@
  */
 import { analyzeRecordingFile } from './fullPass.ts';
 import { readAloudFromFile } from './readAloudFile.ts';
-import type { FullPassResult, FullPassStage, ReadAloudResult } from './ReportTypes.ts';
+import type { FullPassResult, FullPassStage, ReadAloudResponse } from './ReportTypes.ts';
 
 /** Messages from the full-pass child to its parent. */
 export type FullPassMessage =
   | { type: 'progress'; stage: FullPassStage; fraction: number }
-  | { type: 'result'; result: FullPassResult | (ReadAloudResult & { engine: string; durationSec: number }) }
+  | { type: 'result'; result: FullPassResult | ReadAloudResponse }
   | { type: 'error'; message: string; name: string };
 
 const send = (m: FullPassMessage): Promise<void> =>

@@ -2,7 +2,7 @@ import { createEngine, selectEngine } from '../asr/selectEngine.ts';
 import { FfmpegPcmReader } from '../audio/FfmpegPcmReader.ts';
 import { analyzeLanguageOffline } from '../fluency/offlineLanguageAnalysis.ts';
 import { scoreReadAloud } from './readAloud.ts';
-import type { ReadAloudResult } from './ReportTypes.ts';
+import type { ReadAloudResponse } from './ReportTypes.ts';
 
 /**
  * The read-aloud accuracy drill on a recorded attempt: decode (ffmpeg, 16 kHz mono) → best
@@ -13,7 +13,7 @@ import type { ReadAloudResult } from './ReportTypes.ts';
  * @returns the score plus `engine` (`none` when no ASR engine is available: then accuracy is 0).
  * @throws AudioDecodeError for a file that is not decodable audio; RangeError for an empty target.
  */
-export async function readAloudFromFile(file: string, targetSentence: string): Promise<ReadAloudResult & { engine: string; durationSec: number }> {
+export async function readAloudFromFile(file: string, targetSentence: string): Promise<ReadAloudResponse> {
   const reader = new FfmpegPcmReader(file);
   const samples = await reader.readAll();
   const selection = await selectEngine();

@@ -1,3 +1,4 @@
+import { PACE_GUIDANCE_SOURCE, PACE_GUIDANCE_WPM } from '@lectern/contract';
 import { bandScore } from './bandScore.ts';
 import type { Rubric, RubricMetric, TimelineStats } from './RubricTypes.ts';
 
@@ -30,26 +31,22 @@ function sdFromSums(n: number, sum: number, sum2: number): number {
 
 /**
  * Pace: words per minute over the scored span, WPM = words / (span s / 60).
- * Band 120–160 WPM, σ 25 WPM each side: 150 → 100, 90 → 49, 100 → 73, 190 → 49, 220 → 6.
+ * Band: the contract's `PACE_GUIDANCE_WPM` (120–160 WPM), σ 25 WPM each side: 150 → 100, 90 → 49,
+ * 100 → 73, 190 → 49, 220 → 6.
  */
 const pace: RubricMetric = {
   reference: {
     quantity: 'wpm',
-    low: 120,
-    high: 160,
+    low: PACE_GUIDANCE_WPM.low,
+    high: PACE_GUIDANCE_WPM.high,
     unit: 'words/min',
-    source:
-      'Coaching guideline of 120–160 WPM for presentations (widely used by speaking coaches, e.g. Dummies ' +
-      '"Innovative Presentations" recommends 110–180, Public Speaking Skills Academy and VirtualSpeech 120–160), ' +
-      'consistent with measured lecture rates of about 140 WPM in Tauroza & Allison 1990, "Speech rates in ' +
-      'British English", Applied Linguistics 11(1):90–105, and ~150 WPM conversational American English ' +
-      '(National Center for Voice and Speech). Fall-off width 25 WPM: engineering choice.',
+    source: `${PACE_GUIDANCE_SOURCE} Fall-off width 25 WPM: engineering choice.`,
   },
   measure(s: TimelineStats) {
     if (s.durationSec < MIN_SPAN_SEC || s.words === 0) return null;
     return { wpm: s.words / (s.durationSec / 60), words: s.words };
   },
-  score: (v) => bandScore(v.wpm!, 120, 160, 25),
+  score: (v) => bandScore(v.wpm!, PACE_GUIDANCE_WPM.low, PACE_GUIDANCE_WPM.high, 25),
 };
 
 /**

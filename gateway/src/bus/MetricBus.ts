@@ -1,9 +1,7 @@
-import type { ServerToClientEvents } from '@lectern/contract';
+import type { RoomMessage } from '@lectern/contract';
 
-/** A message for everyone in a room: a server→client event name and its payload. */
-export type RoomMessage = {
-  [E in keyof ServerToClientEvents]: { event: E; payload: Parameters<ServerToClientEvents[E]>[0] };
-}[keyof ServerToClientEvents];
+/** A message for everyone in a room: a server→client event name and its payload (the contract's). */
+export type { RoomMessage };
 
 /**
  * Fan-out of room messages (metric frames, pauses, analyzer status) from producers (analyzer pool)

@@ -43,7 +43,16 @@ function voiceFrame(sessionId: string, i: number): MetricFrameRow {
     mediaTimeSec: i * 0.1,
     windowSec: 0.1,
     serverTimeMs: 1_700_000_000_000 + i * 100,
-    payload: { levelDbfs: -20 - (i % 10), f0Hz: i % 3 ? 120 + i : null, isSpeech: i % 5 !== 0 },
+    payload: {
+      levelDbfs: -20 - (i % 10),
+      f0Hz: i % 3 ? 120 + i : null,
+      vadProb: i % 5 !== 0 ? 0.9 : 0.1,
+      isSpeech: i % 5 !== 0,
+      pauseSec: 0,
+      speakingRatio: 0.8,
+      pitchVariabilitySt: null,
+      concealedPackets: 0,
+    },
   };
 }
 

@@ -76,7 +76,7 @@ export type CommentRow = Omit<TimelineComment, 'createdAt'> & { sessionId: strin
 
 /** Everything the replay page needs, each list ordered by media time. */
 export interface Timeline {
-  frames: Omit<MetricFrameRow, 'sessionId'>[];
+  frames: TimelineFrame[];
   pauses: Omit<PauseRow, 'sessionId'>[];
   words: Omit<WordRow, 'sessionId'>[];
   disfluencies: Omit<DisfluencyRow, 'sessionId'>[];

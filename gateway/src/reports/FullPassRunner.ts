@@ -1,7 +1,7 @@
 import { fork } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
-import type { FullPassMessage, FullPassResult, FullPassStage, ReadAloudResult } from '@lectern/analyzers/report';
+import type { FullPassMessage, FullPassResult, FullPassStage, ReadAloudResponse } from '@lectern/analyzers/report';
 import { tsxLoader } from '../analysis/tsxLoader.ts';
 import { repoRoot } from '../config.ts';
 
@@ -28,7 +28,7 @@ export function runFullPass(
  * Scores a read-aloud drill attempt (ASR + word alignment) in the same child process entry.
  * @throws Error with the child's message (e.g. not decodable audio) or on timeout (default 60 s).
  */
-export function runReadAloud(file: string, targetSentence: string, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<ReadAloudResult & { engine: string; durationSec: number }> {
+export function runReadAloud(file: string, targetSentence: string, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<ReadAloudResponse> {
   return runChild(file, { readAloudTarget: targetSentence }, () => {}, { timeoutMs: 60_000, ...opts, nice: 0 });
 }
 

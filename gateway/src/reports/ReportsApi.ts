@@ -7,7 +7,8 @@ import { getRubric, LATEST_RUBRIC_VERSION, SUBSCORE_KEYS, type SubscoreKey } fro
 import type { SessionRow } from '../db/DbTypes.ts';
 import type { SessionRepository } from '../db/SessionRepository.ts';
 import { HttpProblem } from '../http/v1/HttpProblem.ts';
-import { jsonSchema, ProblemSchema, SessionParamsSchema } from '../http/v1/schemas.ts';
+import { ProblemSchema } from '@lectern/contract';
+import { jsonSchema, SessionParamsSchema } from '../http/v1/schemas.ts';
 import { buildReportDto, jobDto, reportCsv, reportPdf, type SessionReportDto } from './ReportDocument.ts';
 import { runReadAloud } from './FullPassRunner.ts';
 import type { ReportJobs } from './ReportJobs.ts';

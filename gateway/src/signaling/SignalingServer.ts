@@ -23,6 +23,7 @@ import {
   validate,
 } from '@lectern/contract';
 import { type Room, SfuError, type SfuNode } from '@lectern/sfu';
+import { SignalingError } from './SignalingError.ts';
 import type { AudioTapManager } from '../analysis/AudioTapManager.ts';
 
 type LecternSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
@@ -92,7 +93,7 @@ export class SignalingServer {
     const peer: PeerState = { peerId: randomUUID(), socket };
 
     this.#handle(socket, ClientEvent.Join, JoinRequestSchema, async (req) => {
-      if (peer.room) throw new SfuError(ErrorCode.OutOfOrder, `already joined room ${peer.room.id}; leave first`);
+      if (peer.room) throw new SignalingError(ErrorCode.OutOfOrder, `already joined room ${peer.room.id}; leave first`);
       const room = await this.sfu.getOrCreateRoom(req.roomId);
       room.addPeer(peer.peerId);
       peer.room = room;
@@ -111,7 +112,7 @@ export class SignalingServer {
       socket.to(room.id).emit('room:peer-joined', { peerId: peer.peerId, role: req.role, displayName: req.displayName });
       return {
         peerId: peer.peerId,
-        routerRtpCapabilities: room.rtpCapabilities as unknown as Record<string, unknown>,
+        routerRtpCapabilities: room.rtpCapabilities,
         peers,
         producers: room.listProducers().map(({ producer, peerId }) => ({
           producerId: producer.id,
@@ -131,9 +132,9 @@ export class SignalingServer {
       const t = await room.createWebRtcTransport(peer.peerId);
       return {
         id: t.id,
-        iceParameters: t.iceParameters as unknown as Record<string, unknown>,
-        iceCandidates: t.iceCandidates as unknown as Record<string, unknown>[],
-        dtlsParameters: t.dtlsParameters as unknown as Record<string, unknown>,
+        iceParameters: t.iceParameters,
+        iceCandidates: t.iceCandidates,
+        dtlsParameters: t.dtlsParameters,
       };
     });
 
@@ -144,7 +145,7 @@ export class SignalingServer {
 
     this.#handle(socket, ClientEvent.Produce, ProduceRequestSchema, async (req) => {
       const room = this.#joined(peer);
-      if (peer.role === 'viewer') throw new SfuError(ErrorCode.Forbidden, 'viewers cannot publish media');
+      if (peer.role === 'viewer') throw new SignalingError(ErrorCode.Forbidden, 'viewers cannot publish media');
       const producer = await room.produce(peer.peerId, req.transportId, req.kind, req.rtpParameters, {
         ...req.appData,
         role: peer.role,
@@ -168,7 +169,7 @@ export class SignalingServer {
         consumerId: consumer.id,
         producerId: consumer.producerId,
         kind: consumer.kind,
-        rtpParameters: consumer.rtpParameters as unknown as Record<string, unknown>,
+        rtpParameters: consumer.rtpParameters,
       };
     });
 
@@ -183,7 +184,7 @@ export class SignalingServer {
       this.#rateLimit(peer.lastCueAtMs, now, 'cue');
       const presenters = [...(this.#peersByRoom.get(room.id) ?? [])].filter((p) => p.role === 'presenter');
       if (presenters.length === 0)
-        throw new SfuError(ErrorCode.NotFound, `no presenter is in room ${room.id} yet; the cue was not sent`);
+        throw new SignalingError(ErrorCode.NotFound, `no presenter is in room ${room.id} yet; the cue was not sent`);
       peer.lastCueAtMs = now;
       const cue = {
         cueId: randomUUID(),
@@ -202,12 +203,12 @@ export class SignalingServer {
       const now = Date.now();
       this.#rateLimit(peer.lastCommentAtMs, now, 'comment');
       if (!this.comments)
-        throw new SfuError(ErrorCode.NotFound, 'comments are not stored on this server (LECTERN_PERSISTENCE=off)');
+        throw new SignalingError(ErrorCode.NotFound, 'comments are not stored on this server (LECTERN_PERSISTENCE=off)');
       peer.lastCommentAtMs = now;
       const stored = await this.comments.addComment(room.id, { peerId: peer.peerId, displayName: peer.displayName ?? 'Coach' }, req.text);
       if (!stored) {
         peer.lastCommentAtMs = undefined;
-        throw new SfuError(ErrorCode.NotFound, `room ${room.id} has no live session; comments can be added while the presenter is publishing`);
+        throw new SignalingError(ErrorCode.NotFound, `room ${room.id} has no live session; comments can be added while the presenter is publishing`);
       }
       return stored;
     });
@@ -215,20 +216,20 @@ export class SignalingServer {
     socket.on('disconnect', () => this.#leave(peer, { notify: true }));
   }
 
-  /** The coach's room. @throws SfuError OUT_OF_ORDER before joining, FORBIDDEN for other roles. */
+  /** The coach's room. @throws SignalingError OUT_OF_ORDER before joining, FORBIDDEN for other roles. */
   #coach(peer: PeerState, what: string): Room {
     const room = this.#joined(peer);
     if (peer.role !== 'coach')
-      throw new SfuError(ErrorCode.Forbidden, `only a coach may ${what}; join the room with role "coach"`);
+      throw new SignalingError(ErrorCode.Forbidden, `only a coach may ${what}; join the room with role "coach"`);
     return room;
   }
 
-  /** @throws SfuError RATE_LIMITED when the last accepted one was less than 1 s ago. */
+  /** @throws SignalingError RATE_LIMITED when the last accepted one was less than 1 s ago. */
   #rateLimit(lastAtMs: number | undefined, nowMs: number, what: string): void {
     if (lastAtMs === undefined) return;
     const waitMs = lastAtMs + COACH_MIN_INTERVAL_MS - nowMs;
     if (waitMs > 0)
-      throw new SfuError(
+      throw new SignalingError(
         ErrorCode.RateLimited,
         `at most one ${what} per ${COACH_MIN_INTERVAL_MS / 1000} s; try again in ${Math.ceil(waitMs)} ms`,
       );
@@ -261,7 +262,7 @@ export class SignalingServer {
         }
         result = { ok: true, data: await handler(req as S extends z.ZodType ? z.output<S> : unknown) };
       } catch (err) {
-        if (err instanceof SfuError) result = { ok: false, error: { code: err.code, message: err.message } };
+        if (err instanceof SfuError || err instanceof SignalingError) result = { ok: false, error: { code: err.code, message: err.message } };
         else {
           this.log.error({ err, event }, 'signaling handler failed');
           result = { ok: false, error: { code: ErrorCode.Internal, message: 'internal error; see server log' } };
@@ -277,7 +278,7 @@ export class SignalingServer {
 
   #joined(peer: PeerState): Room {
     if (!peer.room || peer.room.closed)
-      throw new SfuError(ErrorCode.OutOfOrder, 'join a room first (room:join)');
+      throw new SignalingError(ErrorCode.OutOfOrder, 'join a room first (room:join)');
     return peer.room;
   }
 

@@ -1,10 +1,11 @@
+import { PACE_GUIDANCE_WPM } from '@lectern/contract';
+
 /**
- * Guidance shown next to pace, not a measured norm: speaking coaches commonly suggest about
- * 120–160 words per minute for presentations (slower than fast conversation, so listeners can
- * follow slides and pauses). It depends on the audience, language and content; treat it as a
- * rough range, not a target.
+ * Guidance shown next to pace, not a measured norm: about 120–160 words per minute for
+ * presentations (slower than fast conversation, so listeners can follow slides and pauses). Defined
+ * once, with its source, in the contract (the report's pace subscore uses the same band).
  */
-export const PACE_GUIDANCE_WPM = { low: 120, high: 160 } as const;
+export { PACE_GUIDANCE_WPM };
 
 /** Where a pace lies relative to {@link PACE_GUIDANCE_WPM}. */
 export function paceVerdict(wpm: number | null | undefined): 'slow' | 'typical' | 'fast' | null {

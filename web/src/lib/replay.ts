@@ -4,7 +4,7 @@
  * position `mediaTimeSec + mediaTimeOriginSec`, so the chart axis, the transcript and
  * `video.currentTime` agree and seeking is `video.currentTime = t`.
  */
-import type { MediaObject, SessionDetail, Timeline, TimelineFrame, TimelineWord } from '#lib/api/types.ts';
+import type { MediaObject, SessionDetail, Timeline, TimelineFrame, TimelineFrameOf, TimelineWord } from '#lib/api/types.ts';
 import { groupBySegment, isFiller, tokenizeSegments, type FillerLike, type Segment, type Span, type Token } from '#lib/transcript.ts';
 
 /** A gap between frames longer than this many windows breaks the line (analyzer down, no video). */
@@ -157,8 +157,8 @@ export function buildReplay(session: SessionDetail, timeline: Timeline, playable
   const stored = rec?.durationSec ?? (session.mediaDurationSec != null ? session.mediaDurationSec + origin : null);
   const endSec = Math.max(1, playableSec ?? stored ?? dataEnd);
 
-  const lastVoice = frames.findLast((f) => f.kind === 'voice' && f.producerId === audio);
-  const lastFluency = frames.findLast((f) => f.kind === 'fluency' && f.producerId === fluencyProducer);
+  const lastVoice = frames.findLast((f): f is TimelineFrameOf<'voice'> => f.kind === 'voice' && f.producerId === audio);
+  const lastFluency = frames.findLast((f): f is TimelineFrameOf<'fluency'> => f.kind === 'fluency' && f.producerId === fluencyProducer);
   const spokenSec = dataEnd > 0 ? dataEnd - origin : 0;
   const wordsWpm = words.length && spokenSec > 5 ? (words.length / spokenSec) * 60 : null;
   const f0s = voice.ys[1]!.filter((v): v is number => v != null);

@@ -1,4 +1,4 @@
-import type { Problem } from './schemas.ts';
+import type { Problem } from '@lectern/contract';
 
 /**
  * An error that the `/v1` error handler sends as Problem+JSON (RFC 9457): `type` is a stable

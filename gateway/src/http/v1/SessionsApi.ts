@@ -2,20 +2,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { z } from 'zod';
+import { ProblemSchema, type SessionSummary, SessionListSchema } from '@lectern/contract';
 import type { SessionRow } from '../../db/DbTypes.ts';
 import type { SessionRepository } from '../../db/SessionRepository.ts';
 import type { SessionManager } from '../../sessions/SessionManager.ts';
 import { ObjectStore } from '../../storage/ObjectStore.ts';
 import { HttpProblem } from './HttpProblem.ts';
-import {
-  jsonSchema,
-  ListQuerySchema,
-  ProblemSchema,
-  type SessionDto,
-  SessionPageSchema,
-  SessionParamsSchema,
-  TimelineQuerySchema,
-} from './schemas.ts';
+import { jsonSchema, ListQuerySchema, SessionParamsSchema, TimelineQuerySchema } from './schemas.ts';
 
 /** Dependencies of the `/v1` sessions API. */
 export interface SessionsApiDeps {
@@ -69,7 +62,7 @@ export class SessionsApi {
     const problemResponses = { 400: jsonSchema(ProblemSchema, 'output'), 404: jsonSchema(ProblemSchema, 'output') };
     const params = jsonSchema(SessionParamsSchema);
 
-    v1.get('/sessions', { schema: { querystring: jsonSchema(ListQuerySchema), response: { 200: jsonSchema(SessionPageSchema, 'output'), ...problemResponses } } }, async (req) => {
+    v1.get('/sessions', { schema: { querystring: jsonSchema(ListQuerySchema), response: { 200: jsonSchema(SessionListSchema, 'output'), ...problemResponses } } }, async (req) => {
       const q = req.query as z.output<typeof ListQuerySchema>;
       try {
         const page = await repo.listSessions({ limit: q.limit, cursor: q.cursor });
@@ -139,7 +132,7 @@ export class SessionsApi {
   }
 }
 
-function dto(s: SessionRow): SessionDto {
+function dto(s: SessionRow): SessionSummary {
   return {
     id: s.id,
     orgId: s.orgId,

@@ -22,36 +22,7 @@ export const TimelineQuerySchema = z
   })
   .strict();
 
-/** A session as the API returns it (times ISO 8601, durations in seconds). */
-export const SessionDtoSchema = z.object({
-  id: z.string(),
-  orgId: z.string(),
-  roomId: z.string(),
-  title: z.string().nullable(),
-  state: z.enum(['live', 'ended', 'failed']),
-  endReason: z.string().nullable(),
-  startedAt: z.string(),
-  endedAt: z.string().nullable(),
-  durationSec: z.number().nullable(),
-  mediaDurationSec: z.number().nullable(),
-});
-export type SessionDto = z.infer<typeof SessionDtoSchema>;
-
-/** `GET /v1/sessions` response. */
-export const SessionPageSchema = z.object({
-  items: z.array(SessionDtoSchema),
-  nextCursor: z.string().nullable(),
-});
-
-/** RFC 9457 problem details (`application/problem+json`). */
-export const ProblemSchema = z.object({
-  type: z.string(),
-  title: z.string(),
-  status: z.number().int(),
-  detail: z.string(),
-  instance: z.string().optional(),
-});
-export type Problem = z.infer<typeof ProblemSchema>;
+// Response shapes (sessions, Problem+JSON) are the contract's: `@lectern/contract` sessions.ts.
 
 /** JSON Schema (draft-07, what Fastify's Ajv compiles) of a zod schema, for route validation. */
 export function jsonSchema(schema: z.ZodType, io: 'input' | 'output' = 'input'): Record<string, unknown> {

@@ -1,6 +1,6 @@
 import { ErrorCode } from '@lectern/contract';
 import { LecternError, type LecternErrorCode } from '#lib/errors.ts';
-import type { Problem, SessionDetail, SessionList, SessionSummary, Timeline } from './types';
+import type { ReceivedProblem, SessionDetail, SessionList, SessionSummary, Timeline } from './types';
 
 /** Default time limit of one API call. */
 export const API_TIMEOUT_MS = 15_000;
@@ -20,7 +20,7 @@ export class ApiError extends LecternError {
 const KNOWN_CODES = new Set<string>(Object.values(ErrorCode));
 
 /** Error code for a failed response: the problem's own `code` if it is a contract code, else by status. */
-function codeFor(status: number, problem: Problem | null): LecternErrorCode {
+function codeFor(status: number, problem: ReceivedProblem | null): LecternErrorCode {
   if (problem?.code && KNOWN_CODES.has(problem.code)) return problem.code as LecternErrorCode;
   if (status === 400 || status === 422) return ErrorCode.BadRequest;
   if (status === 401 || status === 403) return ErrorCode.Forbidden;
@@ -36,12 +36,12 @@ function codeFor(status: number, problem: Problem | null): LecternErrorCode {
  * (its `title` if there is no detail); any other body gives "HTTP 502 Bad Gateway (GET /v1/…)".
  */
 export async function errorFromResponse(res: Response, what: string): Promise<ApiError> {
-  let problem: Problem | null = null;
+  let problem: ReceivedProblem | null = null;
   const type = res.headers.get('content-type') ?? '';
   if (type.includes('json')) {
     try {
       const body: unknown = await res.json();
-      if (body && typeof body === 'object') problem = body as Problem;
+      if (body && typeof body === 'object') problem = body as ReceivedProblem;
     } catch {
       // Not JSON after all: fall through to the status line.
     }

@@ -15,6 +15,14 @@ export type {
   TimelineComment,
   TimelineDisfluency,
   TimelineFrame,
+  TimelineFrameOf,
   TimelinePause,
   TimelineWord,
 } from '@lectern/contract';
+
+import type { Problem } from '@lectern/contract';
+/**
+ * An error body as it may arrive: the gateway's Problem+JSON (any field may be missing from a
+ * proxy's or an older server's answer) or Fastify's default `{ statusCode, error, message }`.
+ */
+export type ReceivedProblem = Partial<Problem> & { [extra: string]: unknown };
