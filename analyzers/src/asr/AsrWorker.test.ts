@@ -5,9 +5,10 @@ import type { AsrHypothesis, AsrOverflow } from './AsrEngine.ts';
 import { AsrWorker } from './AsrWorker.ts';
 import { PocketSphinxEngine } from './pocketsphinx/PocketSphinxEngine.ts';
 import { readWav16 } from './wav.ts';
+import { requireSpeechDeps } from '../../../test/support/speechEngines.ts';
 
 const FIXTURE = path.resolve(import.meta.dirname, '../../../.lectern/fixtures/speech-pauses-16k.wav');
-const available = PocketSphinxEngine.missingModelFiles().length === 0 && fs.existsSync(FIXTURE);
+const available = requireSpeechDeps('AsrWorker tests', [...PocketSphinxEngine.missingModelFiles(), ...(fs.existsSync(FIXTURE) ? [] : [FIXTURE])]);
 
 // Real decoding on a loaded 2-core machine can take tens of seconds: allow 3 min per test.
 describe.skipIf(!available)('AsrWorker (PocketSphinx in a worker thread)', { timeout: 180_000 }, () => {

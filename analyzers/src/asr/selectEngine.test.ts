@@ -5,9 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { AsrStatusSchema } from '@lectern/contract';
 import { selectEngine } from './selectEngine.ts';
 import { PocketSphinxEngine } from './pocketsphinx/PocketSphinxEngine.ts';
+import { requireSpeechDeps } from '../../../test/support/speechEngines.ts';
 
 const emptyStore = fs.mkdtempSync(path.join(os.tmpdir(), 'lectern-empty-store-'));
-const sphinxPresent = PocketSphinxEngine.missingModelFiles().length === 0;
+const sphinxPresent = requireSpeechDeps('selectEngine pocketsphinx cases', PocketSphinxEngine.missingModelFiles());
 
 describe('selectEngine', () => {
   it.skipIf(!sphinxPresent)('falls back to pocketsphinx when the sherpa-onnx model is not installed, and says why', async () => {

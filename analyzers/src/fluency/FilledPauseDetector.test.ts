@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FilledPauseDetector } from './FilledPauseDetector.ts';
 import type { FilledPause } from './FilledPauseTypes.ts';
+import { requireSpeechDeps } from '../../../test/support/speechEngines.ts';
 import { buildFilledPauseEvalSet, matchDetections, score, TESTDATA_DIR, type FilledPauseEvalSet } from './filledPauseEvalSet.ts';
 
 const hasSox = (() => {
@@ -13,8 +14,10 @@ const hasSox = (() => {
     return false;
   }
 })();
-const available = hasSox && fs.existsSync(`${TESTDATA_DIR}/librivox`);
-if (!available) console.warn('skipping filled-pause evaluation: needs sox and pocketsphinx-testdata');
+const available = requireSpeechDeps('filled-pause evaluation tests', [
+  ...(hasSox ? [] : ['sox']),
+  ...(fs.existsSync(`${TESTDATA_DIR}/librivox`) ? [] : [`${TESTDATA_DIR}/librivox (pocketsphinx-testdata)`]),
+]);
 
 function detect(x: Float32Array, chunk = 1600): FilledPause[] {
   const d = new FilledPauseDetector();

@@ -4,9 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { PocketSphinxEngine } from '../asr/pocketsphinx/PocketSphinxEngine.ts';
 import { readWav16 } from '../asr/wav.ts';
 import { analyzeLanguageOffline } from './offlineLanguageAnalysis.ts';
+import { requireSpeechDeps } from '../../../test/support/speechEngines.ts';
 
 const FIXTURE = path.resolve(import.meta.dirname, '../../../.lectern/fixtures');
-const available = PocketSphinxEngine.missingModelFiles().length === 0 && fs.existsSync(path.join(FIXTURE, 'speech-pauses-16k.wav'));
+const available = requireSpeechDeps('analyzeLanguageOffline tests', [
+  ...PocketSphinxEngine.missingModelFiles(),
+  ...[path.join(FIXTURE, 'speech-pauses-16k.wav')].filter((p) => !fs.existsSync(p)),
+]);
 
 // Real decoding on a loaded 2-core machine can take tens of seconds: allow 3 min per test.
 describe.skipIf(!available)('analyzeLanguageOffline on the speech fixture', { timeout: 180_000 }, () => {

@@ -5,11 +5,14 @@ import type { AsrHypothesis, AsrStream } from '../AsrEngine.ts';
 import { wordErrorRate } from '../wordErrorRate.ts';
 import { readWav16 } from '../wav.ts';
 import { PocketSphinxEngine } from './PocketSphinxEngine.ts';
+import { requireSpeechDeps } from '../../../../test/support/speechEngines.ts';
 
 const LIBRIVOX = '/usr/share/pocketsphinx/test/data/librivox';
 const FIXTURE = path.resolve(import.meta.dirname, '../../../../.lectern/fixtures');
-const available = PocketSphinxEngine.missingModelFiles().length === 0 && fs.existsSync('/usr/lib/x86_64-linux-gnu/libpocketsphinx.so.3') && fs.existsSync(LIBRIVOX);
-if (!available) console.warn('skipping PocketSphinx tests: Debian pocketsphinx, pocketsphinx-en-us and pocketsphinx-testdata are required');
+const available = requireSpeechDeps('PocketSphinx engine tests', [
+  ...PocketSphinxEngine.missingModelFiles(),
+  ...['/usr/lib/x86_64-linux-gnu/libpocketsphinx.so.3', LIBRIVOX].filter((p) => !fs.existsSync(p)),
+]);
 
 function reference(id: string): string {
   const line = fs.readFileSync(path.join(LIBRIVOX, 'transcription'), 'utf8').split('\n').find((l) => l.includes(`(${id})`))!;

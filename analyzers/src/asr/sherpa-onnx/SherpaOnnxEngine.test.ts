@@ -11,7 +11,9 @@ const LIBRIVOX = '/usr/share/pocketsphinx/test/data/librivox';
 const check = await verifyInstalled(SHERPA_EN_MODEL, { hash: false });
 const present = check.ok && fs.existsSync(LIBRIVOX);
 const why = check.ok ? 'pocketsphinx-testdata missing' : check.reason;
-if (!present) console.warn(`skipping sherpa-onnx tests: ${why}`);
+// Skipped (with the reason printed) wherever the model is absent, CI included: its model comes from a
+// model hub (`npm run models`) that CI machines cannot reach. PocketSphinx tests fail on CI instead.
+if (!present) console.warn(`skipping sherpa-onnx tests${process.env.CI === 'true' ? ' (also under CI=true: the model cannot be downloaded there)' : ''}: ${why}`);
 
 describe.skipIf(!present)(`sherpa-onnx engine (${present ? 'model installed' : `skipped: ${why}`})`, () => {
   it('decodes the LibriVox utterances with partials, word times inside the audio and low WER', async () => {
