@@ -46,7 +46,8 @@ trap cleanup EXIT
 say() { echo "[fresh-box] $*" >&2; }
 now() { date +%s.%N; }
 secs() { python3 -c "print(round($2-$1,1))"; }
-in_root() { chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@"; }
+extra_ca=(); [ -n "${NODE_EXTRA_CA_CERTS:-}" ] && extra_ca=(NODE_EXTRA_CA_CERTS="$NODE_EXTRA_CA_CERTS")
+in_root() { chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 "${extra_ca[@]}" PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@"; }
 
 say "debootstrap bookworm (minbase) from $mirror into $root"
 t0=$(now)
@@ -62,6 +63,12 @@ printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"; chmod 0755 "$root/
 say "prerequisites from the README: apt-get install npm git ca-certificates"
 in_root apt-get update -qq >"$logs/prereq.log" 2>&1
 DEBIAN_FRONTEND=noninteractive in_root apt-get install -y -qq --no-install-recommends npm git ca-certificates >>"$logs/prereq.log" 2>&1 || { tail -20 "$logs/prereq.log" >&2; exit 1; }
+# Trust what this host trusts: its local CA certificates (a TLS-inspecting proxy's, say) and
+# NODE_EXTRA_CA_CERTS, so the box reaches the npm registry the way this host does.
+if ls /usr/local/share/ca-certificates/*.crt >/dev/null 2>&1; then
+  cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
+  in_root update-ca-certificates >>"$logs/prereq.log" 2>&1
+fi
 t2=$(now)
 node_before="$(in_root node --version 2>/dev/null || echo none)"; npm_before="$(in_root npm --version 2>/dev/null || echo none)"
 
@@ -72,7 +79,7 @@ head="$(git -C "$repo" rev-parse --short HEAD)"
 
 say "npm start (installs everything, then serves; log $logs/start.log)"
 t3=$(now)
-chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 PORT="$port" PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 "${extra_ca[@]}" PORT="$port" PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
   sh -c 'cd /root/lectern && exec npm start' >"$logs/start.log" 2>&1 &
 start_pid=$!
 status=000; deadline=$(( $(date +%s) + 2400 ))
@@ -94,7 +101,7 @@ t5=$(now)
 
 say "npm test in a network namespace with only loopback (log $logs/test.log)"
 test_rc=0
-unshare -n sh -c "ip link set lo up && chroot '$root' /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin sh -c 'cd /root/lectern && npm test'" >"$logs/test.log" 2>&1 || test_rc=$?
+unshare -n sh -c "ip link set lo up && chroot '$root' /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 ${extra_ca[*]:-} PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin sh -c 'cd /root/lectern && npm test'" >"$logs/test.log" 2>&1 || test_rc=$?
 t6=$(now)
 summary="$(grep -E '^ *(Test Files|Tests) ' "$logs/test.log" | sed 's/\x1b\[[0-9;]*m//g' | tr -s ' ' | paste -sd ';' - || true)"
 node_after="$(grep -o 'using Node [0-9.]*' "$logs/start.log" | head -1 | sed 's/using Node //' || true)"
