@@ -24,7 +24,8 @@ import { encodeOpusRtp } from '../src/testing/rtpFixtures.ts';
 import { levelDbfs } from '../src/voice/level.ts';
 import { PitchTracker } from '../src/voice/PitchTracker.ts';
 import { SileroVad } from '../src/voice/SileroVad.ts';
-import { percentile, sortedCopy } from '../src/voice/statistics.ts';
+import { percentile } from '../src/util/percentile.ts';
+import { sortedCopy } from '../src/voice/statistics.ts';
 
 const require = createRequire(import.meta.url);
 const SSRC = 0xbe4c0001;

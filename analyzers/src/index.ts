@@ -32,7 +32,8 @@ export { SileroVadStream } from './voice/SileroVadStream.ts';
 export * from './voice/SileroVadTypes.ts';
 export { VoiceAnalyzer } from './voice/VoiceAnalyzer.ts';
 export type { VoiceAnalysis, VoiceAnalyzerOptions } from './voice/VoiceAnalyzerTypes.ts';
-export { percentile, mean } from './voice/statistics.ts';
+export { mean } from './voice/statistics.ts';
+export { percentile, percentileOf } from './util/percentile.ts';
 
 export { LiveAudioStream } from './pipeline/LiveAudioStream.ts';
 export type { LiveAudioStreamOptions, LiveAudioStreamStats } from './pipeline/LiveAudioStreamTypes.ts';

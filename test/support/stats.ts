@@ -1,13 +1,13 @@
 /** Small numeric helpers shared by tests and benchmarks. */
+import { percentileOf } from '../../analyzers/src/util/percentile.ts';
 
-/** Percentile by linear interpolation (p in 0–100) of an unsorted array; NaN when empty. */
+/**
+ * Percentile (p in 0–100) of an unsorted array, NaN when empty — the repository's one definition
+ * (R-7 linear interpolation, `analyzers/src/util/percentile.ts`), NaN instead of null so that
+ * `toFixed` and `expect(…).toBeLessThan` read naturally in tests.
+ */
 export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const s = [...values].sort((a, b) => a - b);
-  const idx = (p / 100) * (s.length - 1);
-  const lo = Math.floor(idx);
-  const hi = Math.ceil(idx);
-  return s[lo]! + (s[hi]! - s[lo]!) * (idx - lo);
+  return percentileOf(values, p) ?? Number.NaN;
 }
 
 /** Median (p50). */

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, SPEECH_16K_WAV, loadTruth, segment } from '../testing/fixtures.ts';
-import { percentile, sortedCopy } from '../voice/statistics.ts';
+import { percentileOf } from '../util/percentile.ts';
 import type { AnalyzeReport } from './analyze.ts';
 
 const CLI = path.join(path.dirname(fileURLToPath(import.meta.url)), 'analyze.ts');
@@ -80,7 +80,7 @@ describe('npm run analyze (CLI integration on the real speech fixture)', () => {
         .filter((f) => f.isSpeech && f.mediaTimeSec >= s.startSec && f.mediaTimeSec + 0.1 <= s.endSec)
         .map((f) => f.levelDbfs);
       expect(levels.length).toBeGreaterThan(15);
-      return percentile(sortedCopy(levels), 50)!;
+      return percentileOf(levels, 50)!;
     };
     const diff = medianLevel('B') - medianLevel('B-quiet');
     expect(diff).toBeGreaterThan(10);

@@ -1,6 +1,7 @@
 import type { FinishedPause } from '../voice/PauseTrackerTypes.ts';
 import { semitoneSd } from '../voice/PitchVariability.ts';
-import { mean, percentile, sortedCopy } from '../voice/statistics.ts';
+import { percentile } from '../util/percentile.ts';
+import { mean, sortedCopy } from '../voice/statistics.ts';
 import type { OfflineVoiceAnalysisResult } from './OfflineVoiceAnalysisTypes.ts';
 
 /** Whole-recording voice summary (units in the names). */

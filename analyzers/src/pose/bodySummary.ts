@@ -1,3 +1,5 @@
+import { percentile } from '../util/percentile.ts';
+
 /** One row of the offline pose timeline (5 per second). Angles in degrees, CCW positive (see contract body.ts). */
 export interface BodyTimelineEntry {
   mediaTimeSec: number;
@@ -42,18 +44,11 @@ export interface BodySummary {
   notes: string[];
 }
 
-function quantile(sorted: number[], p: number): number {
-  const idx = p * (sorted.length - 1);
-  const lo = Math.floor(idx);
-  const hi = Math.ceil(idx);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (idx - lo);
-}
-
-/** Median, 10th and 90th percentile (linear interpolation) of the non-null values. */
+/** Median, 10th and 90th percentile (R-7 linear interpolation, `../util/percentile.ts`) of the non-null values. */
 export function distribution(values: (number | null)[]): Distribution {
   const v = values.filter((x): x is number => x !== null && Number.isFinite(x)).sort((a, b) => a - b);
   if (v.length === 0) return { median: null, p10: null, p90: null, frames: 0 };
-  return { median: quantile(v, 0.5), p10: quantile(v, 0.1), p90: quantile(v, 0.9), frames: v.length };
+  return { median: percentile(v, 50), p10: percentile(v, 10), p90: percentile(v, 90), frames: v.length };
 }
 
 /**

@@ -1,4 +1,5 @@
-import { percentile, sortedCopy } from '../voice/statistics.ts';
+import { percentile } from '../util/percentile.ts';
+import { sortedCopy } from '../voice/statistics.ts';
 import { MovingBlockBootstrap } from './MovingBlockBootstrap.ts';
 import { rubricV1 } from './rubricV1.ts';
 import { SUBSCORE_KEYS } from './RubricTypes.ts';

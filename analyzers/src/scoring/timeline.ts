@@ -1,4 +1,5 @@
-import { percentile, sortedCopy } from '../voice/statistics.ts';
+import { percentile } from '../util/percentile.ts';
+import { sortedCopy } from '../voice/statistics.ts';
 import type { ScoringInput, TimelineContext, TimelineStats } from './RubricTypes.ts';
 
 /** A zeroed {@link TimelineStats}. */

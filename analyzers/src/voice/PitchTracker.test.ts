@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { loadTruth, segment, speech16k } from '../testing/fixtures.ts';
 import { PitchTracker } from './PitchTracker.ts';
-import { percentile, sortedCopy } from './statistics.ts';
+import { percentile } from '../util/percentile.ts';
+import { sortedCopy } from './statistics.ts';
 
 /** A harmonic complex (glottal-like: 1/k amplitudes) at f0 Hz. */
 function voiced(f0: number, amp = 0.3, n = 1600): Float32Array {

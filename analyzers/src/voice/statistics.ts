@@ -1,22 +1,7 @@
 /**
- * Small descriptive statistics used by summaries and the benchmark.
+ * Small descriptive statistics used by summaries and the benchmark (percentiles:
+ * `../util/percentile.ts`).
  */
-
-/**
- * Percentile by linear interpolation between closest ranks (the "R-7" / NumPy default
- * definition, Hyndman & Fan 1996).
- * @param sorted values sorted ascending (not modified).
- * @param p percentile 0–100.
- * @returns the percentile, or null for an empty input.
- */
-export function percentile(sorted: ArrayLike<number>, p: number): number | null {
-  const n = sorted.length;
-  if (n === 0) return null;
-  const h = ((n - 1) * Math.min(100, Math.max(0, p))) / 100;
-  const lo = Math.floor(h);
-  const hi = Math.min(n - 1, lo + 1);
-  return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
-}
 
 /**
  * Arithmetic mean.

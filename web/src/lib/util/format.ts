@@ -1,3 +1,5 @@
+import { percentileOf } from '../../../../analyzers/src/util/percentile.ts';
+
 /** Number formatting for metric cards: fixed decimals, a real minus sign, "—" for missing values. */
 export function fmt(value: number | null | undefined, decimals = 0): string {
   if (value == null || !Number.isFinite(value)) return '—';
@@ -13,12 +15,13 @@ export function clock(sec: number): string {
   return `${sign}${Math.floor(t / 60)}:${String(t % 60).padStart(2, '0')}`;
 }
 
-/** p-th percentile (0–100) of an unsorted sample, nearest-rank; NaN for an empty sample. */
+/**
+ * p-th percentile (0–100) of an unsorted sample; NaN for an empty sample. The repository's one
+ * definition (R-7 linear interpolation between closest ranks, NumPy's default), imported from the
+ * dependency-free analyzers module so the live card and `npm run bench:live` agree.
+ */
 export function percentile(values: ArrayLike<number>, p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = Float64Array.from(values).sort();
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
+  return percentileOf(values, p) ?? Number.NaN;
 }
 
 /** A length in seconds as m:ss, or h:mm:ss from an hour; "—" when missing. */
