@@ -1,6 +1,7 @@
 import { MIN_PAUSE_SEC, type CaptionWord, type DisfluencyEvent, type FluencyFrame } from '@lectern/contract';
 import type { DisfluencyMatch, FillerItem, FluencySummary, FluencyTrackerOptions, PauseSpan, RuleWord } from './FluencyTypes.ts';
-import { findDisfluencies, normaliseToken } from './lexicalRules.ts';
+import { normaliseToken } from '../text/words.ts';
+import { findDisfluencies } from './lexicalRules.ts';
 import { PaceMeter } from './PaceMeter.ts';
 
 /** Words of the previous utterance kept as left context for the rules. */

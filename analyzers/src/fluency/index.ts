@@ -16,6 +16,7 @@ export { FilledPauseDetector } from './FilledPauseDetector.ts';
 export type { FilledPause, FilledPauseOptions } from './FilledPauseTypes.ts';
 export { FluencyTracker } from './FluencyTracker.ts';
 export type { DisfluencyMatch, FillerItem, FluencySummary, FluencyTrackerOptions, PauseSpan, RuleWord } from './FluencyTypes.ts';
-export { FILLED_PAUSE_WORDS, findDisfluencies, normaliseToken } from './lexicalRules.ts';
+export { FILLED_PAUSE_WORDS, findDisfluencies } from './lexicalRules.ts';
+export { normaliseToken } from '../text/words.ts';
 export { MIN_RATE_SPAN_SEC, PACE_WINDOW_SEC, PaceMeter } from './PaceMeter.ts';
 export { analyzeLanguageOffline, type OfflineLanguageInput, type OfflineLanguageResult } from './offlineLanguageAnalysis.ts';

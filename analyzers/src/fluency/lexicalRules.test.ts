@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RuleWord } from './FluencyTypes.ts';
-import { findDisfluencies, normaliseToken } from './lexicalRules.ts';
+import { normaliseToken } from '../text/words.ts';
+import { findDisfluencies } from './lexicalRules.ts';
 
 /**
  * Words from a transcript: 0.3 s per word, 0.05 s gaps; a comma or "..." after a word inserts a

@@ -100,11 +100,6 @@ const REDUPLICATIONS = new Set([
   'more', 'far', 'long', 'now', 'go', 'come',
 ]);
 
-/** Lower-case a recognised word, drop punctuation except apostrophes inside it. */
-export function normaliseToken(word: string): string {
-  return word.toLowerCase().replace(/[^a-z0-9']/g, '').replace(/^'+|'+$/g, '');
-}
-
 /** Pause context of an utterance's words. */
 export interface PauseContext {
   /** Silence that counts as a pause between words (s). */

@@ -2,7 +2,8 @@
 export * from './ReportTypes.ts';
 export { buildTips, MAX_TIPS, TIP_THRESHOLD } from './tips.ts';
 export { buildDrills, passageWords, READ_ALOUD_SENTENCES } from './drills.ts';
-export { alignWords, normalizeWords, scoreReadAloud } from './readAloud.ts';
+export { scoreReadAloud } from './readAloud.ts';
+export { alignWords, normalizeWords } from '../text/words.ts';
 export { scoreAnalysis } from './scoredReport.ts';
 export type { FullPassMessage } from './fullPassProcess.ts';
 export { readAloudFromFile } from './readAloudFile.ts';
