@@ -33,6 +33,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { readWav16 } from '../asr/wav.ts';
+import { SeededRandom } from '../scoring/SeededRandom.ts';
 import { dct, fft, melFilterbank } from './spectral.ts';
 
 /** Where Debian's pocketsphinx-testdata keeps its audio. */
@@ -87,18 +88,6 @@ export interface FilledPauseEvalSet {
   fluent: FluentClip[];
   /** Vowel nuclei used (source utterance, start s; each 80 ms). */
   nuclei: { source: string; startSec: number }[];
-}
-
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function sox(input: Float32Array, effects: string[]): Float32Array {
@@ -267,7 +256,8 @@ export function buildFilledPauseEvalSet(options: { tracksPerSplit?: number; seed
   const dir = path.join(TESTDATA_DIR, 'librivox');
   if (!fs.existsSync(dir)) throw new Error(`${dir} missing: apt-get install pocketsphinx-testdata`);
   const utts = fs.readdirSync(dir).filter((f) => f.endsWith('.wav')).sort().map((f) => ({ id: f.slice(-8, -4), samples: readWav16(path.join(dir, f)).samples }));
-  const r = rng(options.seed ?? 20240611);
+  const rng = new SeededRandom(options.seed ?? 20240611);
+  const r = (): number => rng.next();
   const dipsOf = new Map(utts.map((u) => [u.id, findDips(u.samples)]));
   const nasals: Float32Array[] = [];
   for (const u of utts) for (const i of findNasals(u.samples, 2)) nasals.push(u.samples.slice(i * 160, i * 160 + 800));

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '@lectern/contract';
+import { SeededRandom } from '@lectern/analyzers/scoring';
 import { startLectern, type LecternNode } from '../app.ts';
 import { RoomObserver } from '../../../test/support/observer.ts';
 
@@ -26,15 +27,10 @@ const events = [
   'comment:add',
 ];
 
-/** Deterministic PRNG (mulberry32) so a failing fuzz case can be replayed. */
-function rng(seed: number) {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/** Deterministic PRNG (mulberry32, the repository's SeededRandom) so a failing fuzz case can be replayed. */
+function rng(seed: number): () => number {
+  const g = new SeededRandom(seed);
+  return () => g.next();
 }
 
 function randomValue(rand: () => number, depth = 0): unknown {
