@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { levelDbfs } from '../../analyzers/src/voice/level.ts';
 
 /**
  * Decodes any audio file to 16 kHz mono Float32 samples with ffmpeg (Debian).
@@ -11,14 +12,9 @@ export function decodeToPcm16k(file: string): Float32Array {
   return new Float32Array(out.buffer, out.byteOffset, out.byteLength / 4);
 }
 
-/** RMS level in dBFS (floor -100) of consecutive windows of `windowSamples`. */
+/** RMS level in dBFS ({@link levelDbfs}: 20·log10 RMS in [-100, 0]) of consecutive windows of `windowSamples`. */
 export function levelEnvelopeDbfs(pcm: Float32Array, windowSamples = 1600): number[] {
   const out: number[] = [];
-  for (let off = 0; off + windowSamples <= pcm.length; off += windowSamples) {
-    let sum = 0;
-    for (let i = off; i < off + windowSamples; i++) sum += pcm[i]! * pcm[i]!;
-    const rms = Math.sqrt(sum / windowSamples);
-    out.push(rms > 0 ? Math.max(-100, 20 * Math.log10(rms)) : -100);
-  }
+  for (let off = 0; off + windowSamples <= pcm.length; off += windowSamples) out.push(levelDbfs(pcm.subarray(off, off + windowSamples)));
   return out;
 }

@@ -8,20 +8,21 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { rmsToDbfs } from '../../analyzers/src/voice/level.ts';
+import { decodeToPcm16k } from './audio.ts';
 import { repoRoot } from './fixtures.ts';
 
 const SRC = '/usr/share/pocketsphinx/test/data/librivox';
 const PAUSES_SEC = [0.6, 0.3, 1.2, 0.45, 0.8, 2.4, 0.35, 1.0, 0.5, 1.6];
 
 function decode(file: string): Float32Array {
-  const raw = execFileSync('ffmpeg', ['-v', 'error', '-i', file, '-f', 'f32le', '-ac', '1', '-ar', '16000', 'pipe:1'], { maxBuffer: 1 << 28 });
-  const all = new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
+  const all = decodeToPcm16k(file);
   // Trim silence below −40 dBFS (10 ms frames) at both ends.
   const frame = 160;
   const loud = (i: number) => {
     let s = 0;
     for (let k = i; k < Math.min(all.length, i + frame); k++) s += all[k]! * all[k]!;
-    return 10 * Math.log10(s / frame + 1e-12) > -40;
+    return rmsToDbfs(Math.sqrt(s / frame)) > -40;
   };
   let a = 0;
   while (a < all.length && !loud(a)) a += frame;

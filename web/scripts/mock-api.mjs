@@ -15,6 +15,8 @@ import { createReadStream, existsSync, mkdirSync, readFileSync, statSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readWav16 } from '../../analyzers/src/asr/wav.ts';
+import { rmsToDbfs } from '../../analyzers/src/voice/level.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const fixtures = join(repo, '.lectern/fixtures');
@@ -26,27 +28,6 @@ const problem = (res, status, title, detail) =>
   res.writeHead(status, { 'content-type': 'application/problem+json' }).end(JSON.stringify({ type: 'about:blank', title, status, detail }));
 const json = (res, body) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 
-/** 16 kHz mono s16le samples of a WAV file as Float32 (chunk-aware header parse). */
-function readWav16k(file) {
-  const b = readFileSync(file);
-  let off = 12;
-  let fmt = null;
-  while (off + 8 <= b.length) {
-    const id = b.toString('ascii', off, off + 4);
-    const size = b.readUInt32LE(off + 4);
-    if (id === 'fmt ') fmt = { channels: b.readUInt16LE(off + 10), rate: b.readUInt32LE(off + 12), bits: b.readUInt16LE(off + 22) };
-    if (id === 'data') {
-      if (!fmt || fmt.bits !== 16 || fmt.channels !== 1) throw new Error(`${file}: expected 16-bit mono`);
-      const n = size / 2;
-      const out = new Float32Array(n);
-      for (let i = 0; i < n; i++) out[i] = b.readInt16LE(off + 8 + i * 2) / 32768;
-      return { samples: out, rate: fmt.rate };
-    }
-    off += 8 + size + (size % 2);
-  }
-  throw new Error(`${file}: no data chunk`);
-}
-
 /** Per 100 ms: level (dBFS) and F0 (normalised autocorrelation, 70–400 Hz) or null. */
 function analyse(samples, rate) {
   const win = Math.round(rate / 10);
@@ -54,8 +35,7 @@ function analyse(samples, rate) {
   for (let s = 0; s + win <= samples.length; s += win) {
     let e = 0;
     for (let i = 0; i < win; i++) e += samples[s + i] ** 2;
-    const rms = Math.sqrt(e / win);
-    const levelDbfs = Math.max(-100, 20 * Math.log10(rms || 1e-10));
+    const levelDbfs = rmsToDbfs(Math.sqrt(e / win));
     let f0Hz = null;
     if (levelDbfs > -42) {
       let best = 0;
@@ -105,7 +85,7 @@ function buildMedia() {
     console.warn(`[mock-api] ffmpeg failed: ${err.message}`);
     return null;
   }
-  const { samples, rate } = readWav16k(wav16);
+  const { samples, sampleRate: rate } = readWav16(wav16);
   return { av, audio, frames: analyse(samples, rate), fixture: JSON.parse(readFileSync(meta, 'utf8')) };
 }
 

@@ -4,14 +4,19 @@ import fs from 'node:fs';
 export interface WavData {
   /** Sample rate (Hz). */
   sampleRate: number;
+  /** Channels in the file (the samples are channel 0 only). */
+  channels: number;
   /** Mono samples in [-1, 1] (the first channel if there are several). */
   samples: Float32Array;
 }
 
 /**
  * Read a 16-bit PCM RIFF/WAVE file (the format of Debian's LibriVox test data and the Lectern
- * fixtures). Walks the chunk list, so `LIST` chunks before `data` are fine.
- * @throws Error when the file is not 16-bit PCM WAVE.
+ * fixtures) — the repository's one WAV reader (also used by tests, benches and, through Node's
+ * type stripping, `web/scripts/mock-api.mjs`). Walks the chunk list (RIFF, Microsoft/IBM 1991),
+ * so `LIST` chunks before `data` are fine; a truncated `data` chunk is read up to the end of the
+ * file. Samples are int16 / 32768, so in [-1, 1).
+ * @throws Error when the file is not 16-bit PCM WAVE, has no `data` chunk, or `data` precedes `fmt `.
  */
 export function readWav16(file: string): WavData {
   const b = fs.readFileSync(file);
@@ -36,7 +41,7 @@ export function readWav16(file: string): WavData {
       const samples = new Float32Array(n);
       for (let i = 0; i < n; i++) samples[i] = b.readInt16LE(body + i * 2 * channels) / 32768;
       if (sampleRate === 0) throw new Error(`${file}: data before fmt chunk`);
-      return { sampleRate, samples };
+      return { sampleRate, channels, samples };
     }
     off = body + size + (size & 1);
   }

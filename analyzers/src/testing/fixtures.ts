@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readWav16, type WavData } from '../asr/wav.ts';
 
 /** Repository root. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -46,37 +47,13 @@ export function segment(truth: SpeechFixtureTruth, label: string): SpeechFixture
 }
 
 /**
- * Reads a mono 16-bit PCM WAV file (RIFF/WAVE, format 1) into floats in [-1, 1).
- * @throws Error for other formats.
+ * Reads a mono 16-bit PCM WAV file into floats in [-1, 1) ({@link readWav16}, plus a mono check).
+ * @throws Error for other formats or more than one channel.
  */
-export function readWavMono16(file: string): { sampleRate: number; samples: Float32Array } {
-  const buf = readFileSync(file);
-  if (buf.toString('ascii', 0, 4) !== 'RIFF' || buf.toString('ascii', 8, 12) !== 'WAVE') {
-    throw new Error(`${file}: not a RIFF/WAVE file`);
-  }
-  let offset = 12;
-  let sampleRate = 0;
-  while (offset + 8 <= buf.length) {
-    const id = buf.toString('ascii', offset, offset + 4);
-    const size = buf.readUInt32LE(offset + 4);
-    const body = offset + 8;
-    if (id === 'fmt ') {
-      const format = buf.readUInt16LE(body);
-      const channels = buf.readUInt16LE(body + 2);
-      sampleRate = buf.readUInt32LE(body + 4);
-      const bits = buf.readUInt16LE(body + 14);
-      if (format !== 1 || channels !== 1 || bits !== 16) {
-        throw new Error(`${file}: need mono 16-bit PCM, got format ${format}, ${channels} ch, ${bits} bit`);
-      }
-    } else if (id === 'data') {
-      const n = Math.floor(Math.min(size, buf.length - body) / 2);
-      const samples = new Float32Array(n);
-      for (let i = 0; i < n; i++) samples[i] = buf.readInt16LE(body + i * 2) / 32768;
-      return { sampleRate, samples };
-    }
-    offset = body + size + (size % 2);
-  }
-  throw new Error(`${file}: no data chunk`);
+export function readWavMono16(file: string): WavData {
+  const wav = readWav16(file);
+  if (wav.channels !== 1) throw new Error(`${file}: need mono 16-bit PCM, got ${wav.channels} channels`);
+  return wav;
 }
 
 /** The 16 kHz fixture as floats (cached). */
