@@ -1,5 +1,6 @@
 import { FfmpegRtpDecoder } from './FfmpegRtpDecoder.ts';
 import { Vp8RtpReceiver, type Vp8RtpReceiverStats } from './Vp8RtpReceiver.ts';
+import { ExponentialBackoff } from '../util/backoff.ts';
 
 /** Why a keyframe (PLI) is requested. */
 export type KeyframeReason = 'decoder-start' | 'no-frames' | 'decode-error' | 'packet-loss';
@@ -57,7 +58,8 @@ export class LiveVideoStream {
   #lastKeyframeRequestMs = -Infinity;
   #lastFrameMonoMs = -Infinity;
   #decoderStartedMonoMs = -Infinity;
-  #restartDelayMs = 250;
+  /** Decoder restart delay: 0.25 s doubling to 10 s, reset by a decoded frame. */
+  readonly #restartBackoff = new ExponentialBackoff({ initialMs: 250, maxMs: 10_000 });
   #retiredCpuMs = 0;
   #framesDecoded = 0;
   #decoderStarts = 0;
@@ -127,7 +129,7 @@ export class LiveVideoStream {
       onFrame: (rgb, atMs, monoMs) => {
         this.#lastFrameMonoMs = monoMs;
         this.#framesDecoded++;
-        this.#restartDelayMs = 250;
+        this.#restartBackoff.reset();
         this.#o.onFrame(rgb, atMs, monoMs, this.#receiver.frameSize);
       },
       onDecodeError: () => this.#requestKeyframe('decode-error'),
@@ -142,8 +144,7 @@ export class LiveVideoStream {
           this.#o.onError(new Error(`video decoder exited (${signal ?? `code ${code}`}): ${lastLine}; restarting`));
           // The watchdog restarts it once the backoff passed.
           this.#starting = true;
-          setTimeout(() => (this.#starting = false), this.#restartDelayMs).unref();
-          this.#restartDelayMs = Math.min(this.#restartDelayMs * 2, 10_000);
+          setTimeout(() => (this.#starting = false), this.#restartBackoff.next()).unref();
         }
       },
     });
@@ -161,8 +162,7 @@ export class LiveVideoStream {
       this.#requestKeyframe('decoder-start');
     } catch (err) {
       this.#o.onError(err as Error);
-      setTimeout(() => (this.#starting = false), this.#restartDelayMs).unref();
-      this.#restartDelayMs = Math.min(this.#restartDelayMs * 2, 10_000);
+      setTimeout(() => (this.#starting = false), this.#restartBackoff.next()).unref();
       return;
     }
     this.#starting = false;
