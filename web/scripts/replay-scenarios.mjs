@@ -4,10 +4,10 @@
 // screenshots. Needs a built app (npm run build -w web) and, for the replay media, the speech
 // fixture (bash scripts/fixtures.sh) and ffmpeg.
 // Usage: node web/scripts/replay-scenarios.mjs [outDir] [port]     exits non-zero when a check fails.
-import { chromium } from 'playwright-core';
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { launchChromium } from '../../test/support/browser.ts';
 
 const [out = '/tmp/lectern-replay', port = '8092'] = process.argv.slice(2);
 const base = `http://127.0.0.1:${port}`;
@@ -16,12 +16,7 @@ mkdirSync(out, { recursive: true });
 const mock = spawn(process.execPath, [fileURLToPath(new URL('./mock-gateway.mjs', import.meta.url)), port], { stdio: ['ignore', 'pipe', 'inherit'] });
 await new Promise((resolve) => mock.stdout.on('data', (d) => String(d).includes('http://') && resolve()));
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
-    '--autoplay-policy=no-user-gesture-required'],
-});
+const browser = await launchChromium();
 let failures = 0;
 const expect = (cond, msg) => { if (!cond) throw new Error(msg); };
 

@@ -3,10 +3,10 @@
 // gateway (web/scripts/mock-gateway.mjs, started here), with screenshots.
 // Needs a built app (npm run build -w web). Usage: node web/scripts/scenarios.mjs [outDir] [port]
 // Exits non-zero when a check fails.
-import { chromium } from 'playwright-core';
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { launchChromium } from '../../test/support/browser.ts';
 
 const [out = '/tmp/lectern-scenarios', port = '8091'] = process.argv.slice(2);
 const base = `http://127.0.0.1:${port}`;
@@ -26,13 +26,11 @@ async function stopMock() {
   await exited;
 }
 await startMock();
-const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const fakeMedia = ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'];
 let failures = 0;
 
-async function scenario(name, args, fn) {
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: [...flags, ...args] });
+/** @param {'allow' | 'deny' | 'none'} media fake media devices and permission (see launchChromium) */
+async function scenario(name, media, fn) {
+  const browser = await launchChromium({ media });
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   page.on('pageerror', (e) => console.log(`  [pageerror] ${e.message}`));
   try {
@@ -49,7 +47,7 @@ const state = (page, s, timeout = 10_000) => page.waitForFunction((s) => window.
 const code = async (page) => page.getByTestId('error-banner').getAttribute('data-code');
 const expect = (cond, msg) => { if (!cond) throw new Error(msg); };
 
-await scenario('live', fakeMedia, async (page) => {
+await scenario('live', 'allow', async (page) => {
   await page.goto(`${base}/rehearse?room=scn-live&autostart=1`);
   await state(page, 'live');
   await page.waitForFunction(() => window.__lectern.framesReceived >= 20, null, { timeout: 10_000 });
@@ -59,7 +57,7 @@ await scenario('live', fakeMedia, async (page) => {
   expect(level !== '', 'level card empty');
 });
 
-await scenario('worker-died-rejoin', fakeMedia, async (page) => {
+await scenario('worker-died-rejoin', 'allow', async (page) => {
   await page.goto(`${base}/rehearse?room=scn-worker-dies&autostart=1`);
   await state(page, 'reset', 12_000);
   expect((await code(page)) === 'SFU_WORKER_DIED', 'banner code');
@@ -68,20 +66,20 @@ await scenario('worker-died-rejoin', fakeMedia, async (page) => {
   await state(page, 'live');
 });
 
-await scenario('join-fails', fakeMedia, async (page) => {
+await scenario('join-fails', 'allow', async (page) => {
   await page.goto(`${base}/rehearse?room=scn-join-fails&autostart=1`);
   await state(page, 'error');
   expect((await code(page)) === 'MEDIA_ERROR', 'banner code');
 });
 
-await scenario('permission-denied', ['--use-fake-device-for-media-stream'], async (page) => {
+await scenario('permission-denied', 'deny', async (page) => {
   // Fake devices but no fake-UI flag: Playwright denies the permission request.
   await page.goto(`${base}/rehearse?room=scn-perm&autostart=1`);
   await state(page, 'error');
   expect((await code(page)) === 'PERMISSION_DENIED', `banner code ${await code(page)}`);
 });
 
-await scenario('no-device', [], async (page) => {
+await scenario('no-device', 'none', async (page) => {
   // No fake devices on a machine without any: NotFoundError.
   await page.context().grantPermissions(['microphone', 'camera']);
   await page.goto(`${base}/rehearse?room=scn-nodev&autostart=1`);
@@ -89,7 +87,7 @@ await scenario('no-device', [], async (page) => {
   expect((await code(page)) === 'NO_DEVICE', `banner code ${await code(page)}`);
 });
 
-await scenario('stop-releases-media', fakeMedia, async (page) => {
+await scenario('stop-releases-media', 'allow', async (page) => {
   await page.goto(`${base}/rehearse?room=scn-stop&autostart=1`);
   await state(page, 'live');
   await page.getByTestId('stop').click();
@@ -98,7 +96,7 @@ await scenario('stop-releases-media', fakeMedia, async (page) => {
   expect(hasVideo === 'false', 'preview still showing video after stop');
 });
 
-await scenario('reconnect', fakeMedia, async (page) => {
+await scenario('reconnect', 'allow', async (page) => {
   await page.goto(`${base}/rehearse?room=scn-reconnect&autostart=1`);
   await state(page, 'live');
   await stopMock();

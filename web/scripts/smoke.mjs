@@ -4,22 +4,15 @@
 //   baseUrl: where web/build is served (the gateway, or serve-static.mjs)
 // Prints window.__lectern diagnostics as JSON. AUDIO_FILE=x.wav plays a file as the fake microphone;
 // MIN_FRAMES (default 30) voice frames are awaited (up to WAIT_LIVE_MS, default 8000) before the screenshot.
-import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
+import { percentileOf } from '../../analyzers/src/util/percentile.ts';
+import { launchChromium } from '../../test/support/browser.ts';
 
 const [base = 'http://127.0.0.1:4174', out = '/tmp/lectern-shots', room = 'smoke'] = process.argv.slice(2);
 const waitLiveMs = Number(process.env.WAIT_LIVE_MS ?? 8000);
 mkdirSync(out, { recursive: true });
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: [
-    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
-    ...(process.env.AUDIO_FILE ? [`--use-file-for-fake-audio-capture=${process.env.AUDIO_FILE}`] : []),
-  ],
-});
+const browser = await launchChromium({ audioFile: process.env.AUDIO_FILE || undefined });
 const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
 const page = await context.newPage();
 page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') console.log(`[console.${m.type()}] ${m.text()}`); });
@@ -40,20 +33,19 @@ try {
 }
 const diag = await page.evaluate(() => {
   const d = window.__lectern;
-  const l = d.latenciesMs.slice().sort((a, b) => a - b);
   return {
     state: d.state,
     framesReceived: d.framesReceived,
     lastFrame: d.lastFrame,
-    latencies: l.length,
-    p50: l[Math.floor(l.length * 0.5)] ?? null,
-    p95: l[Math.floor(l.length * 0.95)] ?? null,
+    latenciesMs: d.latenciesMs.slice(),
     status: document.querySelector('[data-testid=connection-status]')?.textContent?.trim(),
     banner: document.querySelector('[data-testid=error-banner]')?.textContent?.trim() ?? null,
     chartPoints: document.querySelector('[data-testid=live-chart]')?.getAttribute('data-points'),
   };
 });
-console.log(JSON.stringify(diag, null, 2));
+const { state, framesReceived, lastFrame, latenciesMs, ...dom } = diag;
+const latency = { latencies: latenciesMs.length, p50: percentileOf(latenciesMs, 50), p95: percentileOf(latenciesMs, 95) };
+console.log(JSON.stringify({ state, framesReceived, lastFrame, ...latency, ...dom }, null, 2));
 await page.screenshot({ path: `${out}/rehearse.png`, fullPage: true });
 
 await page.setViewportSize({ width: 390, height: 844 });
