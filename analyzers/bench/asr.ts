@@ -27,8 +27,9 @@
  * valgrind's callgrind and reports the instructions executed inside the decoder calls per audio
  * second — a figure that does not depend on how busy the host is (≈1 min; needs valgrind).
  *
- * Options: --preset fast|accurate (PocketSphinx; default both), --engine NAME (child mode),
- * --decode-once NAME (one pass, no output; used under valgrind).
+ * Options: --instructions (above). Internal (the parent starts children with them): --engine NAME
+ * (one engine's figures), --loop in-thread|worker (event-loop delay), --decode-once NAME (one
+ * pass, no output; used under valgrind). Both PocketSphinx presets (fast, accurate) always run.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -43,6 +44,8 @@ import { POCKETSPHINX_FAST_ARGS } from '../src/asr/pocketsphinx/PocketSphinxType
 import { SherpaOnnxEngine } from '../src/asr/sherpa-onnx/SherpaOnnxEngine.ts';
 import { readWav16 } from '../src/asr/wav.ts';
 import { wordErrorRate } from '../src/asr/wordErrorRate.ts';
+import { parseCliArgs, usageError } from '../src/util/cli.ts';
+import { percentileOf } from '../src/util/percentile.ts';
 import { hostCalibration } from './hostCalibration.ts';
 
 const LIBRIVOX = '/usr/share/pocketsphinx/test/data/librivox';
@@ -50,11 +53,8 @@ const CHUNK = 1600;
 /** Decoding passes per engine for the RTF statistics. */
 const REPEATS = 5;
 
-const q = (xs: number[], p: number): number | null => {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
-};
+/** Quantile p ∈ [0, 1] (R-7, the repository's one percentile definition); null when empty. */
+const q = (xs: number[], p: number): number | null => percentileOf(xs, p * 100);
 const r3 = (x: number | null): number | null => (x === null ? null : Math.round(x * 1000) / 1000);
 
 async function runEngine(name: string): Promise<Record<string, unknown>> {
@@ -436,20 +436,24 @@ async function loopDelay(mode: 'in-thread' | 'worker'): Promise<Record<string, u
   };
 }
 
+const USAGE = 'npm run bench:asr -- [--instructions]   (internal: --engine NAME | --loop in-thread|worker | --decode-once NAME)';
+const { values: args } = parseCliArgs(
+  { options: { instructions: { type: 'boolean', default: false }, engine: { type: 'string' }, loop: { type: 'string' }, 'decode-once': { type: 'string' } } },
+  USAGE,
+);
+if (args.loop !== undefined && args.loop !== 'in-thread' && args.loop !== 'worker') usageError(`--loop must be in-thread or worker, not ${args.loop}`, USAGE);
+
 async function main(): Promise<void> {
-  const loop = process.argv.indexOf('--loop');
-  if (loop >= 0) {
-    process.stdout.write(JSON.stringify(await loopDelay(process.argv[loop + 1] as 'in-thread' | 'worker')));
+  if (args.loop !== undefined) {
+    process.stdout.write(JSON.stringify(await loopDelay(args.loop as 'in-thread' | 'worker')));
     return;
   }
-  const once = process.argv.indexOf('--decode-once');
-  if (once >= 0) {
-    await decodeOnce(process.argv[once + 1]!);
+  if (args['decode-once'] !== undefined) {
+    await decodeOnce(args['decode-once']);
     return;
   }
-  const child = process.argv.indexOf('--engine');
-  if (child >= 0) {
-    process.stdout.write(JSON.stringify(await runEngine(process.argv[child + 1]!)));
+  if (args.engine !== undefined) {
+    process.stdout.write(JSON.stringify(await runEngine(args.engine)));
     return;
   }
   const results: unknown[] = [];
@@ -467,7 +471,7 @@ async function main(): Promise<void> {
   const mainThread = PocketSphinxEngine.missingModelFiles().length === 0
     ? { note: 'main-thread event-loop delay while PocketSphinx (fast) decodes at 2x real time', inThread: runLoop('in-thread'), worker: runLoop('worker') }
     : { skipped: true };
-  const instructions = process.argv.includes('--instructions') && PocketSphinxEngine.missingModelFiles().length === 0 ? decoderInstructions(self, 'pocketsphinx') : undefined;
+  const instructions = args.instructions && PocketSphinxEngine.missingModelFiles().length === 0 ? decoderInstructions(self, 'pocketsphinx') : undefined;
   const load = fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   process.stdout.write(
     `${JSON.stringify({

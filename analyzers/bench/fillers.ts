@@ -3,19 +3,20 @@
  * hesitations spliced into real speech (see `analyzers/src/fluency/filledPauseEvalSet.ts` for
  * exactly how the set is built; the same description is printed in the JSON).
  *
- * Options: --tracks N (tracks per split, default 8), --seed S.
+ * Options: --tracks N (tracks per split, default 8), --seed S (integer, default 20240611).
  * Output: JSON on stdout. Needs sox and Debian pocketsphinx-testdata.
  */
 import { FilledPauseDetector } from '../src/fluency/FilledPauseDetector.ts';
+import { parseCliArgs, usageError } from '../src/util/cli.ts';
 import type { FilledPause } from '../src/fluency/FilledPauseTypes.ts';
 import { buildFilledPauseEvalSet, MATCH_TOLERANCE_SEC, matchDetections, score } from '../src/fluency/filledPauseEvalSet.ts';
 
-const arg = (name: string, dflt: number): number => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
-};
-const tracksPerSplit = arg('--tracks', 8);
-const seed = arg('--seed', 20240611);
+const USAGE = 'npm run bench:fillers -- [--tracks N] [--seed S]';
+const { values } = parseCliArgs({ options: { tracks: { type: 'string', default: '8' }, seed: { type: 'string', default: '20240611' } } }, USAGE);
+const tracksPerSplit = Number(values.tracks);
+const seed = Number(values.seed);
+if (!Number.isInteger(tracksPerSplit) || tracksPerSplit < 1) usageError(`--tracks must be a positive integer, not ${values.tracks}`, USAGE);
+if (!Number.isInteger(seed)) usageError(`--seed must be an integer, not ${values.seed}`, USAGE);
 
 const tBuild = Date.now();
 const set = buildFilledPauseEvalSet({ tracksPerSplit, seed });

@@ -40,7 +40,6 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { MoveNetEngine } from '../src/pose/MoveNetEngine.ts';
 import { MoveNetOnnxEngine } from '../src/pose/MoveNetOnnxEngine.ts';
@@ -52,9 +51,11 @@ import { speechFixture } from '../../test/support/fixtures.ts';
 import { RoomObserver } from '../../test/support/observer.ts';
 import { processTree } from '../../test/support/procstat.ts';
 import { percentile } from '../../test/support/stats.ts';
+import { parseCliArgs, usageError } from '../src/util/cli.ts';
 import { hostCalibration } from './hostCalibration.ts';
 
-const { values } = parseArgs({
+const USAGE = 'npm run bench:pose -- [--rooms N] [--seconds S] [--warmup-seconds S] [--size WxH] [--no-gating] [--skip-isolated] [--ab-voice S] [--ab-phases N] [--runtime auto|onnx|tfjs]';
+const { values } = parseCliArgs({
   options: {
     rooms: { type: 'string', default: '1' },
     seconds: { type: 'string', default: '30' },
@@ -66,13 +67,12 @@ const { values } = parseArgs({
     'ab-phases': { type: 'string', default: '6' },
     runtime: { type: 'string' },
   },
-});
+}, USAGE);
 const rooms = Number(values.rooms);
 const seconds = Number(values.seconds);
 const warmupSec = Number(values['warmup-seconds']);
 if (!Number.isInteger(rooms) || rooms < 1 || !(seconds > 0)) {
-  console.error('usage: npm run bench:pose -- [--rooms N] [--seconds S] [--size WxH] [--no-gating]');
-  process.exit(2);
+  usageError('--rooms must be a positive integer and --seconds positive', USAGE);
 }
 const log = (msg: string) => process.stderr.write(`[bench:pose] ${msg}\n`);
 const round = (x: number | null | undefined, d = 2) => (x === null || x === undefined || !Number.isFinite(x) ? null : Math.round(x * 10 ** d) / 10 ** d);

@@ -16,6 +16,7 @@
  * Exit status: 0 on success, 1 on any failure (message on stderr), 2 on bad usage.
  * Progress goes to stderr; the final summary (JSON) to stdout.
  */
+import { parseArgs } from 'node:util';
 import { installModel } from './installModel.ts';
 import { loadManifest, findModel, type ModelEntry } from './ModelManifest.ts';
 import { ModelInstallError } from './ModelInstallError.ts';
@@ -27,27 +28,35 @@ function usage(msg: string): never {
   process.exit(2);
 }
 
-const args = process.argv.slice(2);
-let command = 'install';
-const names: string[] = [];
-let mirror: string | null | undefined;
-let store: string | undefined;
-let trustUnverified = false;
-let force = false;
-let keepArchive = false;
-for (let i = 0; i < args.length; i++) {
-  const a = args[i]!;
-  const value = (): string => args[++i] ?? usage(`${a} needs a value`);
-  if (a === '--mirror') mirror = value();
-  else if (a === '--store') store = value();
-  else if (a === '--trust-unverified') trustUnverified = true;
-  else if (a === '--force') force = true;
-  else if (a === '--keep-archive') keepArchive = true;
-  else if (a === '-h' || a === '--help') usage('help');
-  else if (a.startsWith('-')) usage(`unknown option ${a}`);
-  else if (i === 0 && ['install', 'verify', 'list'].includes(a)) command = a;
-  else names.push(a);
+let parsed: ReturnType<typeof parseCommandLine>;
+function parseCommandLine() {
+  return parseArgs({
+    options: {
+      mirror: { type: 'string' },
+      store: { type: 'string' },
+      'trust-unverified': { type: 'boolean', default: false },
+      force: { type: 'boolean', default: false },
+      'keep-archive': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
 }
+try {
+  parsed = parseCommandLine();
+} catch (err) {
+  usage((err as Error).message);
+}
+if (parsed.values.help) usage('help');
+const [first, ...rest] = parsed.positionals;
+const command = first !== undefined && ['install', 'verify', 'list'].includes(first) ? first : 'install';
+const names = first !== undefined && command === first ? rest : parsed.positionals;
+const mirror = parsed.values.mirror;
+const store = parsed.values.store;
+const trustUnverified = parsed.values['trust-unverified'];
+const force = parsed.values.force;
+const keepArchive = parsed.values['keep-archive'];
 
 const storeDir = store ?? modelsStoreDir();
 const fmtMB = (n: number): string => `${(n / 1e6).toFixed(1)} MB`;

@@ -14,27 +14,27 @@
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCliArgs, usageError } from '../../analyzers/src/util/cli.ts';
 import { launchChromium } from '../support/browser.ts';
 import { repoRoot, speechFixture } from '../support/fixtures.ts';
 import { RoomObserver } from '../support/observer.ts';
 import { cpuPercent, sampleTree } from '../support/procstat.ts';
 import { percentile } from '../support/stats.ts';
 
-const { values } = parseArgs({
+const USAGE = 'npm run bench:live -- [--rooms N] [--seconds S] [--warmup-seconds S] [--video]';
+const { values } = parseCliArgs({
   options: {
     rooms: { type: 'string', default: '1' },
     seconds: { type: 'string', default: '30' },
     'warmup-seconds': { type: 'string', default: '5' },
     video: { type: 'boolean', default: false },
   },
-});
+}, USAGE);
 const rooms = Number(values.rooms);
 const seconds = Number(values.seconds);
 const warmupSec = Number(values['warmup-seconds']);
 if (!Number.isInteger(rooms) || rooms < 1 || !(seconds > 0)) {
-  console.error('usage: npm run bench:live -- --rooms N --seconds S [--video]');
-  process.exit(2);
+  usageError('--rooms must be a positive integer and --seconds positive', USAGE);
 }
 
 async function freePort(): Promise<number> {

@@ -13,7 +13,6 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import Fastify from 'fastify';
 import { Database } from '../../gateway/src/db/Database.ts';
 import { EmbeddedPostgresServer } from '../../gateway/src/db/EmbeddedPostgresServer.ts';
@@ -26,14 +25,15 @@ import { EmbeddedS3Server } from '../../gateway/src/storage/EmbeddedS3Server.ts'
 import { ObjectStore } from '../../gateway/src/storage/ObjectStore.ts';
 import { tempDir, TEST_DATABASE_URL, uniqueSchema, waitUntil } from '../../gateway/src/testing/services.ts';
 import { registerWebApp } from '../../gateway/src/http/routes.ts';
+import { parseCliArgs, usageError } from '../../analyzers/src/util/cli.ts';
 import { launchChromium } from '../support/browser.ts';
 import { longSpeechWebm } from '../support/longSpeech.ts';
 
-const { values } = parseArgs({ options: { minutes: { type: 'string', default: '10' } } });
+const USAGE = 'npm run bench:score -- [--minutes 1..120]';
+const { values } = parseCliArgs({ options: { minutes: { type: 'string', default: '10' } } }, USAGE);
 const minutes = Number(values.minutes);
 if (!(minutes > 0 && minutes <= 120)) {
-  console.error('usage: npm run bench:score -- [--minutes 1..120]');
-  process.exit(2);
+  usageError(`--minutes must be in 1..120, not ${values.minutes}`, USAGE);
 }
 
 const rec = longSpeechWebm(minutes);
