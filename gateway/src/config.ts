@@ -1,13 +1,50 @@
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { boolVar, enumVar, EnvConfigError, intVar, parseEnv, readAnalyzerEnv, stringVar, type AnalyzerEnv } from '@lectern/analyzers/env';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 /**
- * Runtime configuration, read from environment variables. Every variable is optional; the defaults
- * run everything on 127.0.0.1 with no external servers (the embedded default). The README's
+ * Runtime configuration, parsed from environment variables by one zod schema ({@link ConfigEnvSchema});
+ * a bad value fails start-up with an {@link EnvConfigError} naming the variable, the value and
+ * what is allowed. Every variable is optional (unset or empty = default); the defaults run
+ * everything on 127.0.0.1 with no external servers (the embedded default). The README's
  * configuration table lists the same variables — keep them in sync.
+ *
+ * | Variable | Default | Allowed | Meaning |
+ * |----------|---------|---------|---------|
+ * | `HOST` | `127.0.0.1` | host/IP | HTTP + Socket.IO listen host |
+ * | `PORT` | `8080` | 0–65535 | HTTP + Socket.IO port (0 = ephemeral, tests) |
+ * | `LECTERN_RTC_LISTEN_IP` | `127.0.0.1` | IP | WebRTC listen IP |
+ * | `LECTERN_RTC_ANNOUNCED_ADDRESS` | — | IP/host | address announced in ICE candidates (NAT, containers) |
+ * | `LECTERN_RTC_MIN_PORT` / `LECTERN_RTC_MAX_PORT` | `40000` / `49999` | 1–65535, min ≤ max | WebRTC UDP/TCP port range |
+ * | `LECTERN_SFU_WORKERS` | one per core | ≥ 1 | mediasoup workers |
+ * | `LECTERN_ANALYZER_PROCESSES` | `1` | ≥ 0 | voice/ASR analyzer processes (each serves many streams) |
+ * | `LECTERN_POSE_PROCESSES` | `1` | ≥ 0 | pose-analyzer processes (0 = no video analysis) |
+ * | `LECTERN_WEB_DIR` | `web/build` | path | built web app served at `/` |
+ * | `LOG_LEVEL` | `info` | fatal, error, warn, info, debug, trace, silent | gateway log level (pino) |
+ * | `LECTERN_PERSISTENCE` | `on` | on/off | sessions, recording and the `/v1` API; off = live coach only |
+ * | `LECTERN_DATA_DIR` | `.lectern` | path | local state: embedded PostgreSQL, embedded S3, recording spool |
+ * | `DATABASE_URL` | embedded | URL | PostgreSQL server; unset = embedded PostgreSQL under `LECTERN_DATA_DIR/pgdata` |
+ * | `S3_ENDPOINT` | embedded | URL | S3 API endpoint; unset = embedded s3rver under `LECTERN_DATA_DIR/s3` |
+ * | `S3_BUCKET` / `S3_REGION` | `lectern` / `us-east-1` | string | bucket (created if missing) and region |
+ * | `S3_ACCESS_KEY_ID` / `S3_SECRET_ACCESS_KEY` | `S3RVER` / `S3RVER` | string | credentials (defaults: the embedded server's) |
+ * | `S3_FORCE_PATH_STYLE` | `true` | on/off | path-style URLs (MinIO, s3rver) |
+ * | `LECTERN_RECORDING` | `on` | on/off | record presenters' audio/video (WebM) to the object store |
+ * | `LECTERN_NODE_ID` | host name | string | this gateway's id; at start-up it ends the sessions its previous run left live |
+ * | `LECTERN_JOBS` | `on` | on/off | consume post-session analysis jobs on this node (off = only queue them) |
+ * | `LECTERN_JOB_RETRY_LIMIT` | `3` | ≥ 0 | retries of a failed analysis attempt |
+ * | `LECTERN_JOB_RETRY_DELAY_SEC` | `10` | ≥ 0 | base retry delay, s (pg-boss exponential backoff with jitter) |
+ * | `LECTERN_REPORT_POSE_FPS` | `2` | ≥ 1 | pose frames per second in the post-session full pass |
+ * | `LECTERN_SHARE_SECRET` | random, kept in `LECTERN_DATA_DIR/share-secret` | ≥ 16 characters | HMAC key of report share links |
+ *
+ * Also validated here at start-up, but read by the analyzer child processes (per process): the
+ * `LECTERN_ASR_*`, `LECTERN_POSE_*`, `LECTERN_MOVENET_MODEL` and `LECTERN_MODELS_*` variables of
+ * `analyzers/src/env.ts` (table there). Read elsewhere, not parsed here: `MEDIASOUP_WORKER_BIN`
+ * (sfu), `LECTERN_SYSTEM_DIR` (embedded PostgreSQL as root), `LECTERN_DEBUG` (main.ts stack
+ * traces), `CHROMIUM_PATH` (tests and benches, `test/support/browser.ts`).
  */
 export interface LecternConfig {
   /** HTTP + Socket.IO listen host (`HOST`, default 127.0.0.1). */
@@ -54,6 +91,8 @@ export interface LecternConfig {
   nodeId?: string;
   /** Post-session analysis jobs, reports and share links (`LECTERN_JOB_*`, `LECTERN_SHARE_SECRET`). */
   reports: ReportsConfig;
+  /** The analyzer child processes' variables, validated at start-up (`analyzers/src/env.ts`); the children read them again themselves. */
+  analyzerEnv?: AnalyzerEnv;
 }
 
 /** Post-session report settings. */
@@ -89,61 +128,97 @@ export interface S3Config {
   forcePathStyle: boolean;
 }
 
-function int(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
-  return n;
-}
+/** Log levels of pino. */
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-function bool(name: string, fallback: boolean): boolean {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (/^(1|true|on|yes)$/i.test(raw)) return true;
-  if (/^(0|false|off|no)$/i.test(raw)) return false;
-  throw new Error(`${name} must be on/off (or true/false, 1/0), got "${raw}"`);
-}
+/** The gateway's variables (table above); defaults as documented there. */
+export const ConfigEnvSchema = z.object({
+  HOST: stringVar('127.0.0.1'),
+  PORT: intVar(8080, 0, 65535),
+  LECTERN_RTC_LISTEN_IP: stringVar('127.0.0.1'),
+  LECTERN_RTC_ANNOUNCED_ADDRESS: stringVar(),
+  LECTERN_RTC_MIN_PORT: intVar(40000, 1, 65535),
+  LECTERN_RTC_MAX_PORT: intVar(49999, 1, 65535),
+  LECTERN_SFU_WORKERS: intVar(() => os.availableParallelism(), 1),
+  LECTERN_ANALYZER_PROCESSES: intVar(1),
+  LECTERN_POSE_PROCESSES: intVar(1),
+  LECTERN_WEB_DIR: stringVar(path.join(repoRoot, 'web', 'build')),
+  LOG_LEVEL: enumVar(LOG_LEVELS, 'info'),
+  LECTERN_PERSISTENCE: boolVar(true),
+  LECTERN_DATA_DIR: stringVar(path.join(repoRoot, '.lectern')),
+  DATABASE_URL: stringVar(),
+  S3_ENDPOINT: stringVar(),
+  S3_BUCKET: stringVar('lectern'),
+  S3_REGION: stringVar('us-east-1'),
+  S3_ACCESS_KEY_ID: stringVar('S3RVER'),
+  S3_SECRET_ACCESS_KEY: stringVar('S3RVER'),
+  S3_FORCE_PATH_STYLE: boolVar(true),
+  LECTERN_RECORDING: boolVar(true),
+  LECTERN_NODE_ID: stringVar(),
+  LECTERN_JOBS: boolVar(true),
+  LECTERN_JOB_RETRY_LIMIT: intVar(3),
+  LECTERN_JOB_RETRY_DELAY_SEC: intVar(10),
+  LECTERN_REPORT_POSE_FPS: intVar(2, 1),
+  LECTERN_SHARE_SECRET: stringVar(undefined, 16),
+});
 
 /**
- * Reads {@link LecternConfig} from `process.env`, with `overrides` applied last.
- * @throws Error naming the variable when a value is malformed.
+ * Reads {@link LecternConfig} from `env` (default `process.env`), with `overrides` applied last.
+ * @throws EnvConfigError naming every malformed variable, its value and what is allowed (also for
+ *   the analyzer processes' variables, and `LECTERN_RTC_MIN_PORT` > `LECTERN_RTC_MAX_PORT`).
  */
-export function loadConfig(overrides: Partial<LecternConfig> = {}): LecternConfig {
+export function loadConfig(overrides: Partial<LecternConfig> = {}, env: NodeJS.ProcessEnv = process.env): LecternConfig {
+  const problems: EnvConfigError['problems'] = [];
+  const collect = <T>(read: () => T): T | undefined => {
+    try {
+      return read();
+    } catch (err) {
+      if (!(err instanceof EnvConfigError)) throw err;
+      problems.push(...err.problems);
+      return undefined;
+    }
+  };
+  const e = collect(() => parseEnv(ConfigEnvSchema, env));
+  const analyzerEnv = collect(() => readAnalyzerEnv(env));
+  if (e && e.LECTERN_RTC_MIN_PORT > e.LECTERN_RTC_MAX_PORT)
+    problems.push({ variable: 'LECTERN_RTC_MIN_PORT', value: String(e.LECTERN_RTC_MIN_PORT), allowed: `a port ≤ LECTERN_RTC_MAX_PORT (${e.LECTERN_RTC_MAX_PORT})` });
+  if (!e || problems.length > 0) throw new EnvConfigError(problems);
   const cfg: LecternConfig = {
-    host: process.env.HOST || '127.0.0.1',
-    port: int('PORT', 8080),
-    rtcListenIp: process.env.LECTERN_RTC_LISTEN_IP || '127.0.0.1',
-    rtcAnnouncedAddress: process.env.LECTERN_RTC_ANNOUNCED_ADDRESS || undefined,
-    rtcMinPort: int('LECTERN_RTC_MIN_PORT', 40000),
-    rtcMaxPort: int('LECTERN_RTC_MAX_PORT', 49999),
-    sfuWorkers: int('LECTERN_SFU_WORKERS', os.availableParallelism()),
-    analyzerProcesses: int('LECTERN_ANALYZER_PROCESSES', 1),
-    poseProcesses: int('LECTERN_POSE_PROCESSES', 1),
-    webDir: process.env.LECTERN_WEB_DIR || path.join(repoRoot, 'web', 'build'),
-    logLevel: process.env.LOG_LEVEL || 'info',
-    persistence: bool('LECTERN_PERSISTENCE', true),
-    dataDir: path.resolve(process.env.LECTERN_DATA_DIR || path.join(repoRoot, '.lectern')),
-    databaseUrl: process.env.DATABASE_URL || undefined,
+    host: e.HOST,
+    port: e.PORT,
+    rtcListenIp: e.LECTERN_RTC_LISTEN_IP,
+    rtcAnnouncedAddress: e.LECTERN_RTC_ANNOUNCED_ADDRESS,
+    rtcMinPort: e.LECTERN_RTC_MIN_PORT,
+    rtcMaxPort: e.LECTERN_RTC_MAX_PORT,
+    sfuWorkers: e.LECTERN_SFU_WORKERS,
+    analyzerProcesses: e.LECTERN_ANALYZER_PROCESSES,
+    poseProcesses: e.LECTERN_POSE_PROCESSES,
+    webDir: e.LECTERN_WEB_DIR,
+    logLevel: e.LOG_LEVEL,
+    persistence: e.LECTERN_PERSISTENCE,
+    dataDir: path.resolve(e.LECTERN_DATA_DIR),
+    databaseUrl: e.DATABASE_URL,
     s3: {
-      endpoint: process.env.S3_ENDPOINT || undefined,
-      bucket: process.env.S3_BUCKET || 'lectern',
-      region: process.env.S3_REGION || 'us-east-1',
-      accessKeyId: process.env.S3_ACCESS_KEY_ID || 'S3RVER',
-      secretAccessKey: process.env.S3_SECRET_ACCESS_KEY || 'S3RVER',
-      forcePathStyle: bool('S3_FORCE_PATH_STYLE', true),
+      endpoint: e.S3_ENDPOINT,
+      bucket: e.S3_BUCKET,
+      region: e.S3_REGION,
+      accessKeyId: e.S3_ACCESS_KEY_ID,
+      secretAccessKey: e.S3_SECRET_ACCESS_KEY,
+      forcePathStyle: e.S3_FORCE_PATH_STYLE,
     },
-    recording: bool('LECTERN_RECORDING', true),
-    nodeId: process.env.LECTERN_NODE_ID || undefined,
+    recording: e.LECTERN_RECORDING,
+    nodeId: e.LECTERN_NODE_ID,
     reports: {
-      work: bool('LECTERN_JOBS', true),
-      retryLimit: int('LECTERN_JOB_RETRY_LIMIT', 3),
-      retryDelaySec: int('LECTERN_JOB_RETRY_DELAY_SEC', 10),
-      poseFps: int('LECTERN_REPORT_POSE_FPS', 2),
-      shareSecret: process.env.LECTERN_SHARE_SECRET || undefined,
+      work: e.LECTERN_JOBS,
+      retryLimit: e.LECTERN_JOB_RETRY_LIMIT,
+      retryDelaySec: e.LECTERN_JOB_RETRY_DELAY_SEC,
+      poseFps: e.LECTERN_REPORT_POSE_FPS,
+      shareSecret: e.LECTERN_SHARE_SECRET,
     },
+    analyzerEnv,
     ...overrides,
   };
+  // The same rules for values given as overrides (tests, embedding).
   if (cfg.rtcMinPort > cfg.rtcMaxPort) throw new Error('LECTERN_RTC_MIN_PORT must be ≤ LECTERN_RTC_MAX_PORT');
   if (cfg.sfuWorkers < 1) throw new Error('LECTERN_SFU_WORKERS must be ≥ 1');
   if (cfg.reports.shareSecret !== undefined && cfg.reports.shareSecret.length < 16) throw new Error('LECTERN_SHARE_SECRET must be at least 16 characters');

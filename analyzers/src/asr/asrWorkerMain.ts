@@ -7,13 +7,14 @@ import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { AsrEngine, AsrStream } from './AsrEngine.ts';
 import type { AsrWorkerData, FromWorker, ToWorker } from './AsrWorkerProtocol.ts';
+import { readAnalyzerEnv } from '../env.ts';
 import { createEngine } from './selectEngine.ts';
 
 // Linux nice is per thread: lower THIS thread only, so under CPU saturation the analyzer's main
 // thread (100 ms voice windows) wins and captions lag instead (LECTERN_ASR_NICE, default 10).
+const nice = readAnalyzerEnv().LECTERN_ASR_NICE; // 0–19, validated (a bad value throws here and at gateway start-up)
 try {
-  const nice = Number(process.env.LECTERN_ASR_NICE ?? 10);
-  if (Number.isInteger(nice) && nice > 0) os.setPriority(0, Math.min(19, nice));
+  if (nice > 0) os.setPriority(0, nice);
 } catch {
   /* not permitted: keep the default priority */
 }

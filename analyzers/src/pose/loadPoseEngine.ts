@@ -1,3 +1,4 @@
+import { readAnalyzerEnv } from '../env.ts';
 import type { PoseEngine } from './PoseEngine.ts';
 
 /**
@@ -25,7 +26,7 @@ export interface LoadPoseEngineOptions {
  *   `LECTERN_POSE_RUNTIME` has an unknown value.
  */
 export async function loadPoseEngine(opts: LoadPoseEngineOptions = {}): Promise<PoseEngine> {
-  const runtime = opts.runtime ?? ((process.env.LECTERN_POSE_RUNTIME || 'auto') as PoseRuntime);
+  const runtime = opts.runtime ?? readAnalyzerEnv().LECTERN_POSE_RUNTIME;
   if (runtime !== 'auto' && runtime !== 'onnx' && runtime !== 'tfjs') throw new Error(`LECTERN_POSE_RUNTIME must be auto, onnx or tfjs, not ${String(runtime)}`);
   const modelOpts = opts.modelPath ? { modelPath: opts.modelPath } : {};
   if (runtime !== 'tfjs') {

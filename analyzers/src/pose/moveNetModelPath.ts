@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { readAnalyzerEnv } from '../env.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -10,7 +11,7 @@ const require = createRequire(import.meta.url);
  * `@vladmandic/human` package. Used by both pose runtimes (tfjs-wasm and onnxruntime).
  */
 export function defaultMoveNetModelPath(): string {
-  const fromEnv = process.env.LECTERN_MOVENET_MODEL;
+  const fromEnv = readAnalyzerEnv().LECTERN_MOVENET_MODEL;
   if (fromEnv) return fromEnv;
   // @vladmandic/human's `exports` hide models/; resolve its entry point and go to the package root.
   let dir = path.dirname(require.resolve('@vladmandic/human'));
