@@ -40,3 +40,22 @@ export function speechFixture(): SpeechFixture {
     wav48k: path.join(fixturesDir, 'speech-pauses-48k.wav'),
   };
 }
+
+/** Silence kept before and after a segment in {@link speechSegmentClip}, seconds. */
+const CLIP_LEAD_SEC = 0.4;
+const CLIP_TAIL_SEC = 0.8;
+
+/**
+ * Cuts one spoken segment of the speech fixture (e.g. `A`: "and mister john dashwood had then
+ * leisure to consider…") out of the 48 kHz WAV, with a little silence around it, into `outFile`
+ * (16-bit PCM WAV, 48 kHz mono: usable as Chromium's fake microphone, which loops it).
+ * @returns the segment's reference text and the clip's length in seconds (one loop period).
+ */
+export function speechSegmentClip(label: string, outFile: string): { text: string; durationSec: number } {
+  const fx = speechFixture();
+  const seg = fx.segments.find((s) => s.label === label);
+  if (!seg) throw new Error(`speech fixture has no segment ${label}`);
+  const durationSec = seg.endSec - seg.startSec + CLIP_LEAD_SEC + CLIP_TAIL_SEC;
+  execFileSync('ffmpeg', ['-v', 'error', '-y', '-ss', String(seg.startSec - CLIP_LEAD_SEC), '-t', String(durationSec), '-i', fx.wav48k, '-c:a', 'pcm_s16le', outFile]);
+  return { text: seg.text, durationSec };
+}
