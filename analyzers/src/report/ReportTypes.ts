@@ -1,5 +1,5 @@
 /**
- * Types of the post-session report (issue 6): tips, drills, read-aloud scoring and the full-pass
+ * Types of the post-session report: tips, drills, read-aloud scoring and the full-pass
  * analysis result the job stores. Times are seconds of the RECORDING (playback position in the
  * session's `recording.webm`, what the replay page's `?t=` seeks to), because the full pass runs
  * on the recording file. Units are in the names.

@@ -1,5 +1,5 @@
 /**
- * Full-pass analysis of a session recording (issue 6, item 1): the same functions as
+ * Full-pass analysis of a session recording: the same functions as
  * `npm run analyze` (analyzers/src/cli/analyze.ts) — ffmpeg decode to 16 kHz mono, the offline
  * voice pipeline (Silero VAD, YIN F0, pauses), language with the best available ASR engine
  * (`selectEngine`: sherpa-onnx › PocketSphinx › none) and the filled-pause detector, and, when the

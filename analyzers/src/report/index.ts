@@ -1,4 +1,4 @@
-/** Post-session report (issue 6): full-pass analysis, scoring, tips, drills, read-aloud scoring. */
+/** Post-session report: full-pass analysis, scoring, tips, drills, read-aloud scoring. */
 export * from './ReportTypes.ts';
 export { buildTips, MAX_TIPS, TIP_THRESHOLD } from './tips.ts';
 export { buildDrills, passageWords, READ_ALOUD_SENTENCES } from './drills.ts';

@@ -1,5 +1,5 @@
 /**
- * Types of the rubric scoring core (issue 6, item 2): the compact input a session's analysis is
+ * Types of the rubric scoring core: the compact input a session's analysis is
  * reduced to, the per-second timeline statistics the formulas read, and the scored result.
  * All times are media seconds (live: since the producer's first RTP packet; offline: since the
  * start of the file). Units are in the names.

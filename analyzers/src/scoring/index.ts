@@ -1,4 +1,4 @@
-/** Rubric scoring core (issue 6, item 2): public API. */
+/** Rubric scoring core: public API. */
 export * from './RubricTypes.ts';
 export { bandScore } from './bandScore.ts';
 export { SeededRandom } from './SeededRandom.ts';
