@@ -9,7 +9,7 @@
 import { FilledPauseDetector } from '../src/fluency/FilledPauseDetector.ts';
 import { parseCliArgs, usageError } from '../src/util/cli.ts';
 import type { FilledPause } from '../src/fluency/FilledPauseTypes.ts';
-import { buildFilledPauseEvalSet, MATCH_TOLERANCE_SEC, matchDetections, score } from '../src/fluency/filledPauseEvalSet.ts';
+import { buildFilledPauseEvalSet, MATCH_TOLERANCE_SEC, matchDetections, score } from '../test/filledPauseEvalSet.ts';
 
 const USAGE = 'npm run bench:fillers -- [--tracks N] [--seed S]';
 const { values } = parseCliArgs({ options: { tracks: { type: 'string', default: '8' }, seed: { type: 'string', default: '20240611' } } }, USAGE);

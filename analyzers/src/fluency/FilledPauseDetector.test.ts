@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { FilledPauseDetector } from './FilledPauseDetector.ts';
 import type { FilledPause } from './FilledPauseTypes.ts';
 import { requireSpeechDeps } from '../../../test/support/speechEngines.ts';
-import { buildFilledPauseEvalSet, matchDetections, score, TESTDATA_DIR, type FilledPauseEvalSet } from './filledPauseEvalSet.ts';
+import { buildFilledPauseEvalSet, matchDetections, score, TESTDATA_DIR, type FilledPauseEvalSet } from '../../test/filledPauseEvalSet.ts';
 
 const hasSox = (() => {
   try {

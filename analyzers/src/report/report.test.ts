@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { speechFixture } from '../../../test/support/fixtures.ts';
 import { rubricV1 } from '../scoring/rubricV1.ts';
 import { scoreSession } from '../scoring/score.ts';
-import { syntheticSession } from '../scoring/syntheticSession.ts';
+import { syntheticSession } from '../../test/syntheticSession.ts';
 import { buildDrills, passageWords } from './drills.ts';
 import { alignWords, normalizeWords } from '../text/words.ts';
 import { scoreReadAloud } from './readAloud.ts';

@@ -5,7 +5,7 @@ import { rubricV1 } from './rubricV1.ts';
 import { SUBSCORE_KEYS, type Rubric, type RubricResult, type Subscore } from './RubricTypes.ts';
 import { getRubric, LATEST_RUBRIC_VERSION, RUBRICS, scoreSession } from './score.ts';
 import { SeededRandom } from './SeededRandom.ts';
-import { syntheticSession } from './syntheticSession.ts';
+import { syntheticSession } from '../../test/syntheticSession.ts';
 import { buildCells, scoredSpan, sumStats, timelineContext } from './timeline.ts';
 
 const goodBody = { shoulderTiltDeg: 2, torsoLeanDeg: 1, gestureSwPerSec: 0.8, facingRatio: 0.9 };

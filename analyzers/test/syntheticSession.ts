@@ -1,5 +1,5 @@
-import { SeededRandom } from './SeededRandom.ts';
-import type { ScoringBodyWindow, ScoringInput, ScoringPause, ScoringVoiceWindow, ScoringWord } from './RubricTypes.ts';
+import { SeededRandom } from '../src/scoring/SeededRandom.ts';
+import type { ScoringBodyWindow, ScoringInput, ScoringPause, ScoringVoiceWindow, ScoringWord } from '../src/scoring/RubricTypes.ts';
 
 /** Parameters of {@link syntheticSession}; defaults give a well-delivered talk. */
 export interface SyntheticSessionOptions {

@@ -32,9 +32,9 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { readWav16 } from '../asr/wav.ts';
-import { SeededRandom } from '../scoring/SeededRandom.ts';
-import { dct, fft, melFilterbank } from './spectral.ts';
+import { readWav16 } from '../src/asr/wav.ts';
+import { SeededRandom } from '../src/scoring/SeededRandom.ts';
+import { dct, fft, melFilterbank } from '../src/fluency/spectral.ts';
 
 /** Where Debian's pocketsphinx-testdata keeps its audio. */
 export const TESTDATA_DIR = '/usr/share/pocketsphinx/test/data';
