@@ -43,6 +43,6 @@ export { summarizeVoice } from './pipeline/VoiceSummary.ts';
 export type { VoiceSummary } from './pipeline/VoiceSummary.ts';
 
 export { AnalyzerProcess } from './process/AnalyzerProcess.ts';
-export { ParentMessageSchema } from './process/parentMessages.ts';
+export { ParentMessageSchema } from './process/protocol.ts';
 export type * from './process/protocol.ts';
 export { ENGINES } from './engines.ts';

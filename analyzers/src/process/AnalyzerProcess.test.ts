@@ -48,7 +48,13 @@ describe('AnalyzerProcess (message handling, in process)', () => {
     await h.handleMessage(start);
     const started = sent.find((m) => m.type === 'started');
     expect(started).toMatchObject({ type: 'started', streamId: 's1', rtpPort: expect.any(Number) });
-    expect(sent).toContainEqual({ type: 'status', streamId: 's1', status: { roomId: 'r1', producerId: 'p1', state: 'running' } });
+    expect(sent).toContainEqual({
+      type: 'room',
+      streamId: 's1',
+      roomId: 'r1',
+      message: { event: 'analyzer:status', payload: { roomId: 'r1', producerId: 'p1', state: 'running' } },
+    });
+    expect(sent).toContainEqual({ type: 'room', streamId: 's1', roomId: 'r1', message: { event: 'asr:status', payload: { engine: 'none', reason: 'no ASR engine configured' } } });
 
     // garbage to the port is counted, never thrown
     const port = (started as { rtpPort: number }).rtpPort;
@@ -65,7 +71,7 @@ describe('AnalyzerProcess (message handling, in process)', () => {
     while (h.streamStats('s1')!.packetsReceived === 0) await new Promise((r) => setTimeout(r, 10)); // loopback delivery
     await h.handleMessage({ type: 'stop', streamId: 's1' });
     expect(sent.find((m) => m.type === 'stats')).toMatchObject({ streamId: 's1', packetsReceived: 1, packetsMalformed: 1, framesEmitted: 0 });
-    expect(sent.at(-1)).toMatchObject({ type: 'status', status: { state: 'stopped' } });
+    expect(sent.at(-1)).toMatchObject({ type: 'room', message: { event: 'analyzer:status', payload: { state: 'stopped' } } });
     expect(h.streamIds).toEqual([]);
   });
 

@@ -6,16 +6,10 @@
  * uncaught errors into `error` messages instead of crashing every stream, and dispatching parent
  * messages to the host object.
  */
+import type { ErrorMessage } from './protocol.ts';
 
 /** After the IPC channel closes, the process exits within this long whatever else is pending (ms). */
 export const DISCONNECT_EXIT_DEADLINE_MS = 10_000;
-
-/** The `error` message both analyzer protocols share (child → parent). */
-export interface IpcErrorMessage {
-  type: 'error';
-  streamId?: string;
-  message: string;
-}
 
 /** A child's sending side of the IPC channel. */
 export interface ChildIpc<M> {
@@ -60,7 +54,7 @@ export function openChildIpc<M extends { type: string }>(processName: string): C
  * comes from outside a stream. Report it and keep serving the other streams rather than dropping
  * them all.
  */
-export function reportUncaughtErrors(send: (message: IpcErrorMessage) => void): void {
+export function reportUncaughtErrors(send: (message: ErrorMessage) => void): void {
   process.on('uncaughtException', (err) => send({ type: 'error', message: `uncaught exception: ${err.stack ?? err.message}` }));
   process.on('unhandledRejection', (reason) => send({ type: 'error', message: `unhandled rejection: ${String(reason)}` }));
 }
@@ -71,7 +65,7 @@ export function reportUncaughtErrors(send: (message: IpcErrorMessage) => void): 
  */
 export function serveParentMessages(
   host: { handleMessage(raw: unknown): Promise<unknown> },
-  send: (message: IpcErrorMessage) => void,
+  send: (message: ErrorMessage) => void,
   exit: (code: number) => Promise<void>,
 ): void {
   process.on('message', (raw) => {

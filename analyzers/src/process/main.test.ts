@@ -127,10 +127,11 @@ describe('analyzer process (forked, RTP over UDP on loopback)', () => {
     const finalStats = inbox.nextNew<StatsMessage>((m) => m.type === 'stats' && m.streamId === 'main');
     child.send({ type: 'stop', streamId: 'main' });
     const stats = await finalStats;
-    await inbox.next((m) => m.type === 'status' && m.streamId === 'main' && m.status.state === 'stopped');
+    await inbox.next((m) => m.type === 'room' && m.streamId === 'main' && m.message.event === 'analyzer:status' && m.message.payload.state === 'stopped');
 
-    const frames = inbox.messages.flatMap((m) => (m.type === 'voice-frame' && m.streamId === 'main' ? [m.frame as VoiceFrame] : []));
-    const pauses = inbox.messages.flatMap((m) => (m.type === 'pause' && m.streamId === 'main' ? [m.pause as PauseEvent] : []));
+    const roomMessages = inbox.messages.flatMap((m) => (m.type === 'room' && m.streamId === 'main' ? [m.message] : []));
+    const frames: VoiceFrame[] = roomMessages.flatMap((m) => (m.event === 'metrics:voice' ? [m.payload] : []));
+    const pauses: PauseEvent[] = roomMessages.flatMap((m) => (m.event === 'metrics:pause' ? [m.payload] : []));
 
     // Every 100 ms of media, from the first packet to the last, in order, without holes.
     const firstSentSec = packets[0]!.mediaMs / 1000;

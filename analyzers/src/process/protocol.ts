@@ -1,159 +1,142 @@
-import type {
-  AnalyzerStatus,
-  AsrStatus,
-  CaptionEvent,
-  DisfluencyEvent,
-  FluencyFrame,
-  PauseEvent,
-  VoiceFrame,
-} from '@lectern/contract';
-import type { IpcErrorMessage } from './childIpc.ts';
+import { z } from 'zod';
+import { AnalysisRoomMessageSchema } from '@lectern/contract';
 
 /**
- * IPC protocol between the gateway's AnalyzerPool (parent) and an analyzer process (child,
- * `analyzers/src/process/main.ts`, started with `child_process.fork`). Messages travel over the
- * Node IPC channel (`process.send` / `child.on('message')`) as plain JSON.
+ * IPC protocol between the gateway's `ChildProcessPool` (parent) and Lectern's analysis child
+ * processes (started with `child_process.fork`): the messages every such process speaks, and the
+ * voice/language analyzer's own (`analyzers/src/process/main.ts`, pool: `AnalyzerPool`). The pose
+ * process adds its own in `video/process/protocol.ts`. Messages travel over the Node IPC channel
+ * (`process.send` / `child.on('message')`) as plain JSON; each is declared once, as a zod schema,
+ * and its type is the schema's `z.infer`. The child validates every parent message with
+ * {@link ParentMessageSchema} (resp. the pose process's); the parent trusts its children.
+ *
+ * What the analysis produces for the room (metric frames, pauses, captions, status …) travels as
+ * a `room` message carrying the contract's room message (`{ event, payload }`, see
+ * `AnalysisRoomMessageSchema`), which the gateway publishes to the room unchanged.
  *
  * Media does NOT travel over IPC: for each stream the child binds a UDP socket on 127.0.0.1
  * (port 0 = ephemeral) and the SFU's PlainTransport sends RTP there (rtcpMux on, so RTCP packets,
  * payload types 200–206 in byte 1, arrive on the same socket and are ignored).
  */
 
+const streamId = z.string().min(1);
+const payloadType = z.number().int().min(0).max(127);
+const uint32 = z.number().int().min(0).max(0xffffffff);
+
+// ---- Parent → child, every analysis process --------------------------------------------------
+
+/** Parent → child: stop a stream and free its socket and state. */
+export const StopStreamSchema = z.object({ type: z.literal('stop'), streamId });
+export type StopStream = z.infer<typeof StopStreamSchema>;
+
+/** Parent → child: close every stream and exit(0). */
+export const ShutdownSchema = z.object({ type: z.literal('shutdown') });
+export type Shutdown = z.infer<typeof ShutdownSchema>;
+
+/** Fields of every start message: which stream, and the RTP stream the tap consumer sends. */
+export const startStreamFields = {
+  /** Unique per stream (the producer id). */
+  streamId,
+  roomId: z.string(),
+  producerId: z.string(),
+  /** RTP payload type as negotiated for the PlainTransport (tap) consumer. */
+  payloadType,
+  /** SSRC chosen by mediasoup for the consumer; packets with another SSRC (RTX, …) are dropped. */
+  ssrc: uint32,
+  /** RTP clock rate: 48000 for Opus, 90000 for video. */
+  clockRate: z.number().int().positive(),
+};
+
+// ---- Child → parent, every analysis process --------------------------------------------------
+
+/** Child → parent: process is loaded (models ready) and accepts streams. */
+export const ReadySchema = z.object({
+  type: z.literal('ready'),
+  pid: z.number().int(),
+  /** e.g. { vad: 'silero-vad v5 (onnxruntime-node)', pitch: 'YIN (pitchfinder)' } */
+  engines: z.record(z.string(), z.string()),
+});
+export type Ready = z.infer<typeof ReadySchema>;
+
+/** Child → parent: the stream's UDP socket is bound; point the PlainTransport at it. */
+export const StreamStartedSchema = z.object({
+  type: z.literal('started'),
+  streamId,
+  /** UDP port on 127.0.0.1 receiving RTP (and muxed RTCP). */
+  rtpPort: z.number().int().min(1).max(65535),
+});
+export type StreamStarted = z.infer<typeof StreamStartedSchema>;
+
+/**
+ * Child → parent: something for everyone in room `roomId` — a metric frame, pause, caption,
+ * disfluency, ASR status, body stats or the stream's `analyzer:status` — as the contract's room
+ * message, which the gateway publishes unchanged.
+ */
+export const RoomMessageToParentSchema = z.object({
+  type: z.literal('room'),
+  streamId,
+  roomId: z.string(),
+  message: AnalysisRoomMessageSchema,
+});
+export type RoomMessageToParent = z.infer<typeof RoomMessageToParentSchema>;
+
+/** Child → parent: a request could not be carried out (e.g. unknown streamId), or an uncaught error. */
+export const ErrorMessageSchema = z.object({
+  type: z.literal('error'),
+  /** The stream the failed request named, when it named one. */
+  streamId: z.string().optional(),
+  message: z.string(),
+});
+export type ErrorMessage = z.infer<typeof ErrorMessageSchema>;
+
+/** The child → parent messages every analysis process sends. */
+export const BASE_CHILD_MESSAGES = [ReadySchema, StreamStartedSchema, RoomMessageToParentSchema, ErrorMessageSchema] as const;
+export type BaseChildMessage = Ready | StreamStarted | RoomMessageToParent | ErrorMessage;
+
+// ---- The voice/language analyzer process -----------------------------------------------------
+
 /** Parent → child: start analysing one audio producer. */
-export interface StartAudioStream {
-  type: 'start-audio';
-  /** Unique per stream (the SFU consumer id is a good choice). */
-  streamId: string;
-  roomId: string;
-  producerId: string;
-  /** RTP payload type of the Opus stream as negotiated for the PlainTransport consumer. */
-  payloadType: number;
-  /** SSRC chosen by mediasoup for the consumer; packets with another SSRC are dropped. */
-  ssrc: number;
-  /** RTP clock rate, 48000 for Opus. */
-  clockRate: number;
+export const StartAudioStreamSchema = z.object({
+  type: z.literal('start-audio'),
+  ...startStreamFields,
   /** Opus channel count as negotiated (2 for Chrome's opus/48000/2; decoded to mono). */
-  channels: number;
+  channels: z.number().int().min(1).max(255),
   /**
    * RTP timestamp (32-bit) that is media time 0. Omitted for a new stream (its first packet defines
    * it); set when a restarted process resumes a stream, so `mediaTimeSec` continues on the same
    * timeline (mediasoup keeps the producer's RTP timestamps for simple consumers).
    */
-  rtpTimestampOrigin?: number;
-}
+  rtpTimestampOrigin: uint32.optional(),
+});
+export type StartAudioStream = z.infer<typeof StartAudioStreamSchema>;
 
-/** Parent → child: stop a stream and free its socket and state. */
-export interface StopStream {
-  type: 'stop';
-  streamId: string;
-}
-
-/** Parent → child: close every stream and exit(0). */
-export interface Shutdown {
-  type: 'shutdown';
-}
-
-export type ParentMessage = StartAudioStream | StopStream | Shutdown;
-
-/** Child → parent: process is loaded (models ready) and accepts streams. */
-export interface Ready {
-  type: 'ready';
-  pid: number;
-  /** e.g. { vad: 'silero-vad v5 (onnxruntime-node)', pitch: 'YIN (pitchfinder)' } */
-  engines: Record<string, string>;
-}
-
-/** Child → parent: the stream's UDP socket is bound; point the PlainTransport at it. */
-export interface StreamStarted {
-  type: 'started';
-  streamId: string;
-  /** UDP port on 127.0.0.1 receiving RTP (and muxed RTCP). */
-  rtpPort: number;
-}
+/** Any parent → child message of the analyzer process; validate every incoming IPC message with it. */
+export const ParentMessageSchema = z.discriminatedUnion('type', [StartAudioStreamSchema, StopStreamSchema, ShutdownSchema]);
+export type ParentMessage = z.infer<typeof ParentMessageSchema>;
 
 /** Child → parent: the stream's first RTP packet fixed its media-time origin. */
-export interface OriginMessage {
-  type: 'origin';
-  streamId: string;
+export const OriginMessageSchema = z.object({
+  type: z.literal('origin'),
+  streamId,
   /** RTP timestamp (32-bit) at media time 0. */
-  rtpTimestamp: number;
-}
-
-/** Child → parent: one voice metric frame (already schema-conformant). */
-export interface FrameMessage {
-  type: 'voice-frame';
-  streamId: string;
-  frame: VoiceFrame;
-}
-
-/** Child → parent: a caption update (partial or final) from the process's ASR engine. */
-export interface CaptionMessage {
-  type: 'caption';
-  streamId: string;
-  caption: CaptionEvent;
-}
-
-/** Child → parent: rolling fluency metrics (about once per media second). */
-export interface FluencyMessage {
-  type: 'fluency';
-  streamId: string;
-  frame: FluencyFrame;
-}
-
-/** Child → parent: one disfluency (filled pause, lexical filler, repetition, hedge). */
-export interface DisfluencyMessage {
-  type: 'disfluency';
-  streamId: string;
-  event: DisfluencyEvent;
-}
-
-/** Child → parent: which ASR engine serves this stream and why (sent when the stream starts). */
-export interface AsrStatusMessage {
-  type: 'asr-status';
-  streamId: string;
-  roomId: string;
-  status: AsrStatus;
-}
-
-/** Child → parent: a finished pause. */
-export interface PauseMessage {
-  type: 'pause';
-  streamId: string;
-  pause: PauseEvent;
-}
-
-/** Child → parent: stream status changes and non-fatal errors (malformed RTP counts, decode errors). */
-export interface StatusMessage {
-  type: 'status';
-  streamId: string;
-  status: AnalyzerStatus;
-}
+  rtpTimestamp: uint32,
+});
+export type OriginMessage = z.infer<typeof OriginMessageSchema>;
 
 /** Child → parent: counters for a stream, sent every 5 s and on stop. */
-export interface StatsMessage {
-  type: 'stats';
-  streamId: string;
-  packetsReceived: number;
-  packetsMalformed: number;
-  packetsWrongSsrc: number;
-  packetsConcealed: number;
-  rtcpPackets: number;
-  framesEmitted: number;
-}
+export const StatsMessageSchema = z.object({
+  type: z.literal('stats'),
+  streamId,
+  packetsReceived: z.number().int().nonnegative(),
+  packetsMalformed: z.number().int().nonnegative(),
+  /** Packets of another stream: SSRC or payload type mismatch. */
+  packetsWrongSsrc: z.number().int().nonnegative(),
+  packetsConcealed: z.number().int().nonnegative(),
+  rtcpPackets: z.number().int().nonnegative(),
+  framesEmitted: z.number().int().nonnegative(),
+});
+export type StatsMessage = z.infer<typeof StatsMessageSchema>;
 
-/** Child → parent: a request could not be carried out (e.g. unknown streamId). */
-export type ErrorMessage = IpcErrorMessage;
-
-export type ChildMessage =
-  | Ready
-  | StreamStarted
-  | OriginMessage
-  | FrameMessage
-  | PauseMessage
-  | CaptionMessage
-  | FluencyMessage
-  | DisfluencyMessage
-  | AsrStatusMessage
-  | StatusMessage
-  | StatsMessage
-  | ErrorMessage;
+/** Any child → parent message of the analyzer process. */
+export const ChildMessageSchema = z.discriminatedUnion('type', [...BASE_CHILD_MESSAGES, OriginMessageSchema, StatsMessageSchema]);
+export type ChildMessage = z.infer<typeof ChildMessageSchema>;

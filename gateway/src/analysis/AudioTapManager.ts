@@ -1,4 +1,5 @@
 import type { types } from 'mediasoup';
+import type { StartAudioStream } from '@lectern/analyzers/protocol';
 import type { Room } from '@lectern/sfu';
 import type { MetricBus } from '../bus/MetricBus.ts';
 import type { AnalyzerPool } from './AnalyzerPool.ts';
@@ -10,23 +11,18 @@ interface TappedAudio extends TappedStream {
 }
 
 /**
- * Connects presenter audio producers to the voice/language analyzer processes and forwards their
- * voice frames, pauses, captions, fluency frames, disfluencies and ASR status to the room through
- * the bus. A restarted analyzer resumes each stream on the same media timeline (the stream's RTP
+ * Connects presenter audio producers to the voice/language analyzer processes, whose voice frames,
+ * pauses, captions, fluency frames, disfluencies and ASR status reach the room through the bus
+ * ({@link TapManager}). A restarted analyzer resumes each stream on the same media timeline (the stream's RTP
  * timestamp origin is passed back). Lifecycle: {@link TapManager}.
  */
-export class AudioTapManager extends TapManager<TappedAudio, AnalyzerPool> {
+export class AudioTapManager extends TapManager<TappedAudio, StartAudioStream> {
   constructor(pool: AnalyzerPool, bus: MetricBus, log: TapLog) {
     super(pool, bus, log, { kind: 'audio', process: 'analyzer', what: 'metrics' });
-    pool.on('voice-frame', (_id, frame) => bus.publish(frame.roomId, { event: 'metrics:voice', payload: frame }));
-    pool.on('pause', (_id, pause) => bus.publish(pause.roomId, { event: 'metrics:pause', payload: pause }));
-    pool.on('caption', (_id, caption) => bus.publish(caption.roomId, { event: 'captions:update', payload: caption }));
-    pool.on('fluency', (_id, frame) => bus.publish(frame.roomId, { event: 'metrics:fluency', payload: frame }));
-    pool.on('disfluency', (_id, e) => bus.publish(e.roomId, { event: 'fluency:event', payload: e }));
-    pool.on('asr-status', (_id, roomId, status) => bus.publish(roomId, { event: 'asr:status', payload: status }));
-    pool.on('origin', (streamId, rtpTimestamp) => {
-      const s = this.streams.get(streamId);
-      if (s && s.rtpTimestampOrigin === undefined) s.rtpTimestampOrigin = rtpTimestamp;
+    pool.on('stream-message', (m) => {
+      if (m.type !== 'origin') return;
+      const s = this.streams.get(m.streamId);
+      if (s && s.rtpTimestampOrigin === undefined) s.rtpTimestampOrigin = m.rtpTimestamp;
     });
   }
 
@@ -35,7 +31,8 @@ export class AudioTapManager extends TapManager<TappedAudio, AnalyzerPool> {
   }
 
   protected startStream(s: TappedAudio, info: TapInfo): Promise<number> {
-    return this.pool.startAudioStream({
+    return this.pool.startStream({
+      type: 'start-audio',
       streamId: s.producer.id,
       roomId: s.room.id,
       producerId: s.producer.id,

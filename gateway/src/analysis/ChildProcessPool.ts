@@ -1,28 +1,29 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import type { AnalyzerStatus } from '@lectern/contract';
+import type { AnalysisRoomMessage } from '@lectern/contract';
+import type { BaseChildMessage, ChildMessage, Shutdown, StopStream } from '@lectern/analyzers/protocol';
+import type { VideoChildMessage } from '@lectern/analyzers/video-protocol';
 import { tsxLoader } from './tsxLoader.ts';
 
-/** Messages every analysis child process understands (parent → child). */
-export type BaseParentMessage = { type: 'stop'; streamId: string } | { type: 'shutdown' };
+/**
+ * A child message about one stream beyond the common protocol (the voice process's `origin` and
+ * `stats`, the pose process's `keyframe-request`), emitted as is as `stream-message`.
+ */
+export type StreamMessage = Exclude<ChildMessage | VideoChildMessage, BaseChildMessage>;
 
-/** Messages every analysis child process sends (child → parent); others go to `onMessage`. */
-export type BaseChildMessage =
-  | { type: 'ready'; pid: number; engines: Record<string, string> }
-  | { type: 'started'; streamId: string; rtpPort: number }
-  | { type: 'status'; streamId: string; status: AnalyzerStatus }
-  | { type: 'error'; streamId?: string; message: string };
-
-/** Events every pool emits (a subclass adds its own protocol's events). */
-export interface ChildProcessPoolEvents {
-  status: [streamId: string, status: AnalyzerStatus];
+/** Events of a pool. */
+export type ChildProcessPoolEvents = {
+  /** A room message from the analysis (metric frame, pause, caption, status, …): publish it to room `roomId` as is. */
+  room: [roomId: string, message: AnalysisRoomMessage, streamId: string];
+  /** A protocol-specific message about a stream (see {@link StreamMessage}). */
+  'stream-message': [message: StreamMessage];
   /** A process exited unexpectedly; its streams are gone and must be started again. */
   'streams-lost': [info: { pid: number; code: number | null; signal: string | null; streamIds: string[] }];
   /** A (re)started process is ready for streams. */
   'process-ready': [info: { pid: number; engines: Record<string, string> }];
   /** A process reported an error (emitted only when someone listens). */
   'process-error': [info: { pid: number | undefined; streamId?: string; message: string }];
-}
+};
 
 /** Options of a {@link ChildProcessPool}. */
 export interface ChildProcessPoolOptions {
@@ -47,17 +48,15 @@ interface Slot {
 }
 
 /**
- * Parent side of a pool of analysis child processes (voice, pose): forks them with the tsx loader,
- * waits for `ready`, places each stream on the least-loaded ready process and resolves its UDP
- * port, restarts a process that exits (backoff 0.25 s doubling to 10 s) and reports its streams in
- * `streams-lost` so the owner can start them again. Analysis never runs on the gateway's event
- * loop. Subclasses name the start message and map their protocol's other messages to events in
- * {@link onMessage}.
+ * Parent side of a pool of analysis child processes (voice, pose; protocol:
+ * analyzers/src/process/protocol.ts): forks them with the tsx loader, waits for `ready`, places
+ * each stream on the least-loaded ready process and resolves its UDP port, restarts a process that
+ * exits (backoff 0.25 s doubling to 10 s) and reports its streams in `streams-lost` so the owner
+ * can start them again. The processes' room messages are emitted as `room`, unchanged. Analysis
+ * never runs on the gateway's event loop. A subclass names the entry module; `Start` is its
+ * protocol's start message.
  */
-export abstract class ChildProcessPool<
-  Events extends Record<keyof Events, unknown[]> & ChildProcessPoolEvents,
-  ChildMessage extends { type: string },
-> extends EventEmitter<Events> {
+export class ChildProcessPool<Start extends { type: string; streamId: string }> extends EventEmitter<ChildProcessPoolEvents> {
   readonly #slots: Slot[] = [];
   readonly #pendingStarts = new Map<string, { resolve: (port: number) => void; reject: (e: Error) => void }>();
   readonly #opts: Required<Omit<ChildProcessPoolOptions, 'env'>> & { env?: NodeJS.ProcessEnv };
@@ -67,14 +66,6 @@ export abstract class ChildProcessPool<
   constructor(opts: ChildProcessPoolOptions) {
     super();
     this.#opts = { processes: 1, readyTimeoutMs: 60_000, ...opts };
-  }
-
-  /** Handles a protocol-specific child message (frames, stats, …). */
-  protected abstract onMessage(msg: ChildMessage, pid: number | undefined): void;
-
-  /** Emits one of the common events (typed against the base event map). */
-  protected emitBase<K extends keyof ChildProcessPoolEvents>(event: K, ...args: ChildProcessPoolEvents[K]): void {
-    (this as unknown as EventEmitter).emit(event, ...args);
   }
 
   /**
@@ -108,11 +99,12 @@ export abstract class ChildProcessPool<
   }
 
   /**
-   * Sends a start message for `streamId` to the least-loaded ready process.
+   * Sends a start message for its stream to the least-loaded ready process.
    * @returns the UDP port on 127.0.0.1 to which the stream's RTP must be sent.
    * @throws Error if no process is ready or the process does not answer within 10 s.
    */
-  protected async startStream(streamId: string, message: { type: string; streamId: string }): Promise<number> {
+  async startStream(message: Start): Promise<number> {
+    const { streamId } = message;
     const ready = this.#slots.filter((s) => s.ready);
     if (ready.length === 0) throw new Error(`no ${this.#opts.label} process is ready`);
     const slot = ready.reduce((a, b) => (b.streams.size < a.streams.size ? b : a));
@@ -139,7 +131,7 @@ export abstract class ChildProcessPool<
   /** Stops a stream (no-op if unknown). */
   stopStream(streamId: string): void {
     for (const slot of this.#slots) {
-      if (slot.streams.delete(streamId)) this.#send(slot, { type: 'stop', streamId } satisfies BaseParentMessage);
+      if (slot.streams.delete(streamId)) this.#send(slot, { type: 'stop', streamId } satisfies StopStream);
     }
   }
 
@@ -153,7 +145,7 @@ export abstract class ChildProcessPool<
             if (slot.child.exitCode !== null || slot.child.signalCode !== null) return resolve();
             const timer = setTimeout(() => slot.child.kill('SIGKILL'), 3000);
             slot.child.once('exit', () => (clearTimeout(timer), resolve()));
-            this.#send(slot, { type: 'shutdown' } satisfies BaseParentMessage);
+            this.#send(slot, { type: 'shutdown' } satisfies Shutdown);
           }),
       ),
     );
@@ -167,7 +159,7 @@ export abstract class ChildProcessPool<
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const slot: Slot = { child, ready: false, engines: {}, streams: new Set(), readyWaiters: [] };
-    child.on('message', (msg) => this.#onMessage(slot, msg as BaseChildMessage | ChildMessage));
+    child.on('message', (msg) => this.#onMessage(slot, msg as BaseChildMessage | StreamMessage));
     child.on('error', () => {
       /* 'exit' follows and handles the restart */
     });
@@ -183,37 +175,36 @@ export abstract class ChildProcessPool<
     });
   }
 
-  #onMessage(slot: Slot, raw: BaseChildMessage | ChildMessage): void {
-    const msg = raw as BaseChildMessage;
+  #onMessage(slot: Slot, msg: BaseChildMessage | StreamMessage): void {
     switch (msg.type) {
       case 'ready':
         slot.ready = true;
         slot.engines = msg.engines;
         this.#restartDelayMs = 250;
         for (const w of slot.readyWaiters.splice(0)) w(true);
-        this.emitBase('process-ready', { pid: msg.pid, engines: msg.engines });
+        this.emit('process-ready', { pid: msg.pid, engines: msg.engines });
         return;
       case 'started':
         this.#pendingStarts.get(msg.streamId)?.resolve(msg.rtpPort);
         this.#pendingStarts.delete(msg.streamId);
         return;
-      case 'status':
-        this.emitBase('status', msg.streamId, msg.status);
+      case 'room':
+        this.emit('room', msg.roomId, msg.message, msg.streamId);
         return;
       case 'error':
         if (msg.streamId && this.#pendingStarts.has(msg.streamId)) {
           this.#pendingStarts.get(msg.streamId)?.reject(new Error(msg.message));
           this.#pendingStarts.delete(msg.streamId);
         }
-        if ((this as unknown as EventEmitter).listenerCount('process-error') > 0)
-          this.emitBase('process-error', {
+        if (this.listenerCount('process-error') > 0)
+          this.emit('process-error', {
             pid: slot.child.pid,
             ...(msg.streamId ? { streamId: msg.streamId } : {}),
             message: msg.message,
           });
         return;
       default:
-        this.onMessage(raw as ChildMessage, slot.child.pid);
+        this.emit('stream-message', msg);
     }
   }
 
@@ -227,7 +218,7 @@ export abstract class ChildProcessPool<
     }
     const idx = this.#slots.indexOf(slot);
     if (this.#closed || idx < 0) return;
-    this.emitBase('streams-lost', { pid: slot.child.pid ?? -1, code, signal, streamIds });
+    this.emit('streams-lost', { pid: slot.child.pid ?? -1, code, signal, streamIds });
     const delay = this.#restartDelayMs;
     this.#restartDelayMs = Math.min(this.#restartDelayMs * 2, 10_000);
     setTimeout(() => {

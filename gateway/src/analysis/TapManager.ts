@@ -1,7 +1,7 @@
 import type { types } from 'mediasoup';
 import type { Room, RtpTap } from '@lectern/sfu';
 import type { MetricBus } from '../bus/MetricBus.ts';
-import type { ChildProcessPool, ChildProcessPoolEvents } from './ChildProcessPool.ts';
+import type { ChildProcessPool } from './ChildProcessPool.ts';
 
 /** One analysed producer and its current tap. */
 export interface TappedStream {
@@ -21,29 +21,24 @@ export interface TapLog {
 
 /**
  * Connects presenter producers of one kind to a pool of analysis processes: for each producer it
- * creates an RTP tap (PlainTransport → UDP on loopback) and a process stream, publishes
- * `analyzer:status` to the room through the bus, and re-attaches streams when a process restarts.
- * Failures degrade the session (status `unavailable`); they never affect the media path.
- * Subclasses name the kind, start the stream in their pool and map their pool's events.
+ * creates an RTP tap (PlainTransport → UDP on loopback) and a process stream, publishes what the
+ * processes send for the room (metric frames, pauses, captions, `analyzer:status`, …: the pool's
+ * `room` messages) to the room through the bus unchanged, publishes its own `analyzer:status`
+ * (starting, restarting, unavailable), and re-attaches streams when a process restarts. Failures
+ * degrade the session (status `unavailable`); they never affect the media path. Subclasses name
+ * the kind and start the stream in their pool.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any pool; only its common events are used here
-export abstract class TapManager<S extends TappedStream, Pool extends ChildProcessPool<any, any>> {
+export abstract class TapManager<S extends TappedStream, Start extends { type: string; streamId: string }> {
   protected readonly streams = new Map<string, S>();
 
-  /** The pool seen through its common events (the subclass uses its own protocol's events). */
-  get #base(): ChildProcessPool<ChildProcessPoolEvents, { type: string }> {
-    return this.pool as unknown as ChildProcessPool<ChildProcessPoolEvents, { type: string }>;
-  }
-
   constructor(
-    protected readonly pool: Pool,
+    protected readonly pool: ChildProcessPool<Start>,
     protected readonly bus: MetricBus,
     protected readonly log: TapLog,
     private readonly names: { kind: types.MediaKind; process: string; what: string },
   ) {
-    const base = this.#base;
-    base.on('status', (_id, status) => bus.publish(status.roomId, { event: 'analyzer:status', payload: status }));
-    base.on('streams-lost', ({ pid, code, signal, streamIds }) => {
+    pool.on('room', (roomId, message) => bus.publish(roomId, message));
+    pool.on('streams-lost', ({ pid, code, signal, streamIds }) => {
       for (const id of streamIds) {
         const s = this.streams.get(id);
         if (!s) continue;
@@ -52,7 +47,7 @@ export abstract class TapManager<S extends TappedStream, Pool extends ChildProce
         this.#status(s, 'restarting', `${names.process} process ${pid} exited (${signal ?? `code ${code}`}); restarting`);
       }
     });
-    base.on('process-ready', () => {
+    pool.on('process-ready', () => {
       for (const s of this.streams.values()) if (!s.tap && !s.attaching) void this.#attach(s);
     });
   }
@@ -84,7 +79,7 @@ export abstract class TapManager<S extends TappedStream, Pool extends ChildProce
     if (!s) return;
     this.streams.delete(producerId);
     s.tap?.close();
-    this.#base.stopStream(producerId);
+    this.pool.stopStream(producerId);
   }
 
   /** Number of producers being analysed. */
@@ -93,7 +88,7 @@ export abstract class TapManager<S extends TappedStream, Pool extends ChildProce
   }
 
   #attach(s: S): Promise<void> {
-    const pool = this.#base;
+    const pool = this.pool;
     s.attaching = (async () => {
       if (!pool.available) {
         this.#status(s, 'unavailable', `no ${this.names.process} process is running; ${this.names.what} resume when it restarts`);

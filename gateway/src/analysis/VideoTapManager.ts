@@ -1,4 +1,5 @@
 import type { types } from 'mediasoup';
+import type { StartVideoStream } from '@lectern/analyzers/video-protocol';
 import type { Room, RtpTap } from '@lectern/sfu';
 import type { MetricBus } from '../bus/MetricBus.ts';
 import type { PoseProcessPool } from './PoseProcessPool.ts';
@@ -14,16 +15,16 @@ interface TappedVideo extends TappedStream {
  * to a pose-process stream, prefers the lowest simulcast layer when the browser sends simulcast
  * (`consumer.setPreferredLayers({ spatialLayer: 0 })`: pose needs ~200 px, not 720p), answers the
  * process's keyframe requests with `consumer.requestKeyFrame()` (mediasoup sends the browser a
- * PLI), publishes `metrics:body`, `body:stats` and `analyzer:status` to the room through the bus,
- * and re-attaches streams when a pose process restarts. Failures degrade the session (status
+ * PLI), publishes `metrics:body`, `body:stats` and `analyzer:status` to the room through the bus
+ * ({@link TapManager}), and re-attaches streams when a pose process restarts. Failures degrade the session (status
  * `unavailable`); they never affect the media path or the voice analysis.
  */
-export class VideoTapManager extends TapManager<TappedVideo, PoseProcessPool> {
+export class VideoTapManager extends TapManager<TappedVideo, StartVideoStream> {
   constructor(pool: PoseProcessPool, bus: MetricBus, log: TapLog) {
     super(pool, bus, log, { kind: 'video', process: 'pose-analyzer', what: 'body metrics' });
-    pool.on('body-frame', (_id, frame) => bus.publish(frame.roomId, { event: 'metrics:body', payload: frame }));
-    pool.on('body-stats', (_id, stats) => bus.publish(stats.roomId, { event: 'body:stats', payload: stats }));
-    pool.on('keyframe-request', (id) => {
+    pool.on('stream-message', (m) => {
+      if (m.type !== 'keyframe-request') return;
+      const id = m.streamId;
       const s = this.streams.get(id);
       if (!s?.tap || s.tap.consumer.closed) return;
       s.keyframeRequests++;
@@ -42,7 +43,8 @@ export class VideoTapManager extends TapManager<TappedVideo, PoseProcessPool> {
   }
 
   protected startStream(s: TappedVideo, info: TapInfo): Promise<number> {
-    return this.pool.startVideoStream({
+    return this.pool.startStream({
+      type: 'start-video',
       streamId: s.producer.id,
       roomId: s.room.id,
       producerId: s.producer.id,

@@ -9,7 +9,14 @@ import { BodyFrameSchema, BodyStatsSchema } from '@lectern/contract';
 import { poseFixture } from '../../pose/testSupport.ts';
 import { InferenceWorker } from './InferenceWorker.ts';
 import { PoseProcess } from './PoseProcess.ts';
+import type { AnalysisRoomMessage } from '@lectern/contract';
 import type { VideoChildMessage } from './protocol.ts';
+
+/** The contract room messages the process sent, in order. */
+const roomMessages = (messages: VideoChildMessage[]): AnalysisRoomMessage[] => messages.flatMap((m) => (m.type === 'room' ? [m.message] : []));
+const bodyFrames = (messages: VideoChildMessage[]) => roomMessages(messages).flatMap((m) => (m.event === 'metrics:body' ? [m.payload] : []));
+const bodyStats = (messages: VideoChildMessage[]) => roomMessages(messages).flatMap((m) => (m.event === 'body:stats' ? [m.payload] : []));
+const statuses = (messages: VideoChildMessage[]) => roomMessages(messages).flatMap((m) => (m.event === 'analyzer:status' ? [m.payload] : []));
 
 const fixture = poseFixture();
 let worker: InferenceWorker;
@@ -58,7 +65,7 @@ describe('PoseProcess', () => {
     await h.handleMessage({ type: 'stop', streamId: 's1' });
     stop();
 
-    const frames = messages.filter((m) => m.type === 'body-frame').map((m) => m.frame);
+    const frames = bodyFrames(messages);
     for (const f of frames) BodyFrameSchema.parse(f);
     const live = frames.filter((f) => f.videoFrameAtMs !== null);
     expect(live.length).toBeGreaterThan(8); // ≈ 5 fps over the ~5 s after the first keyframe (fewer on a loaded machine)
@@ -82,7 +89,7 @@ describe('PoseProcess', () => {
 
     const kinds = messages.map((m) => m.type);
     expect(kinds).toContain('keyframe-request');
-    const stats = messages.filter((m) => m.type === 'body-stats').map((m) => BodyStatsSchema.parse(m.stats));
+    const stats = bodyStats(messages).map((m) => BodyStatsSchema.parse(m));
     // Every decoded frame is reported, except stale ones replaced in the queue and one whose
     // inference was still running at stop.
     const decoded = stats.reduce((a, s) => a + s.framesDecoded, 0);
@@ -93,7 +100,7 @@ describe('PoseProcess', () => {
     // frames were never reported, so they are not part of this sum.
     const handled = stats.reduce((a, s) => a + s.framesInferred + s.framesGated + s.framesOverBudget, 0);
     expect(Math.abs(handled - live.length)).toBeLessThanOrEqual(1);
-    expect(messages.filter((m) => m.type === 'status').map((m) => m.status.state)).toEqual(['running', 'stopped']);
+    expect(statuses(messages).map((s) => s.state)).toEqual(['running', 'stopped']);
   }, 60_000);
 
   it('keeps asking for a keyframe while the decoder cannot start', async () => {
@@ -107,7 +114,7 @@ describe('PoseProcess', () => {
     expect(requests.length).toBeGreaterThanOrEqual(2);
     expect(requests[0]).toMatchObject({ streamId: 's2', reason: 'decoder-start' });
     // "No video" frames say unknown rather than guess.
-    const frames = messages.filter((m) => m.type === 'body-frame').map((m) => m.frame);
+    const frames = bodyFrames(messages);
     expect(frames.length).toBeGreaterThan(0);
     expect(frames.every((f) => f.presence.value === null && f.keypoints.length === 0)).toBe(true);
   }, 60_000);
@@ -118,7 +125,7 @@ describe('PoseProcess', () => {
     await exited(sendVp8(started('s3')!.rtpPort, { fromSec: 0, seconds: 2, gop: 15, ssrc: 2 }));
     await h.handleMessage({ type: 'stop', streamId: 's3' });
     stop();
-    const stats = messages.filter((m) => m.type === 'body-stats').map((m) => m.stats);
+    const stats = bodyStats(messages);
     expect(stats.reduce((a, s) => a + s.rtpPackets, 0)).toBe(0);
     expect(messages.some((m) => m.type === 'keyframe-request')).toBe(false);
   }, 30_000);

@@ -1,10 +1,10 @@
-import { type AnalyzerStatus, BODY_WINDOW_SEC, type BodyFrame, type BodyStats, type Keypoint, type Measured } from '@lectern/contract';
+import { BODY_WINDOW_SEC, type BodyFrame, type BodyStats, type Keypoint, type Measured } from '@lectern/contract';
 import { BodyMetricsTracker } from '../../pose/BodyMetricsTracker.ts';
 import { letterboxRect, type LetterboxRect, unletterbox } from '../../pose/letterbox.ts';
 import { LiveVideoStream } from '../LiveVideoStream.ts';
 import { type AnalysedFrame, type InferFn, PoseScheduler } from '../PoseScheduler.ts';
-import { VideoParentMessageSchema } from './messages.ts';
-import type { StartVideoStream, VideoChildMessage, VideoReady } from './protocol.ts';
+import { errorText, type HostedStreamBase, StreamHost } from '../../process/StreamHost.ts';
+import { type StartVideoStream, type VideoChildMessage, VideoParentMessageSchema } from './protocol.ts';
 
 /** Options of {@link PoseProcess}. */
 export interface PoseProcessOptions {
@@ -23,8 +23,7 @@ export interface PoseProcessOptions {
   ffmpegPath?: string;
 }
 
-interface HostedStream {
-  start: StartVideoStream;
+interface HostedStream extends HostedStreamBase<StartVideoStream> {
   video: LiveVideoStream;
   tracker: BodyMetricsTracker;
   firstFrameMonoMs: number | null;
@@ -33,95 +32,52 @@ interface HostedStream {
   lastEmitMonoMs: number;
   source: { width: number; height: number } | null;
   prevStats: { monoMs: number; decoded: number; inferred: number; gated: number; stale: number; overBudget: number; decodeCpuMs: number; inferMs: number; inferCpuMs: number; keyframes: number; packets: number; lost: number };
-  errors: number;
-  lastErrorStatusMonoMs: number;
 }
 
 /** Without decoded frames for this long, a stream emits "no video" frames (once per second). */
 const NO_VIDEO_AFTER_MS = 1000;
 /** Without decoded frames for this long, the metric history is dropped. */
 const RESET_AFTER_MS = 3000;
-/** Minimum interval between two error status messages of one stream (ms). */
-const ERROR_STATUS_INTERVAL_MS = 5000;
 
 const UNKNOWN: Measured = { value: null, confidence: 0 };
 const r = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 ** digits;
 const rm = (m: Measured, digits: number): Measured => ({ value: m.value === null ? null : r(m.value, digits), confidence: r(m.confidence, 3) });
 
 /**
- * The pose process's state machine, independent of the IPC transport (like the voice
- * `AnalyzerProcess`): validates parent messages, owns the video streams (RTP endpoint + decoder
- * each), feeds decoded frames to one shared {@link PoseScheduler} (bounded, stale-dropping,
+ * The pose process's state machine, independent of the IPC transport (a {@link StreamHost}, like
+ * the voice `AnalyzerProcess`: message validation, stream map, status and error reporting): owns
+ * the video streams (RTP endpoint + decoder each), feeds decoded frames to one shared {@link PoseScheduler} (bounded, stale-dropping,
  * motion-gated) whose inference runs on a worker thread, turns each analysed frame into a
- * `BodyFrame` through the stream's {@link BodyMetricsTracker}, and forwards keyframe requests.
- * `main.ts` wires it to IPC and to a 200 ms tick and 5 s stats interval.
+ * `BodyFrame` (room message `metrics:body`; counters every 5 s as `body:stats`) through the stream's
+ * {@link BodyMetricsTracker}, and forwards keyframe requests. `main.ts` wires it to IPC and to a
+ * 200 ms tick and 5 s stats interval.
  *
- * Every call into a stream is guarded: one stream's failure becomes a `status` message for that
- * stream and never reaches the others.
+ * Every call into a stream is guarded: one stream's failure becomes a status for that stream and
+ * never reaches the others.
  */
-export class PoseProcess {
-  readonly #streams = new Map<string, HostedStream>();
+export class PoseProcess extends StreamHost<StartVideoStream, HostedStream, VideoChildMessage> {
   readonly #scheduler: PoseScheduler;
   readonly #o: PoseProcessOptions;
   readonly #size: number;
 
   constructor(opts: PoseProcessOptions) {
+    super(VideoParentMessageSchema, opts.send, opts.engines, 'video analysis: ');
     this.#o = opts;
     this.#size = opts.frameSize ?? 192;
     this.#scheduler = new PoseScheduler({
       infer: opts.infer,
-      onAnalysed: (a) => this.#guard(a.streamId, () => this.#onAnalysed(a)),
-      onError: (id, err) => this.#streamError(id, err),
+      onAnalysed: (a) => this.guard(a.streamId, () => this.#onAnalysed(a)),
+      onError: (id, err) => this.streamError(id, err),
       ...(opts.disableGating ? { disableGating: true } : {}),
       ...(opts.budgetMsPerSec !== undefined ? { budgetMsPerSec: opts.budgetMsPerSec } : {}),
     });
   }
 
-  /** The `ready` message announcing this process. */
-  readyMessage(): VideoReady {
-    return { type: 'ready', pid: process.pid, engines: this.#o.engines };
-  }
-
-  /** Ids of the running streams. */
-  get streamIds(): string[] {
-    return [...this.#streams.keys()];
-  }
-
-  /**
-   * Handles one message from the parent; invalid messages are answered with an `error` message.
-   * Never throws.
-   * @returns 'shutdown' when the process should exit (all streams are closed by then).
-   */
-  async handleMessage(raw: unknown): Promise<'shutdown' | undefined> {
-    const parsed = VideoParentMessageSchema.safeParse(raw);
-    if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => (i.path.length > 0 ? `${i.path.join('.')}: ${i.message}` : i.message));
-      const streamId =
-        typeof raw === 'object' && raw !== null && typeof (raw as { streamId?: unknown }).streamId === 'string'
-          ? (raw as { streamId: string }).streamId
-          : undefined;
-      this.#o.send({ type: 'error', ...(streamId !== undefined ? { streamId } : {}), message: `invalid message: ${issues.join('; ')}` });
-      return undefined;
-    }
-    const m = parsed.data;
-    switch (m.type) {
-      case 'start-video':
-        await this.#start(m);
-        return undefined;
-      case 'stop':
-        await this.#stop(m.streamId);
-        return undefined;
-      case 'shutdown':
-        await this.closeAll();
-        return 'shutdown';
-    }
-  }
-
   /** 200 ms tick: "no video" frames for streams whose decoder went quiet. */
   tick(): void {
     const now = performance.now();
-    for (const [id, s] of this.#streams) {
-      this.#guard(id, () => {
+    for (const [id, s] of this.streams) {
+      this.guard(id, () => {
         const quietMs = now - s.lastFrameMonoMs;
         if (quietMs > RESET_AFTER_MS && s.firstFrameMonoMs !== null) s.tracker.reset();
         if (quietMs > NO_VIDEO_AFTER_MS && now - s.lastEmitMonoMs >= 1000) this.#emitNoVideo(id, s, now);
@@ -131,28 +87,19 @@ export class PoseProcess {
 
   /** Sends a `body-stats` message for every stream. */
   sendStats(): void {
-    for (const [id, s] of this.#streams) this.#guard(id, () => this.#sendStats(id, s));
+    for (const [id, s] of this.streams) this.guard(id, () => this.#sendStats(id, s));
   }
 
-  /** Stops every stream. */
-  async closeAll(): Promise<void> {
-    await Promise.all([...this.#streams.keys()].map((id) => this.#stop(id)));
-  }
-
-  async #start(m: StartVideoStream): Promise<void> {
+  protected async startStream(m: StartVideoStream): Promise<void> {
     const { streamId, roomId, producerId } = m;
-    if (this.#streams.has(streamId)) {
-      this.#o.send({ type: 'error', streamId, message: `stream ${streamId} already exists` });
-      return;
-    }
     const video = new LiveVideoStream({
       payloadType: m.payloadType,
       ssrc: m.ssrc,
       size: this.#size,
       ...(this.#o.ffmpegPath ? { ffmpegPath: this.#o.ffmpegPath } : {}),
       onFrame: (rgb, atMs, monoMs, source) =>
-        this.#guard(streamId, () => {
-          const s = this.#streams.get(streamId);
+        this.guard(streamId, () => {
+          const s = this.streams.get(streamId);
           if (!s) return;
           s.firstFrameMonoMs ??= monoMs;
           s.lastFrameMonoMs = monoMs;
@@ -160,8 +107,8 @@ export class PoseProcess {
           s.source = source;
           this.#scheduler.push(streamId, { rgb, width: this.#size, height: this.#size, atMs, monoMs });
         }),
-      onKeyframeRequest: (reason) => this.#o.send({ type: 'keyframe-request', streamId, reason }),
-      onError: (err) => this.#streamError(streamId, err),
+      onKeyframeRequest: (reason) => this.send({ type: 'keyframe-request', streamId, reason }),
+      onError: (err) => this.streamError(streamId, err),
     });
     const now = performance.now();
     const hosted: HostedStream = {
@@ -175,41 +122,36 @@ export class PoseProcess {
       source: null,
       prevStats: { monoMs: now, decoded: 0, inferred: 0, gated: 0, stale: 0, overBudget: 0, decodeCpuMs: 0, inferMs: 0, inferCpuMs: 0, keyframes: 0, packets: 0, lost: 0 },
       errors: 0,
-      lastErrorStatusMonoMs: -Infinity,
+      lastErrorStatusMs: -Infinity,
     };
-    this.#streams.set(streamId, hosted);
+    this.streams.set(streamId, hosted);
     this.#scheduler.addStream(streamId);
     try {
       const rtpPort = await video.listen('127.0.0.1', 0);
-      this.#o.send({ type: 'started', streamId, rtpPort });
-      this.#status(streamId, { roomId, producerId, state: 'running' });
+      this.send({ type: 'started', streamId, rtpPort });
+      this.status(streamId, { roomId, producerId, state: 'running' });
     } catch (err) {
-      this.#streams.delete(streamId);
+      this.streams.delete(streamId);
       this.#scheduler.removeStream(streamId);
       await video.close();
-      this.#o.send({ type: 'error', streamId, message: `cannot start video stream: ${(err as Error).message}` });
+      this.send({ type: 'error', streamId, message: `cannot start video stream: ${(err as Error).message}` });
     }
   }
 
-  async #stop(streamId: string): Promise<void> {
-    const s = this.#streams.get(streamId);
-    if (!s) {
-      this.#o.send({ type: 'error', streamId, message: `unknown stream ${streamId}` });
-      return;
-    }
-    this.#guard(streamId, () => this.#sendStats(streamId, s));
-    this.#streams.delete(streamId);
+  protected async stopStream(s: HostedStream): Promise<void> {
+    const { streamId } = s.start;
+    this.guard(streamId, () => this.#sendStats(streamId, s));
+    this.streams.delete(streamId);
     this.#scheduler.removeStream(streamId);
     try {
       await s.video.close();
     } catch (err) {
-      this.#o.send({ type: 'error', streamId, message: `error while stopping: ${(err as Error).message}` });
+      this.send({ type: 'error', streamId, message: `error while stopping: ${errorText(err)}` });
     }
-    this.#status(streamId, { roomId: s.start.roomId, producerId: s.start.producerId, state: 'stopped' });
   }
 
   #onAnalysed(a: AnalysedFrame): void {
-    const s = this.#streams.get(a.streamId);
+    const s = this.streams.get(a.streamId);
     if (!s) return;
     const rect: LetterboxRect = s.source
       ? letterboxRect(s.source.width, s.source.height, this.#size)
@@ -264,7 +206,7 @@ export class PoseProcess {
   #send(streamId: string, s: HostedStream, frame: BodyFrame): void {
     s.lastEmitMonoMs = performance.now();
     frame.serverTimeMs = Date.now();
-    this.#o.send({ type: 'body-frame', streamId, frame });
+    this.publish(streamId, s.start.roomId, { event: 'metrics:body', payload: frame });
   }
 
   #sendStats(streamId: string, s: HostedStream): void {
@@ -308,35 +250,9 @@ export class PoseProcess {
       rtpPacketsLost: Math.max(0, cur.lost - p.lost),
     };
     s.prevStats = cur;
-    this.#o.send({ type: 'body-stats', streamId, stats, decoderPid: s.video.decoderPid ?? null });
+    this.publish(streamId, s.start.roomId, { event: 'body:stats', payload: stats });
   }
 
-  #guard(streamId: string, fn: () => void): void {
-    try {
-      fn();
-    } catch (err) {
-      this.#streamError(streamId, err);
-    }
-  }
-
-  #streamError(streamId: string, err: unknown): void {
-    const s = this.#streams.get(streamId);
-    if (!s) return;
-    s.errors++;
-    const now = performance.now();
-    if (now - s.lastErrorStatusMonoMs < ERROR_STATUS_INTERVAL_MS) return;
-    s.lastErrorStatusMonoMs = now;
-    this.#status(streamId, {
-      roomId: s.start.roomId,
-      producerId: s.start.producerId,
-      state: 'running',
-      reason: `video analysis: non-fatal error #${s.errors}: ${err instanceof Error ? err.message : String(err)}`,
-    });
-  }
-
-  #status(streamId: string, status: AnalyzerStatus): void {
-    this.#o.send({ type: 'status', streamId, status });
-  }
 }
 
 function unknownMetrics() {
