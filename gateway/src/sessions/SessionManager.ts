@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { types } from 'mediasoup';
-import type { BodyFrame, CaptionEvent, DisfluencyEvent, FluencyFrame, PauseEvent, VoiceFrame } from '@lectern/contract';
 import type { Room, SfuNode } from '@lectern/sfu';
-import type { MetricBus, RoomMessage } from '../bus/MetricBus.ts';
+import type { MetricBus } from '../bus/MetricBus.ts';
 import type { EndReason, SessionRow } from '../db/DbTypes.ts';
 import type { SessionStore } from '../db/SessionStore.ts';
 import { MediaTimebase } from '../recording/MediaTimebase.ts';
 import { type RecordingResult, SessionRecorder } from '../recording/SessionRecorder.ts';
 import type { SpoolDrainer } from '../recording/SpoolDrainer.ts';
 import { ObjectStore } from '../storage/ObjectStore.ts';
+import { MetricRecorder } from './MetricRecorder.ts';
 
 /** Logger (pino-compatible subset). */
 export interface SessionLog {
@@ -54,9 +54,8 @@ interface LiveSession {
   recorder: SessionRecorder | null;
   timebases: Map<string, MediaTimebase>;
   audioProducerId: string | null;
-  mediaEndSec: number;
-  /** Per video producer: session time − body media time, seconds (fixed at its first frame). */
-  bodyOffsets: Map<string, number>;
+  /** The session's metric rows (frames, pauses, words, disfluencies) on its media time line. */
+  metrics: MetricRecorder;
   ending?: Promise<SessionRow | null>;
 }
 
@@ -72,9 +71,8 @@ export interface EndedSession {
  * Session lifecycle. A session starts when a presenter produces in a room that has no live session
  * and ends when that presenter leaves, when it is ended through the API, or when the room closes.
  * While live it: records the presenter's media ({@link SessionRecorder}), keeps the participants,
- * and persists what the {@link MetricBus} carries for the room — `metrics:voice`,
- * `metrics:fluency` and `metrics:body` frames, `metrics:pause`, final `captions:update` words and `fluency:event`
- * disfluencies — on one continuous media time line ({@link MediaTimebase}).
+ * and persists what the {@link MetricBus} carries for the room through a {@link MetricRecorder}
+ * (frames, pauses, words, disfluencies) on one continuous media time line ({@link MediaTimebase}).
  *
  * Signaling calls {@link peerJoined}, {@link producerAdded} (before the analyzer taps the
  * producer) and {@link peerLeft}. Nothing here throws into signaling or blocks the media path:
@@ -92,7 +90,7 @@ export class SessionManager {
   /** @param opts see {@link SessionManagerOptions}. */
   constructor(opts: SessionManagerOptions) {
     this.#o = { orgId: 'local', onEnded: () => {}, ...opts };
-    this.#unsubscribe = opts.bus.subscribe((roomId, msg) => this.#onMessage(roomId, msg));
+    this.#unsubscribe = opts.bus.subscribe((roomId, msg) => this.#byRoom.get(roomId)?.metrics.record(msg));
     opts.sfu.on('roomclosed', ({ roomId }) => {
       const s = this.#byRoom.get(roomId);
       if (s) void this.#end(s, 'room-closed');
@@ -172,7 +170,7 @@ export class SessionManager {
       authorPeerId: author.peerId,
       authorName: author.displayName,
       text,
-      mediaTimeSec: Math.max(0, s.mediaEndSec),
+      mediaTimeSec: Math.max(0, s.metrics.mediaEndSec),
       createdAt: new Date(),
     };
     let timer: NodeJS.Timeout | undefined;
@@ -211,6 +209,7 @@ export class SessionManager {
   #start(room: Room, presenterPeerId: string): LiveSession {
     const id = randomUUID();
     const startedAt = new Date();
+    const timebases = new Map<string, MediaTimebase>();
     const s: LiveSession = {
       id,
       roomId: room.id,
@@ -219,10 +218,12 @@ export class SessionManager {
       startedAt,
       mediaObjectId: null,
       recorder: null,
-      timebases: new Map(),
+      timebases,
       audioProducerId: null,
-      mediaEndSec: 0,
-      bodyOffsets: new Map(),
+      metrics: new MetricRecorder(id, this.#o.store, {
+        timebase: (producerId) => timebases.get(producerId),
+        audioOriginSeenAtMs: () => (s.audioProducerId ? timebases.get(s.audioProducerId)?.analyzerOrigins[0]?.seenAtMs : undefined),
+      }),
     };
     this.#live.set(id, s);
     this.#byRoom.set(room.id, s);
@@ -276,7 +277,7 @@ export class SessionManager {
         }
       }
       for (const tb of s.timebases.values()) tb.close();
-      const row = await this.#o.store.endSession(s.id, { reason, endedAt, mediaDurationSec: s.mediaEndSec || null });
+      const row = await this.#o.store.endSession(s.id, { reason, endedAt, mediaDurationSec: s.metrics.mediaEndSec || null });
       this.#live.delete(s.id);
       if (recording?.state === 'spooled') void this.#o.drainer?.kick();
       this.#ended.set(s.id, { session: row, recording, mediaTimeOriginSec: origin });
@@ -288,92 +289,4 @@ export class SessionManager {
     return s.ending;
   }
 
-  #onMessage(roomId: string, msg: RoomMessage): void {
-    const s = this.#byRoom.get(roomId);
-    if (!s) return;
-    switch (msg.event) {
-      case 'metrics:voice': {
-        const { roomId: _r, producerId, kind, mediaTimeSec, windowSec, serverTimeMs, ...payload } = msg.payload as VoiceFrame;
-        const t = this.#time(s, producerId, mediaTimeSec, true);
-        s.mediaEndSec = Math.max(s.mediaEndSec, t + windowSec);
-        this.#o.store.frames.push({ sessionId: s.id, producerId, kind, mediaTimeSec: t, windowSec, serverTimeMs, payload });
-        break;
-      }
-      case 'metrics:fluency': {
-        const { roomId: _r, producerId, mediaTimeSec, serverTimeMs, ...payload } = msg.payload as FluencyFrame;
-        const t = this.#time(s, producerId, mediaTimeSec, false);
-        this.#o.store.frames.push({ sessionId: s.id, producerId, kind: 'fluency', mediaTimeSec: t, windowSec: null, serverTimeMs, payload });
-        break;
-      }
-      case 'metrics:body': {
-        const { roomId: _r, producerId, kind, mediaTimeSec, windowSec, serverTimeMs, ...payload } = msg.payload as BodyFrame;
-        const offset = this.#bodyOffset(s, producerId, mediaTimeSec, (msg.payload as BodyFrame).videoFrameAtMs);
-        if (offset === null) break; // before the audio time line exists
-        this.#o.store.frames.push({ sessionId: s.id, producerId, kind, mediaTimeSec: Math.max(0, mediaTimeSec + offset), windowSec, serverTimeMs, payload });
-        break;
-      }
-      case 'metrics:pause': {
-        const p = msg.payload as PauseEvent;
-        this.#o.store.pauses.push({
-          sessionId: s.id,
-          producerId: p.producerId,
-          startSec: this.#time(s, p.producerId, p.startSec, false),
-          endSec: this.#time(s, p.producerId, p.endSec, false),
-          durationSec: p.durationSec,
-        });
-        break;
-      }
-      case 'captions:update': {
-        const c = msg.payload as CaptionEvent;
-        if (c.kind !== 'final') break;
-        for (const w of c.words)
-          this.#o.store.words.push({
-            sessionId: s.id,
-            producerId: c.producerId,
-            segmentId: c.segmentId,
-            word: w.word,
-            startSec: this.#time(s, c.producerId, w.startSec, false),
-            endSec: this.#time(s, c.producerId, w.endSec, false),
-            confidence: w.confidence,
-          });
-        break;
-      }
-      case 'fluency:event': {
-        const d = msg.payload as DisfluencyEvent;
-        this.#o.store.disfluencies.push({
-          sessionId: s.id,
-          producerId: d.producerId,
-          kind: d.kind,
-          text: d.text,
-          startSec: this.#time(s, d.producerId, d.startSec, false),
-          endSec: this.#time(s, d.producerId, d.endSec, false),
-        });
-        break;
-      }
-      default:
-        break;
-    }
-  }
-
-  /**
-   * Body frames count from the video producer's first decoded frame (arrival based), not from the
-   * audio's first RTP packet: place them on the session time line by wall clock — the decode time
-   * of the first frame relative to the arrival of the audio analyzer's first packet (≈ ±50 ms).
-   */
-  #bodyOffset(s: LiveSession, producerId: string, mediaTimeSec: number, videoFrameAtMs: number | null): number | null {
-    const known = s.bodyOffsets.get(producerId);
-    if (known !== undefined) return known;
-    const origin = s.audioProducerId ? s.timebases.get(s.audioProducerId)?.analyzerOrigins[0] : undefined;
-    if (!origin || videoFrameAtMs === null) return null;
-    const offset = (videoFrameAtMs - origin.seenAtMs) / 1000 - mediaTimeSec;
-    s.bodyOffsets.set(producerId, offset);
-    return offset;
-  }
-
-  /** Session media time of an analyzer time; `frame`: a voice window (drives epoch detection). */
-  #time(s: LiveSession, producerId: string, t: number, frame: boolean): number {
-    const tb = s.timebases.get(producerId);
-    if (!tb) return t;
-    return frame ? tb.toSessionTime(t) : tb.shift(t);
-  }
 }
