@@ -4,6 +4,7 @@
  * SpoolDrainer when S3 is down. The SFU path is covered by test/e2e/recording.test.ts.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import dgram from 'node:dgram';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -130,11 +131,34 @@ describe('recording pipeline (real RTP from ffmpeg, real s3rver)', () => {
     await expect(rec.start()).rejects.toThrow(/ffmpeg exited at start|ENOENT|spawn/);
   });
 
+  it('drops muxed RTCP (packet types 200–206) and malformed datagrams, relays RTP whatever its marker bit', async () => {
+    const relay = new RtpRelay({ kind: 'audio', mimeType: 'audio/opus' });
+    const port = await relay.bind();
+    const sock = dgram.createSocket('udp4');
+    const send = (b: Buffer) => new Promise<void>((resolve) => sock.send(b, port, '127.0.0.1', () => resolve()));
+    const rtp = (byte1: number, seq: number) => Buffer.from([0x80, byte1, 0, seq, 0, 0, 0x03, 0xc0, 0, 0, 0, 1, 0xfc]);
+    try {
+      await send(Buffer.from([0x80, 0xc9, 0x00, 0x01, 0, 0, 0, 1])); // RTCP RR (201), 8 bytes
+      await send(Buffer.concat([Buffer.from([0x81, 0xc8, 0x00, 0x06]), Buffer.alloc(24)])); // RTCP SR (200)
+      await send(Buffer.from([0x80, 0xce, 0x00, 0x02, 0, 0, 0, 1, 0, 0, 0, 2])); // PSFB (206)
+      await send(Buffer.from('not rtp at all'));
+      await send(rtp(100, 1)); // PT 100
+      await send(rtp(0x80 | 100, 2)); // marker + PT 100 = 228: RTP, not RTCP
+      await waitUntil(() => relay.stats.packets + relay.stats.rtcpDropped + relay.stats.malformed === 6, 5000, 'datagrams counted', 10);
+      expect(relay.stats).toMatchObject({ packets: 2, rtcpDropped: 3, malformed: 1 });
+      expect(relay.firstPacket).toMatchObject({ rtpTimestamp: 960, sequenceNumber: 1 });
+    } finally {
+      sock.close();
+      relay.close();
+    }
+  });
+
   it('detects VP8 key frames in RTP (RFC 7741 descriptor with PictureID)', () => {
     const hdr = Buffer.from([0x80, 101, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1]);
-    const key = Buffer.concat([hdr, Buffer.from([0x90, 0x80, 0x81, 0x23, 0x10])]); // X,S; I; 15-bit PictureID; P=0
-    const delta = Buffer.concat([hdr, Buffer.from([0x90, 0x80, 0x81, 0x23, 0x11])]); // P=1
-    const cont = Buffer.concat([hdr, Buffer.from([0x80, 0x80, 0x81, 0x23, 0x10])]); // S=0
+    // VP8 frame tag: 3 bytes (RFC 6386 §9.1), bit 0 of the first = P (0: key frame).
+    const key = Buffer.concat([hdr, Buffer.from([0x90, 0x80, 0x81, 0x23, 0x10, 0x02, 0x00])]); // X,S; I; 15-bit PictureID; P=0
+    const delta = Buffer.concat([hdr, Buffer.from([0x90, 0x80, 0x81, 0x23, 0x11, 0x02, 0x00])]); // P=1
+    const cont = Buffer.concat([hdr, Buffer.from([0x80, 0x80, 0x81, 0x23, 0x10, 0x02, 0x00])]); // S=0
     expect([isVp8KeyFrameStart(key), isVp8KeyFrameStart(delta), isVp8KeyFrameStart(cont)]).toEqual([true, false, false]);
   });
 });

@@ -1,5 +1,8 @@
 import dgram from 'node:dgram';
 import type { AddressInfo } from 'node:net';
+// The analyzers' RTP and VP8 parsing (one implementation for the analysis and the recording path).
+import { isRtcp, RtpPacket } from '../../../analyzers/src/rtp/RtpPacket.ts';
+import { parseVp8Payload } from '../../../analyzers/src/video/vp8.ts';
 
 /** Facts about the first RTP packet a relay received (the recorder's media-time anchor). */
 export interface FirstPacket {
@@ -37,11 +40,12 @@ export interface RtpRelayOptions {
  * Receives one RTP stream from an SFU tap on 127.0.0.1 and forwards it to ffmpeg:
  * - buffers packets until {@link setTarget} (ffmpeg bound its socket), then flushes them in order,
  *   so the recording starts at the tap's first packet even though ffmpeg starts later;
- * - drops muxed RTCP: ffmpeg would otherwise re-time streams from Sender Reports mid-recording
+ * - drops muxed RTCP (packet types 200–206 in byte 1, RFC 5761 §4: `isRtcp`): ffmpeg would otherwise re-time streams from Sender Reports mid-recording
  *   (a jump in pts); both streams are timed from their RTP timestamps only;
  * - records the first packet's RTP timestamp (anchor of the recording's time base) and detects
  *   VP8 key frames (RFC 7741) so the recorder knows when to stop asking for one.
- * Runs on the gateway's event loop: per packet it is a header parse and a `send` (~µs).
+ * Runs on the gateway's event loop: per packet it is a header parse (`RtpPacket.parse`, no payload
+ * copy) and a `send` (~µs); packets that are not well-formed RTP are counted as malformed and dropped.
  */
 export class RtpRelay {
   #socket?: dgram.Socket;
@@ -149,28 +153,27 @@ export class RtpRelay {
   }
 
   #onMessage(msg: Buffer): void {
-    if (msg.length < 12 || msg[0]! >> 6 !== 2) {
-      this.#stats.malformed++;
+    if (isRtcp(msg)) {
+      this.#stats.rtcpDropped++;
       return;
     }
-    const pt = msg[1]!;
-    if (pt >= 192 && pt <= 223) {
-      // RTCP (RFC 5761 §4: packet types 192–223 on a muxed port)
-      this.#stats.rtcpDropped++;
+    const rtp = RtpPacket.parse(msg);
+    if (!rtp) {
+      this.#stats.malformed++;
       return;
     }
     this.#stats.packets++;
     this.#stats.bytes += msg.length;
     this.#lastArrivalMs = performance.timeOrigin + performance.now();
     if (!this.#first) {
-      this.#first = { rtpTimestamp: msg.readUInt32BE(4), sequenceNumber: msg.readUInt16BE(2), arrivalMs: performance.timeOrigin + performance.now() };
+      this.#first = { rtpTimestamp: rtp.timestamp, sequenceNumber: rtp.sequenceNumber, arrivalMs: performance.timeOrigin + performance.now() };
       this.#onFirst?.(this.#first);
       this.#onFirst = undefined;
     } else {
-      const ahead = (msg.readUInt32BE(4) - this.#first.rtpTimestamp) >>> 0;
+      const ahead = (rtp.timestamp - this.#first.rtpTimestamp) >>> 0;
       if (ahead < 0x8000_0000 && ahead > this.#rtpSpanTicks) this.#rtpSpanTicks = ahead;
     }
-    if (this.#opts.mimeType.toLowerCase() === 'video/vp8' && isVp8KeyFrameStart(msg)) {
+    if (this.#opts.mimeType.toLowerCase() === 'video/vp8' && isVp8KeyFrameStartPayload(rtp.payload)) {
       this.#stats.keyFrames++;
       this.#onKeyFrame?.();
     }
@@ -181,28 +184,17 @@ export class RtpRelay {
 }
 
 /**
- * Whether an RTP packet carries the start of a VP8 key frame: RTP header (RFC 3550, CSRCs and
- * header extension skipped), VP8 payload descriptor (RFC 7741 §4.2, S=1 and PID=0), then the VP8
- * payload header's P bit = 0 (RFC 6386 §9.1).
+ * Whether an RTP packet carries the start of a VP8 key frame: the RTP header (RFC 3550, CSRCs and
+ * header extension skipped: `RtpPacket.parse`), then the VP8 payload descriptor (RFC 7741 §4.2,
+ * S=1 and PID=0) and the frame tag's P bit = 0 (RFC 6386 §9.1: `parseVp8Payload`).
+ * @returns false for anything else, including datagrams that are not well-formed RTP.
  */
 export function isVp8KeyFrameStart(pkt: Buffer): boolean {
-  let off = 12 + (pkt[0]! & 0x0f) * 4;
-  if (pkt[0]! & 0x10) {
-    if (pkt.length < off + 4) return false;
-    off += 4 + pkt.readUInt16BE(off + 2) * 4;
-  }
-  if (pkt.length <= off) return false;
-  const d0 = pkt[off]!;
-  const start = (d0 & 0x10) !== 0 && (d0 & 0x07) === 0;
-  if (!start) return false;
-  off++;
-  if (d0 & 0x80) {
-    const x = pkt[off++];
-    if (x === undefined) return false;
-    if (x & 0x80) off += (pkt[off]! & 0x80) ? 2 : 1; // PictureID, 7 or 15 bits
-    if (x & 0x40) off++; // TL0PICIDX
-    if (x & 0x30) off++; // TID/Y/KEYIDX
-  }
-  const h = pkt[off];
-  return h !== undefined && (h & 0x01) === 0;
+  const rtp = RtpPacket.parse(pkt);
+  return rtp !== null && isVp8KeyFrameStartPayload(rtp.payload);
+}
+
+function isVp8KeyFrameStartPayload(payload: Buffer): boolean {
+  const vp8 = parseVp8Payload(payload);
+  return vp8 !== null && vp8.frameStart && vp8.keyframe;
 }
