@@ -10,11 +10,14 @@
 //   mock-failed    failed; recording failed
 // Another UUID → 404, anything else → 400 (Problem+JSON, like the gateway). The media is served with Range support under /mock-media/.
 // `GET /mock/api-mode?set=ok|empty|error|slow` switches the list endpoint's behaviour.
+// Responses are checked against the contract's schemas (session list and summary, timeline
+// frames, Problem+JSON); a mismatch is printed on stderr and makes the exit code 1.
 import { execFileSync } from 'node:child_process';
 import { createReadStream, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ProblemSchema, SessionListSchema, SessionSummarySchema, TimelineFrameSchema } from '@lectern/contract';
 import { readWav16 } from '../../analyzers/src/asr/wav.ts';
 import { rmsToDbfs } from '../../analyzers/src/voice/level.ts';
 
@@ -24,8 +27,17 @@ const cache = join(tmpdir(), 'lectern-mock-media');
 mkdirSync(cache, { recursive: true });
 
 let mode = process.env.MOCK_API ?? 'ok';
+/** Returns `body` after checking it against a contract schema (mismatches go to stderr, exit code 1). */
+function checked(schema, body, what) {
+  const r = schema.safeParse(body);
+  if (!r.success) {
+    process.exitCode = 1;
+    console.error(`[mock-api] ${what} does not match the contract: ${r.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  return body;
+}
 const problem = (res, status, title, detail) =>
-  res.writeHead(status, { 'content-type': 'application/problem+json' }).end(JSON.stringify({ type: 'about:blank', title, status, detail }));
+  res.writeHead(status, { 'content-type': 'application/problem+json' }).end(JSON.stringify(checked(ProblemSchema, { type: 'about:blank', title, status, detail }, 'problem')));
 const json = (res, body) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 
 /** Per 100 ms: level (dBFS) and F0 (normalised autocorrelation, 70–400 Hz) or null. */
@@ -180,7 +192,7 @@ function demoTimeline(m, { loops, origin, words: withWords, body }) {
       const spoken = frames.filter((f) => f.mediaTimeSec < t && f.payload.isSpeech).length / 10;
       const fillers = disfluencies.filter((d) => (d.kind === 'filled-pause' || d.kind === 'lexical-filler') && d.endSec <= t).length;
       frames.push({
-        producerId: P, kind: 'fluency', mediaTimeSec: t, windowSec: 1, serverTimeMs: now - 60_000 + t * 1000,
+        producerId: P, kind: 'fluency', mediaTimeSec: t, windowSec: null, serverTimeMs: now - 60_000 + t * 1000,
         payload: {
           wpm30s: spoken >= 5 ? (recent / Math.min(30, t)) * 60 : null,
           wpmOverall: spoken >= 5 ? (said.length / t) * 60 : null,
@@ -197,6 +209,9 @@ function demoTimeline(m, { loops, origin, words: withWords, body }) {
       frames.push({
         producerId: 'mock-video-producer', kind: 'body', mediaTimeSec: tt, windowSec: 0.2, serverTimeMs: now - 60_000 + tt * 1000,
         payload: {
+          // The contract's body frame (BodyFrameSchema) without its envelope; unmeasured = { value: null, confidence: 0 }.
+          ...unmeasuredBody,
+          videoFrameAtMs: now - 60_000 + tt * 1000 - 40, frameWidthPx: 640, frameHeightPx: 480, poseFresh: true, poseAgeMs: 0,
           presence: { value: true, confidence: 0.9 },
           torsoLeanDeg: { value: +(2.5 * Math.sin(tt / 5) + 0.6 * Math.sin(tt * 1.3)).toFixed(2), confidence: 0.8 },
           shoulderTiltDeg: { value: +(1.5 * Math.cos(tt / 7) - 0.8).toFixed(2), confidence: 0.8 },
@@ -207,6 +222,13 @@ function demoTimeline(m, { loops, origin, words: withWords, body }) {
   frames.sort((a, b) => a.mediaTimeSec - b.mediaTimeSec || a.kind.localeCompare(b.kind));
   return { frames, pauses, words, disfluencies };
 }
+
+const unknownMeasure = { value: null, confidence: 0 };
+/** Body metrics the mock does not simulate, and the (empty) keypoints. */
+const unmeasuredBody = {
+  shoulderTiltDeg: unknownMeasure, headTiltDeg: unknownMeasure, torsoLeanDeg: unknownMeasure, facingRatio: unknownMeasure, headYawDeg: unknownMeasure,
+  gestureSwPerSec: unknownMeasure, swaySw: unknownMeasure, handsVisibleRatio: unknownMeasure, keypoints: [],
+};
 
 function sessions() {
   const m = getMedia();
@@ -282,7 +304,7 @@ export async function handleMockApi(req, res, pathname, search) {
   if (pathname === '/v1/sessions' && req.method === 'GET') {
     if (mode === 'error') return problem(res, 503, 'Service Unavailable', 'The session database is not reachable (connect ECONNREFUSED 127.0.0.1:54329); retrying in the background (mock).'), true;
     if (mode === 'empty') return json(res, { items: [], nextCursor: null }), true;
-    json(res, { items: sessions().map((s) => s.head), nextCursor: null });
+    json(res, checked(SessionListSchema, { items: sessions().map((s) => s.head), nextCursor: null }, 'session list'));
     return true;
   }
   const m = /^\/v1\/sessions\/([^/]+)(\/timeline|\/end)?$/.exec(pathname);
@@ -297,9 +319,11 @@ export async function handleMockApi(req, res, pathname, search) {
   }
   if (m[2] === '/timeline') {
     const origin = s.media.find((o) => o.kind === 'recording')?.mediaTimeOriginSec ?? null;
-    json(res, { sessionId: s.head.id, mediaTimeOriginSec: origin, ...(s.timeline() ?? { frames: [], pauses: [], words: [], disfluencies: [] }) });
+    const timeline = s.timeline() ?? { frames: [], pauses: [], words: [], disfluencies: [] };
+    for (const f of timeline.frames.slice(0, 50)) checked(TimelineFrameSchema, f, `timeline frame (${f.kind})`);
+    json(res, { sessionId: s.head.id, mediaTimeOriginSec: origin, ...timeline });
   }
-  else if (m[2] === '/end') json(res, s.head);
+  else if (m[2] === '/end') json(res, checked(SessionSummarySchema, s.head, 'session'));
   else json(res, {
     ...s.head, live: s.head.state === 'live', participants: [], mediaObjects: s.media, recordingUrl: s.url,
     mediaTimeOriginSec: s.media.find((o) => o.kind === 'recording')?.mediaTimeOriginSec ?? null,

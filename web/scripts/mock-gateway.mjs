@@ -16,6 +16,8 @@
 // Room-name triggers: "join-fails" → room:join fails with MEDIA_ERROR; "worker-dies" → room:error
 // SFU_WORKER_DIED after 6 s; "analyzer-down" → analyzer:status unavailable; "asr-none" → asr:status
 // engine none (captions off).
+// Every analysis push (metrics, captions, fluency, status …) is checked against the contract's
+// schemas (`AnalysisRoomMessageSchema`); a mismatch is printed on stderr and makes the exit code 1.
 // Uses socket.io (a gateway dependency, hoisted to the repo's node_modules).
 import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
@@ -24,6 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { Server } from 'socket.io';
 import { testFakeParameters } from 'mediasoup-client';
+import { AnalysisRoomMessageSchema } from '@lectern/contract';
 import { handleMockApi, warmUpMockApi } from './mock-api.mjs';
 
 const root = fileURLToPath(new URL('../build/', import.meta.url));
@@ -50,10 +53,27 @@ const http = createServer(async (req, res) => {
 });
 
 const io = new Server(http, { path: '/socket.io' });
+
+const ANALYSIS_EVENTS = new Set(AnalysisRoomMessageSchema.options.map((o) => o.shape.event.value));
+/** Makes `socket.emit` check analysis pushes against the contract before sending them. */
+function checkAgainstContract(socket) {
+  const emit = socket.emit.bind(socket);
+  socket.emit = (event, ...args) => {
+    if (ANALYSIS_EVENTS.has(event)) {
+      const r = AnalysisRoomMessageSchema.safeParse({ event, payload: args[0] });
+      if (!r.success) {
+        process.exitCode = 1;
+        console.error(`[mock-gateway] ${event} does not match the contract: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      }
+    }
+    return emit(event, ...args);
+  };
+}
 const ok = (data) => ({ ok: true, data });
 const fail = (code, message) => ({ ok: false, error: { code, message } });
 
 io.on('connection', (socket) => {
+  checkAgainstContract(socket);
   let roomId = null;
   const timers = [];
   const stop = () => timers.splice(0).forEach((t) => clearInterval(t));
