@@ -108,6 +108,7 @@ const now = Date.now();
 const iso = (msAgo) => new Date(now - msAgo).toISOString();
 const sessionHead = (id, roomId, state, startedAgoMin, durationSec, extra = {}) => ({
   id,
+  orgId: 'local',
   roomId,
   title: null,
   state,
