@@ -25,7 +25,7 @@
 # like a/node_modules/mediasoup/worker/meson.build. It is applied inside the copied worker
 # directory with `patch -p4` (or `git apply -p4`). It swaps meson subprojects for Debian's
 # system libraries (dynamic linking), adds a libsrtp 3 API shim over libsrtp 2, disables
-# liburing and fixes mediasoup's DTLS BIO callback bug (crash on kTLS-enabled OpenSSL).
+# liburing (when the version has it) and fixes mediasoup's DTLS BIO callback bug (crash on kTLS-enabled OpenSSL).
 #
 # Cache: ${LECTERN_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/lectern}/mediasoup-worker/
 #          <mediasoup version>-<first 12 hex of sha256(patch)>/mediasoup-worker
@@ -178,7 +178,7 @@ if command -v flock >/dev/null 2>&1; then
 fi
 
 # --- 4. build ----------------------------------------------------------------------------
-log "no cached worker for $CACHE_KEY: building from node_modules/mediasoup/worker (about 5 min on 2 cores)"
+log "no cached worker for $CACHE_KEY: building from node_modules/mediasoup/worker (about 7 min on 2 cores)"
 
 # Tools: command -> Debian package.
 declare -A TOOL_PKG=(
@@ -193,17 +193,12 @@ declare -A MOD_PKG=(
 	['openssl >= 3.0']=libssl-dev
 	['libuv >= 1.44']=libuv1-dev
 	[libsrtp2]=libsrtp2-dev
-	[usrsctp]=libusrsctp-dev
-	[absl_flat_hash_map]=libabsl-dev
-	[absl_flat_hash_set]=libabsl-dev
-	[absl_btree]=libabsl-dev
-	[absl_inlined_vector]=libabsl-dev
 	[absl_memory]=libabsl-dev
 	[absl_strings]=libabsl-dev
 	[absl_optional]=libabsl-dev
 	[flatbuffers]=libflatbuffers-dev
 )
-readonly ALL_PKGS="g++ pkg-config meson ninja-build libssl-dev libuv1-dev libsrtp2-dev libusrsctp-dev libabsl-dev libflatbuffers-dev flatbuffers-compiler"
+readonly ALL_PKGS="g++ pkg-config meson ninja-build libssl-dev libuv1-dev libsrtp2-dev libabsl-dev libflatbuffers-dev flatbuffers-compiler"
 
 missing_packages() {
 	local -A need=()
@@ -330,11 +325,17 @@ else
 	fi
 fi
 
-log "meson setup (meson $MESON_VERSION, release, system libraries, liburing off)"
+# mediasoup < 3.27 has an io_uring option (liburing off: Debian 12's liburing is too old);
+# 3.27 removed io_uring and the option, and meson rejects unknown -D options.
+MS_OPTS=()
+if grep -q "'ms_disable_liburing'" "$SRC/meson_options.txt" 2>/dev/null; then
+	MS_OPTS+=(-Dms_disable_liburing=true)
+fi
+log "meson setup (meson $MESON_VERSION, release, system libraries${MS_OPTS[*]:+, liburing off})"
 # shellcheck disable=SC2086 # LECTERN_MESON_ARGS is a user-supplied argument list
 run_logged "meson setup" meson setup "$BUILD" "$SRC" \
 	--buildtype release -Db_ndebug=true \
-	-Dms_disable_liburing=true \
+	"${MS_OPTS[@]}" \
 	--wrap-mode=nofallback \
 	${LECTERN_MESON_ARGS:-}
 
@@ -364,7 +365,7 @@ chmod 0755 "$TMP_BIN"
 	echo "os=$(. /etc/os-release 2>/dev/null && echo "${PRETTY_NAME:-unknown}" || echo unknown)"
 	echo "compiler=$(c++ --version | head -n1)"
 	echo "meson=$MESON_VERSION"
-	for m in openssl libuv libsrtp2 usrsctp absl_base flatbuffers; do
+	for m in openssl libuv libsrtp2 absl_base flatbuffers; do
 		echo "pkg_$m=$(pkg-config --modversion "$m" 2>/dev/null || echo '?')"
 	done
 } >"$CACHE_DIR/build-info.txt.tmp.$$"

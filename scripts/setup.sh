@@ -20,7 +20,7 @@ source scripts/node.sh
 # 1. Debian packages -----------------------------------------------------------------------------
 APT_PACKAGES=(
   # mediasoup worker, built from the npm package's own sources against Debian libraries
-  g++ make pkg-config meson ninja-build python3 libssl-dev libuv1-dev libsrtp2-dev libusrsctp-dev
+  g++ make pkg-config meson ninja-build python3 libssl-dev libuv1-dev libsrtp2-dev
   libabsl-dev libflatbuffers-dev flatbuffers-compiler
   # media tools; PocketSphinx (the offline speech recogniser) and its English model; bzip2 for
   # model archives (npm run models)
