@@ -16,6 +16,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { parseCliArgs, usageError } from '../../analyzers/src/util/cli.ts';
 import { launchChromium } from '../support/browser.ts';
+import { hostCalibration } from '../../analyzers/bench/hostCalibration.ts';
 import { repoRoot, speechFixture } from '../support/fixtures.ts';
 import { RoomObserver } from '../support/observer.ts';
 import { cpuPercent, sampleTree } from '../support/procstat.ts';
@@ -144,6 +145,9 @@ const result = {
   serverRssMb: round(cpu1.rssBytes / 2 ** 20),
   serverRssPeakMb: round(Math.max(rssPeak, cpu1.rssBytes) / 2 ** 20),
   cores: (await import('node:os')).availableParallelism(),
+  runtime: { node: process.version },
+  // Measured after the run, so it does not compete with it (see analyzers/bench/hostCalibration.ts).
+  hostCalibration: hostCalibration(),
 };
 console.log(JSON.stringify(result, null, 2));
 for (const o of observers) o.close();
