@@ -1,9 +1,11 @@
 /**
  * @lectern/contract — the one module that defines what crosses process and network boundaries:
  * Socket.IO event names and payload schemas (zod), metric frame shapes with units, error codes.
- * Imported by the gateway, SFU, analyzers and the web app.
+ * Imported by the gateway, SFU, analyzers and the web app — which is also why the one shared
+ * helper that is not a wire type lives here: `ExponentialBackoff` (./backoff.ts, pure code).
  */
 export * from './ack.ts';
+export * from './backoff.ts';
 export * from './body.ts';
 export * from './coaching.ts';
 export * from './errors.ts';

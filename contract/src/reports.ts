@@ -1,5 +1,5 @@
 /**
- * What the post-session report API sends (issue 6): subscores, tips, drills, job status, the
+ * What the post-session report API sends: subscores, tips, drills, job status, the
  * report document and progress over sessions. Shared by the scoring code (analyzers), the HTTP API
  * (gateway) and the web app. Times are seconds of the RECORDING (playback position in the
  * session's `recording.webm`, what the replay page's `?t=` seeks to). Timestamps are ISO 8601

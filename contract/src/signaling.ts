@@ -14,12 +14,17 @@ export const RoomIdSchema = z
   .string()
   .regex(/^[A-Za-z0-9_-]{1,64}$/, 'room id must be 1–64 letters, digits, "-" or "_"');
 
+const jsonObject = z.looseObject({});
 /**
- * A mediasoup object (`T`, mediasoup-client's type of it): checked here to be a JSON object and
- * typed as `T` once parsed; its inner shape is validated by mediasoup. The input side stays any
- * JSON object, so a client that holds the value as a plain record can still send it.
+ * A mediasoup object, typed as `T` (mediasoup-client's type of it) on both sides: a client sends
+ * what mediasoup-client gave it, the server gets `T`. At run time it is only checked to be a JSON
+ * object (the same `invalid_type` issue as `z.looseObject({})` otherwise); its inner shape is
+ * validated by mediasoup.
  */
-const mediasoupObject = <T>() => z.looseObject({}).transform((value) => value as T);
+const mediasoupObject = <T>() =>
+  z.custom<T>().check((ctx) => {
+    if (!jsonObject.safeParse(ctx.value).success) ctx.issues.push({ code: 'invalid_type', expected: 'object', input: ctx.value });
+  });
 
 export const Role = z.enum(['presenter', 'coach', 'viewer']);
 export type Role = z.infer<typeof Role>;

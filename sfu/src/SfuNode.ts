@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import os from 'node:os';
+import { ExponentialBackoff } from '@lectern/contract';
 import * as mediasoup from 'mediasoup';
 import type { types } from 'mediasoup';
 import { mediaCodecs } from './mediaCodecs.ts';
@@ -146,13 +147,14 @@ export class SfuNode extends EventEmitter<SfuNodeEvents> {
     }
     this.emit('workerdied', { pid: slot.worker.pid, error, roomIds });
     if (this.#closed) return;
-    // Replace the worker; retry with backoff if the host is briefly out of resources.
-    for (let attempt = 0; attempt < 5 && !this.#closed; attempt++) {
+    // Replace the worker; retry (5 attempts, waiting 0.5 s doubling to 8 s) if the host is briefly out of resources.
+    const backoff = new ExponentialBackoff({ initialMs: 500, maxMs: 8000 });
+    while (backoff.failures < 5 && !this.#closed) {
       try {
         this.#slots.push(await this.#spawnWorker());
         return;
       } catch {
-        await new Promise((r) => setTimeout(r, 500 * 2 ** attempt));
+        await new Promise((r) => setTimeout(r, backoff.next()));
       }
     }
   }

@@ -1,6 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import type { AnalysisRoomMessage } from '@lectern/contract';
+import { type AnalysisRoomMessage, ExponentialBackoff } from '@lectern/contract';
 import type { BaseChildMessage, ChildMessage, Shutdown, StopStream } from '@lectern/analyzers/protocol';
 import type { VideoChildMessage } from '@lectern/analyzers/video-protocol';
 import { tsxLoader } from './tsxLoader.ts';
@@ -61,7 +61,7 @@ export class ChildProcessPool<Start extends { type: string; streamId: string }> 
   readonly #pendingStarts = new Map<string, { resolve: (port: number) => void; reject: (e: Error) => void }>();
   readonly #opts: Required<Omit<ChildProcessPoolOptions, 'env'>> & { env?: NodeJS.ProcessEnv };
   #closed = false;
-  #restartDelayMs = 250;
+  readonly #restartBackoff = new ExponentialBackoff({ initialMs: 250, maxMs: 10_000 });
 
   constructor(opts: ChildProcessPoolOptions) {
     super();
@@ -180,7 +180,7 @@ export class ChildProcessPool<Start extends { type: string; streamId: string }> 
       case 'ready':
         slot.ready = true;
         slot.engines = msg.engines;
-        this.#restartDelayMs = 250;
+        this.#restartBackoff.reset();
         for (const w of slot.readyWaiters.splice(0)) w(true);
         this.emit('process-ready', { pid: msg.pid, engines: msg.engines });
         return;
@@ -219,11 +219,9 @@ export class ChildProcessPool<Start extends { type: string; streamId: string }> 
     const idx = this.#slots.indexOf(slot);
     if (this.#closed || idx < 0) return;
     this.emit('streams-lost', { pid: slot.child.pid ?? -1, code, signal, streamIds });
-    const delay = this.#restartDelayMs;
-    this.#restartDelayMs = Math.min(this.#restartDelayMs * 2, 10_000);
     setTimeout(() => {
       if (!this.#closed) this.#slots[idx] = this.#spawn();
-    }, delay);
+    }, this.#restartBackoff.next());
   }
 
   #send(slot: Slot, msg: object): void {

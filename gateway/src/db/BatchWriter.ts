@@ -1,3 +1,5 @@
+import { ExponentialBackoff } from '@lectern/contract';
+
 /** Minimal logger interface (pino-compatible). */
 export interface WriterLog {
   warn(obj: object, msg: string): void;
@@ -55,7 +57,7 @@ export class BatchWriter<T> {
   #buf: T[] = [];
   #timer: NodeJS.Timeout | null = null;
   #inflight: Promise<void> | null = null;
-  #backoffMs = 0;
+  readonly #backoff = new ExponentialBackoff({ initialMs: 1000, maxMs: 30_000 });
   #retryAt = 0;
   #lastDropLogMs = 0;
   #closed = false;
@@ -165,7 +167,7 @@ export class BatchWriter<T> {
         await this.#o.write(batch);
         this.#stats.written += batch.length;
         this.#stats.batches++;
-        this.#backoffMs = 0;
+        this.#backoff.reset();
         this.#retryAt = 0;
       } catch (err) {
         ok = false;
@@ -177,10 +179,10 @@ export class BatchWriter<T> {
           retry = batch;
         }
         this.#buf = retry.concat(this.#buf);
-        this.#backoffMs = Math.min(30_000, this.#backoffMs ? this.#backoffMs * 2 : 1000);
-        this.#retryAt = Date.now() + this.#backoffMs;
-        if (this.#stats.failedBatches === 1 || this.#backoffMs >= 30_000 || this.#backoffMs === 1000)
-          this.#o.log?.warn({ writer: this.#o.name, err: (err as Error)?.message, buffered: this.#buf.length, retryInMs: this.#backoffMs }, 'batch write failed; will retry');
+        const retryInMs = this.#backoff.next();
+        this.#retryAt = Date.now() + retryInMs;
+        if (this.#stats.failedBatches === 1 || retryInMs >= 30_000 || retryInMs === 1000)
+          this.#o.log?.warn({ writer: this.#o.name, err: (err as Error)?.message, buffered: this.#buf.length, retryInMs }, 'batch write failed; will retry');
       }
     })();
     this.#inflight = p;

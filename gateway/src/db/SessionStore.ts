@@ -1,3 +1,4 @@
+import { ExponentialBackoff } from '@lectern/contract';
 import type { DisfluencyRow, EndReason, MediaObjectState, MetricFrameRow, PauseRow, SessionRow, WordRow } from './DbTypes.ts';
 import { BatchWriter, type BatchWriterStats, type WriterLog } from './BatchWriter.ts';
 import type { MediaObjectPatch, SessionRepository } from './SessionRepository.ts';
@@ -152,7 +153,7 @@ export class SessionStore {
     this.#pendingOps++;
     const prev = this.#chains.get(sessionId) ?? Promise.resolve();
     const next = prev.then(async () => {
-      let delay = 500;
+      const backoff = new ExponentialBackoff({ initialMs: 500, maxMs: 30_000 });
       for (let attempt = 1; ; attempt++) {
         try {
           await op();
@@ -163,8 +164,7 @@ export class SessionStore {
             return;
           }
           if (attempt === 1 || attempt % 10 === 0) this.log.warn({ sessionId, what, attempt, err: (err as Error)?.message }, 'database write failed; retrying');
-          await new Promise((r) => setTimeout(r, delay).unref?.());
-          delay = Math.min(30_000, delay * 2);
+          await new Promise((r) => setTimeout(r, backoff.next()).unref?.());
         }
       }
     }).finally(() => {

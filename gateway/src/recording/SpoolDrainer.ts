@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { ExponentialBackoff } from '@lectern/contract';
 import type { SessionRepository } from '../db/SessionRepository.ts';
 import type { ObjectStore } from '../storage/ObjectStore.ts';
 import { probeRecording, repairWebm } from './SessionRecorder.ts';
@@ -35,7 +36,9 @@ export interface SpoolDrainerStats {
 export class SpoolDrainer {
   #timer?: NodeJS.Timeout;
   #running?: Promise<void>;
-  #backoffMs = 0;
+  readonly #backoff = new ExponentialBackoff({ initialMs: 2000, maxMs: 60_000 });
+  /** Wait after the last pass if it failed (0 after a good pass: wait `intervalMs`). */
+  #retryMs = 0;
   #closed = false;
   readonly #stats = { uploaded: 0, failures: 0 };
 
@@ -75,12 +78,13 @@ export class SpoolDrainer {
     clearTimeout(this.#timer);
     this.#running = this.#pass()
       .then((ok) => {
-        this.#backoffMs = ok ? 0 : Math.min(60_000, this.#backoffMs ? this.#backoffMs * 2 : 2000);
+        if (ok) this.#backoff.reset();
+        this.#retryMs = ok ? 0 : this.#backoff.next();
       })
       .finally(() => {
         this.#running = undefined;
         if (!this.#closed) {
-          this.#timer = setTimeout(() => void this.kick(), this.#backoffMs || this.intervalMs);
+          this.#timer = setTimeout(() => void this.kick(), this.#retryMs || this.intervalMs);
           this.#timer.unref?.();
         }
       });

@@ -15,6 +15,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
+import { type AnalyzerEnv, readAnalyzerEnv } from '../../env.ts';
 import { InferenceWorker } from './InferenceWorker.ts';
 import { PoseProcess } from './PoseProcess.ts';
 import { openChildIpc, reportUncaughtErrors, serveParentMessages } from '../../process/childIpc.ts';
@@ -29,17 +30,23 @@ const ipc = openChildIpc<VideoChildMessage>('pose analyzer');
 const send = ipc.send;
 reportUncaughtErrors(send);
 
-/** LECTERN_POSE_BUDGET_MS: inference CPU ms per second per stream (default 55; 0 = unlimited). */
-function budgetMsPerSec(): number {
-  const raw = process.env.LECTERN_POSE_BUDGET_MS;
-  const n = raw === undefined || raw === '' ? 55 : Number(raw);
-  return Number.isFinite(n) && n >= 0 ? n : 55;
+// LECTERN_POSE_BUDGET_MS, LECTERN_POSE_NICE, LECTERN_POSE_GATING (analyzers/src/env.ts). The gateway
+// validates them at start-up; a bad value that still reaches this process is reported and ends it.
+let env: AnalyzerEnv;
+try {
+  env = readAnalyzerEnv();
+} catch (err) {
+  send({ type: 'error', message: (err as Error).message });
+  await ipc.flushed();
+  process.exit(1);
 }
+/** Inference CPU ms per second per stream (0 = unlimited). */
+const budgetMsPerSec = env.LECTERN_POSE_BUDGET_MS;
 
 /** Lowers the priority of every thread of this process (Linux nice is per thread). */
 function renice(): void {
-  const nice = Number(process.env.LECTERN_POSE_NICE ?? 10);
-  if (!Number.isInteger(nice) || nice <= 0) return;
+  const nice = env.LECTERN_POSE_NICE; // 0–19; 0 = do not renice
+  if (nice <= 0) return;
   let tids: string[] = [];
   try {
     tids = fs.readdirSync('/proc/self/task');
@@ -48,7 +55,7 @@ function renice(): void {
   }
   for (const tid of tids) {
     try {
-      os.setPriority(Number(tid), Math.min(19, nice));
+      os.setPriority(Number(tid), nice);
     } catch {
       /* not permitted: keep the default priority */
     }
@@ -77,10 +84,10 @@ const host = new PoseProcess({
   engines: {
     pose: worker.description,
     decoder: `${ffmpegVersion.replace(/ Copyright.*/, '')} (VP8 RTP via SDP, letterboxed 192², ≈5 fps)`,
-    gating: `motion gate: >1 % of 8×8-block grey means changed by >10 levels, re-infer at least every 2 s; budget ${budgetMsPerSec()} ms inference/s per stream`,
+    gating: `motion gate: >1 % of 8×8-block grey means changed by >10 levels, re-infer at least every 2 s; budget ${budgetMsPerSec} ms inference/s per stream`,
   },
-  disableGating: process.env.LECTERN_POSE_GATING === '0',
-  budgetMsPerSec: budgetMsPerSec(),
+  disableGating: !env.LECTERN_POSE_GATING,
+  budgetMsPerSec,
 });
 const tickTimer = setInterval(() => host.tick(), TICK_MS);
 let restarting = false;

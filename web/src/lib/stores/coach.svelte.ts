@@ -100,14 +100,14 @@ export class CoachSession extends LiveSession<CoachState> {
       const c = await this.socket.request('consumer:create', {
         transportId: transport.id,
         producerId: p.producerId,
-        rtpCapabilities: device.recvRtpCapabilities as unknown as Record<string, unknown>,
+        rtpCapabilities: device.recvRtpCapabilities,
       });
       this.check(gen);
       const consumer = await transport.consume({
         id: c.consumerId,
         producerId: c.producerId,
         kind: c.kind,
-        rtpParameters: c.rtpParameters as unknown as ms.RtpParameters,
+        rtpParameters: c.rtpParameters,
       });
       if (gen !== this.generation) {
         consumer.close();

@@ -132,7 +132,7 @@ export class PresenterSession extends LiveSession<SessionState> {
         .request('producer:create', {
           transportId: transport.id,
           kind,
-          rtpParameters: rtpParameters as unknown as Record<string, unknown>,
+          rtpParameters,
           appData,
         })
         .then(({ producerId }) => callback({ id: producerId }), errback);
