@@ -146,7 +146,7 @@ describe('coaching report in the browser', () => {
       console.log(`[measure] read-aloud in Chromium: accuracy ${body.accuracy}, missed ${body.missedWords.length} (${body.missedWords.join(' ')}), transcript "${body.transcript}"`);
       // The recogniser heard the reading: its content words are in the transcript. (Which words
       // count as missed depends on where in the loop recording started, so only the accuracy bound
-      // is asserted for them; a beep or silence scores < 0.1 and recognises none of these words.)
+      // is asserted for them.)
       for (const w of ['john', 'dashwood', 'consider', 'might']) {
         expect(heard, `"${w}" in the transcript "${body.transcript}"`).toContain(w);
       }
