@@ -26,15 +26,21 @@ lectern_npm_setup() { # $1 cache dir; puts npm >= 11 first on PATH when the one 
   have="$(npm --version 2>/dev/null || true)"; major="${have%%.*}"
   [[ -n "$major" && "$major" =~ ^[0-9]+$ && "$major" -ge 11 ]] && return 0
   dir="$cache/npm/v$LECTERN_NPM_VERSION"
-  if [[ ! -x "$dir/bin/npm" ]]; then
+  if [[ ! -x "$dir/lectern-bin/npm" ]]; then
     echo "[node] npm ${have:-(none)} is older than 11: installing npm $LECTERN_NPM_VERSION from the npm registry into $dir" >&2
     mkdir -p "$cache/npm"; tmp="$(mktemp -d "$cache/npm/.download.XXXXXX")"
     if ! (cd "$tmp" && npm pack --silent "npm@$LECTERN_NPM_VERSION" >/dev/null && mkdir pkg && tar -xzf npm-*.tgz -C pkg --strip-components=1); then
       rm -rf "$tmp"; echo "[node] ERROR: could not download npm@$LECTERN_NPM_VERSION from the npm registry" >&2; return 1
     fi
+    # npm's own bin/npm shell script looks for npm next to the node binary; these wrappers run the
+    # package's CLI entry points with whatever node is first on PATH (Node 24 here).
+    mkdir -p "$tmp/pkg/lectern-bin"
+    printf '#!/bin/sh\nexec node "%s/bin/npm-cli.js" "$@"\n' "$dir" >"$tmp/pkg/lectern-bin/npm"
+    printf '#!/bin/sh\nexec node "%s/bin/npx-cli.js" "$@"\n' "$dir" >"$tmp/pkg/lectern-bin/npx"
+    chmod 0755 "$tmp/pkg/lectern-bin/npm" "$tmp/pkg/lectern-bin/npx"
     rm -rf "$dir" && mv "$tmp/pkg" "$dir" && rm -rf "$tmp"
   fi
-  export PATH="$dir/bin:$PATH"
+  export PATH="$dir/lectern-bin:$PATH"
 }
 
 lectern_node_setup() {
