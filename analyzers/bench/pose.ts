@@ -45,7 +45,7 @@ import { MoveNetEngine } from '../src/pose/MoveNetEngine.ts';
 import { MoveNetOnnxEngine } from '../src/pose/MoveNetOnnxEngine.ts';
 import type { PoseEngine } from '../src/pose/PoseEngine.ts';
 import { letterboxInto, letterboxRect } from '../src/pose/letterbox.ts';
-import { ASTRONAUT_PNG, decodeRgb, poseFixture, REPO_ROOT } from '../src/pose/testSupport.ts';
+import { ASTRONAUT_PNG, decodeRgb, poseFixture, REPO_ROOT } from '../test/poseSupport.ts';
 import { launchChromium } from '../../test/support/browser.ts';
 import { speechFixture } from '../../test/support/fixtures.ts';
 import { RoomObserver } from '../../test/support/observer.ts';

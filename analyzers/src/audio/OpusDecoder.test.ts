@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { SPEECH_48K_WAV, loadTruth, readWavMono16, segment, speech16k } from '../testing/fixtures.ts';
+import { SPEECH_48K_WAV, loadTruth, readWavMono16, segment, speech16k } from '../../test/fixtures.ts';
 import { levelDbfs } from '../voice/level.ts';
 import { OpusDecoder } from './OpusDecoder.ts';
 

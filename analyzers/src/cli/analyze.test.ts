@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, SPEECH_16K_WAV, loadTruth, segment } from '../testing/fixtures.ts';
+import { REPO_ROOT, SPEECH_16K_WAV, loadTruth, segment } from '../../test/fixtures.ts';
 import { percentileOf } from '../util/percentile.ts';
 import type { AnalyzeReport } from './analyze.ts';
 

@@ -1,9 +1,9 @@
 import { VoiceFrameSchema, PauseEventSchema } from '@lectern/contract';
 import type { PauseEvent, VoiceFrame } from '@lectern/contract';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { SPEECH_48K_WAV, loadTruth, readWavMono16 } from '../testing/fixtures.ts';
-import { buildRtp, encodeOpusRtp } from '../testing/rtpFixtures.ts';
-import type { OpusRtpFrame } from '../testing/rtpFixtures.ts';
+import { SPEECH_48K_WAV, loadTruth, readWavMono16 } from '../../test/fixtures.ts';
+import { buildRtp, encodeOpusRtp } from '../../test/rtpFixtures.ts';
+import type { OpusRtpFrame } from '../../test/rtpFixtures.ts';
 import { SileroVad } from '../voice/SileroVad.ts';
 import { LiveAudioStream } from './LiveAudioStream.ts';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Keypoint } from '@lectern/contract';
 import { type BodyMetrics, BodyMetricsTracker } from './BodyMetricsTracker.ts';
-import { syntheticPose, type SyntheticPoseOptions } from './testSupport.ts';
+import { syntheticPose, type SyntheticPoseOptions } from '../../test/poseSupport.ts';
 
 const ASPECT = 4 / 3;
 

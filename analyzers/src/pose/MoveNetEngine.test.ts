@@ -10,7 +10,7 @@ import type { Keypoint } from '@lectern/contract';
 import { headTiltDeg, shoulderTiltDeg, type Point } from './bodyGeometry.ts';
 import { FileModelHandler } from './FileModelHandler.ts';
 import { MoveNetEngine } from './MoveNetEngine.ts';
-import { ASTRONAUT_PNG, decodeRgb } from './testSupport.ts';
+import { ASTRONAUT_PNG, decodeRgb } from '../../test/poseSupport.ts';
 
 let engine: MoveNetEngine;
 beforeAll(async () => {

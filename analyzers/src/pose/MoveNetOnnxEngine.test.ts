@@ -10,7 +10,7 @@ import { loadPoseEngine } from './loadPoseEngine.ts';
 import { MoveNetEngine } from './MoveNetEngine.ts';
 import { MoveNetOnnxEngine } from './MoveNetOnnxEngine.ts';
 import type { PoseEngine } from './PoseEngine.ts';
-import { ASTRONAUT_PNG, decodeRgb } from './testSupport.ts';
+import { ASTRONAUT_PNG, decodeRgb } from '../../test/poseSupport.ts';
 
 let onnx: MoveNetOnnxEngine;
 let tfjs: MoveNetEngine;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeVideoFile, formatBodySummary, type VideoAnalysis } from './analyzeVideoFile.ts';
 import { MoveNetEngine } from './MoveNetEngine.ts';
-import { poseFixture, REPO_ROOT } from './testSupport.ts';
+import { poseFixture, REPO_ROOT } from '../../test/poseSupport.ts';
 import { VideoDecodeError } from './VideoDecodeError.ts';
 
 const clip = poseFixture();

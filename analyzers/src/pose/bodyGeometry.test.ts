@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { headTiltDeg, headYawDeg, lineAngleDeg, presenceScore, shoulderTiltDeg, shoulderWidth, torsoLeanDeg, type Point } from './bodyGeometry.ts';
-import { syntheticPose } from './testSupport.ts';
+import { syntheticPose } from '../../test/poseSupport.ts';
 
 /** Synthetic keypoints in isotropic units (x·aspect, y). */
 function iso(opts: Parameters<typeof syntheticPose>[0] = {}): Point[] {

@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { PauseEventSchema, VoiceFrameSchema } from '@lectern/contract';
 import type { PauseEvent, VoiceFrame } from '@lectern/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, SPEECH_48K_WAV, loadTruth, readWavMono16 } from '../testing/fixtures.ts';
-import { encodeOpusRtp } from '../testing/rtpFixtures.ts';
+import { REPO_ROOT, SPEECH_48K_WAV, loadTruth, readWavMono16 } from '../../test/fixtures.ts';
+import { encodeOpusRtp } from '../../test/rtpFixtures.ts';
 import type { ChildMessage, StatsMessage } from './protocol.ts';
 
 const MAIN = path.join(path.dirname(fileURLToPath(import.meta.url)), 'main.ts');

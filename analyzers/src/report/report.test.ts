@@ -152,7 +152,7 @@ describe('full pass with the language pass split over worker threads', () => {
 
 describe('full pass of a recording with video', () => {
   it('adds posture, gestures and eye contact from MoveNet when the recording shows a person', async () => {
-    const { poseFixture } = await import('../pose/testSupport.ts');
+    const { poseFixture } = await import('../../test/poseSupport.ts');
     const { analyzeRecordingFile } = await import('./fullPass.ts');
     const { execFileSync } = await import('node:child_process');
     const os = await import('node:os');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildRtp } from '../testing/rtpFixtures.ts';
+import { buildRtp } from '../../test/rtpFixtures.ts';
 import { JitterBuffer } from './JitterBuffer.ts';
 import { RtpPacket } from './RtpPacket.ts';
 import { seqDelta } from './sequence.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildRtp } from '../testing/rtpFixtures.ts';
+import { buildRtp } from '../../test/rtpFixtures.ts';
 import { RtpPacket, isRtcp } from './RtpPacket.ts';
 
 const payload = Buffer.from([0xf8, 0xff, 0xfe, 1, 2, 3, 4]);

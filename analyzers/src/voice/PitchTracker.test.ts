@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadTruth, segment, speech16k } from '../testing/fixtures.ts';
+import { loadTruth, segment, speech16k } from '../../test/fixtures.ts';
 import { PitchTracker } from './PitchTracker.ts';
 import { percentile } from '../util/percentile.ts';
 import { sortedCopy } from './statistics.ts';

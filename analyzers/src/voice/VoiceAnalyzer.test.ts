@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadTruth, speech16k } from '../testing/fixtures.ts';
+import { loadTruth, speech16k } from '../../test/fixtures.ts';
 import type { FinishedPause } from './PauseTrackerTypes.ts';
 import { SileroVad } from './SileroVad.ts';
 import { VoiceAnalyzer } from './VoiceAnalyzer.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadTruth, segment, speech16k } from '../testing/fixtures.ts';
+import { loadTruth, segment, speech16k } from '../../test/fixtures.ts';
 import { LEVEL_FLOOR_DBFS, levelDbfs, rmsToDbfs } from './level.ts';
 
 const sine = (amp: number, hz = 440, n = 16000): Float32Array =>

@@ -6,7 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BodyFrameSchema, BodyStatsSchema } from '@lectern/contract';
-import { poseFixture } from '../../pose/testSupport.ts';
+import { poseFixture } from '../../../test/poseSupport.ts';
 import { InferenceWorker } from './InferenceWorker.ts';
 import { PoseProcess } from './PoseProcess.ts';
 import type { AnalysisRoomMessage } from '@lectern/contract';

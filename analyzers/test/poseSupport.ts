@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { COCO_KEYPOINT_NAMES, type Keypoint } from '@lectern/contract';
 
 /** Repository root. */
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** The real photograph of a person (NASA, public domain) from Debian's python3-skimage. */
 export const ASTRONAUT_PNG = process.env.LECTERN_POSE_PHOTO ?? '/usr/lib/python3/dist-packages/skimage/data/astronaut.png';
 

@@ -7,10 +7,10 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readWav16, type WavData } from '../asr/wav.ts';
+import { readWav16, type WavData } from '../src/asr/wav.ts';
 
 /** Repository root. */
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** Folder of the generated fixtures. */
 export const FIXTURE_DIR = path.join(REPO_ROOT, '.lectern', 'fixtures');
 /** 16 kHz mono 16-bit WAV of the speech-with-pauses fixture. */
