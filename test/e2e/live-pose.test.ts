@@ -10,7 +10,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BodyFrame } from '@lectern/contract';
 import { type LecternNode, startLectern } from '@lectern/gateway';
-import { poseFixture } from '../../analyzers/src/pose/testSupport.ts';
+import { poseFixture } from '../../analyzers/test/poseSupport.ts';
 import { launchChromium } from '../support/browser.ts';
 import { repoRoot, speechFixture } from '../support/fixtures.ts';
 import { type ReceivedBodyFrame, RoomObserver } from '../support/observer.ts';
