@@ -94,9 +94,13 @@ say "/rehearse answered $status; stopping npm start"
 pkill -TERM -f "tsx gateway/src/main.ts" 2>/dev/null || kill -TERM "$start_pid" 2>/dev/null || true
 stopped_ok=false
 for _ in $(seq 1 60); do kill -0 "$start_pid" 2>/dev/null || { stopped_ok=true; break; }; sleep 0.5; done
+if kill -0 "$start_pid" 2>/dev/null; then kill -KILL "$start_pid" 2>/dev/null || true; fi
 wait "$start_pid" 2>/dev/null || true
 sleep 1
-left="$(for p in /proc/[0-9]*; do r="$(readlink "$p/root" 2>/dev/null || true)"; [ "$r" = "$root" ] && echo "${p#/proc/}"; done | wc -l)"
+left=0
+for p in /proc/[0-9]*; do
+  if [ "$(readlink "$p/root" 2>/dev/null || true)" = "$root" ]; then left=$((left + 1)); fi
+done
 t5=$(now)
 
 say "npm test in a network namespace with only loopback (log $logs/test.log)"
