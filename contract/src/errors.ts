@@ -19,6 +19,10 @@ export const ErrorCode = {
   AnalyzerUnavailable: 'ANALYZER_UNAVAILABLE',
   /** Too many requests of this kind (e.g. coach cues: at most one per second); wait and retry. */
   RateLimited: 'RATE_LIMITED',
+  /** No valid identity: missing, expired, tampered or wrong-key token (sign in / refresh, then retry). */
+  Unauthenticated: 'UNAUTHENTICATED',
+  /** The caller's access was revoked (invitation revoked, membership removed, signed out everywhere). */
+  AccessRevoked: 'ACCESS_REVOKED',
   /** Unexpected server fault; the connection stays up. */
   Internal: 'INTERNAL',
 } as const;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Ack } from './ack.ts';
+import type { AuthRefreshRequest, AuthRefreshResponse } from './auth.ts';
 import type { ErrorBody } from './errors.ts';
 import { type BodyFrame, BodyFrameSchema, type BodyStats, BodyStatsSchema } from './body.ts';
 import type {
@@ -57,6 +58,8 @@ export const ClientEvent = {
   SendCue: 'cue:send',
   /** Coach only: a comment stored at the session's current media time (≤ 500 chars, ≤ 1/s). */
   AddComment: 'comment:add',
+  /** A newer access token for this socket (send before the current one expires). */
+  RefreshAuth: 'auth:refresh',
 } as const;
 
 /** Socket.IO event names, server → client pushes. */
@@ -77,6 +80,8 @@ export const ServerEvent = {
   RoomError: 'room:error',
   /** A coach's cue, sent to the room's presenter(s) only. */
   CoachCue: 'coach:cue',
+  /** Access ended (`ACCESS_REVOKED` or `UNAUTHENTICATED`); the server disconnects right after. */
+  AuthRevoked: 'auth:revoked',
 } as const;
 
 type AckFn<T> = (ack: Ack<T>) => void;
@@ -93,6 +98,7 @@ export interface ClientToServerEvents {
   'consumer:resume': (req: z.input<typeof ConsumerResumeRequestSchema>, ack: AckFn<Record<string, never>>) => void;
   'cue:send': (req: CueSendRequest, ack: AckFn<CueSendResponse>) => void;
   'comment:add': (req: CommentAddRequest, ack: AckFn<CommentAddResponse>) => void;
+  'auth:refresh': (req: AuthRefreshRequest, ack: AckFn<AuthRefreshResponse>) => void;
 }
 
 export interface ServerToClientEvents {
@@ -111,6 +117,7 @@ export interface ServerToClientEvents {
   'room:producer-closed': (producer: { producerId: string }) => void;
   'room:error': (error: ErrorBody) => void;
   'coach:cue': (cue: CoachCue) => void;
+  'auth:revoked': (error: ErrorBody) => void;
 }
 
 /**

@@ -5,6 +5,7 @@
  * helper that is not a wire type lives here: `ExponentialBackoff` (./backoff.ts, pure code).
  */
 export * from './ack.ts';
+export * from './auth.ts';
 export * from './backoff.ts';
 export * from './body.ts';
 export * from './coaching.ts';

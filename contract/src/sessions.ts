@@ -26,8 +26,13 @@ export type ParticipantRole = 'presenter' | 'coach' | 'viewer';
  */
 export const SessionSummarySchema = z.object({
   id: z.string(),
-  /** Tenant (always `local` for now). */
+  /** The organization the session belongs to. */
   orgId: z.string(),
+  /** The presenter's account (null for sessions recorded before accounts existed). */
+  ownerUserId: z.string().nullable(),
+  /** Whether the organization's coaches may see it (`PATCH /v1/sessions/:id`). */
+  sharedWithCoaches: z.boolean(),
+  /** Room name (as the presenter typed it). */
   roomId: z.string(),
   title: z.string().nullable(),
   state: SessionStateSchema,

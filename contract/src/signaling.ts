@@ -29,10 +29,17 @@ const mediasoupObject = <T>() =>
 export const Role = z.enum(['presenter', 'coach', 'viewer']);
 export type Role = z.infer<typeof Role>;
 
+/**
+ * `room:join`: `grant` is a room grant (`RoomGrant.grant`, minted by `POST /v1/rooms/:room/token`
+ * or `POST /v1/join/:token`) for this `roomId`; the peer's role and rights come from it. `role`, if
+ * given, must equal the grant's. An expired, tampered, revoked or other room's grant is refused
+ * with `UNAUTHENTICATED` / `FORBIDDEN`.
+ */
 export const JoinRequestSchema = z.object({
   roomId: RoomIdSchema,
-  role: Role.default('presenter'),
-  displayName: z.string().trim().min(1).max(80).default('Presenter'),
+  grant: z.string().min(10, 'grant is required: mint one with POST /v1/rooms/:room/token').max(4000),
+  role: Role.optional(),
+  displayName: z.string().trim().min(1).max(80).optional(),
 });
 export type JoinRequest = z.input<typeof JoinRequestSchema>;
 

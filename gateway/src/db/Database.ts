@@ -10,18 +10,43 @@ export interface DatabaseOptions {
    * `search_path`. Tests use a unique schema per run so runs against one server never collide.
    */
   schema?: string;
-  /** Pool size (default 5). */
+  /** Pool size (default 5; the application pool gets the same). */
   max?: number;
+  /**
+   * URL of the application connection (a role that row-level security applies to). Default: the
+   * owner URL with the session role `lectern_app` (created by migration 004; the owner must be a
+   * superuser or a member of it).
+   */
+  appUrl?: string;
 }
 
+/** The identity a request runs under in {@link Database.asPrincipal} (row-level security settings). */
+export interface DbPrincipal {
+  orgId: string;
+  /** Null for guests (no account). */
+  userId: string | null;
+  role: 'owner' | 'admin' | 'coach' | 'presenter' | 'guest';
+}
+
+/** Name of the role that RLS applies to (migration 004). */
+export const APP_ROLE = 'lectern_app';
+
 /**
- * The PostgreSQL connection pool (`postgres`, porsager) with Lectern's schema migrated. Queries
+ * The PostgreSQL connection pools (`postgres`, porsager) with Lectern's schema migrated. Queries
  * live in the repositories ({@link SessionRepository}); this class owns connect, migrate and close.
+ *
+ * Two pools: {@link sql} connects as the schema owner (migrations, the live recording path, the job
+ * worker, account look-ups that happen before an organization is known); {@link app} runs as role
+ * `lectern_app`, to which the row-level security policies of migration 004 apply. Requests use
+ * {@link asPrincipal}, which sets the organization, user and role for one transaction; a query on
+ * {@link app} outside it sees no tenant row at all.
  */
 export class Database {
   private constructor(
-    /** The tagged-template client; its `search_path` is {@link schema}. */
+    /** The owner client; its `search_path` is {@link schema}. Not subject to row-level security. */
     readonly sql: Sql,
+    /** The application client (role `lectern_app`, row-level security applies). */
+    readonly app: Sql,
     /** Schema holding the tables. */
     readonly schema: string,
     /** Migration versions applied by {@link connect} (empty when the schema was up to date). */
@@ -53,13 +78,40 @@ export class Database {
       idle_timeout: 60,
       connection: { search_path: schema, application_name: 'lectern-gateway' },
     });
+    let app: Sql | undefined;
     try {
       const applied = await new Migrator(sql).migrate();
-      return new Database(sql, schema, applied, opts.url);
+      app = postgres(opts.appUrl ?? opts.url, {
+        max: opts.max ?? 5,
+        onnotice: () => {},
+        connect_timeout: 10,
+        idle_timeout: 60,
+        connection: { search_path: schema, application_name: 'lectern-app', ...(opts.appUrl ? {} : { role: APP_ROLE }) },
+      });
+      const [who] = await app<{ user: string; bypass: boolean }[]>`SELECT current_user AS user, (SELECT rolbypassrls OR rolsuper FROM pg_roles WHERE rolname = current_user) AS bypass`.catch((err: Error) => {
+        throw new Error(`the application role cannot connect (${err.message}); create role ${APP_ROLE} and grant it to the database user, or set DATABASE_APP_URL`);
+      });
+      if (who?.bypass) throw new Error(`the application connection runs as ${who.user}, which bypasses row-level security; use a role without SUPERUSER/BYPASSRLS`);
+      return new Database(sql, app, schema, applied, opts.url);
     } catch (err) {
+      await app?.end({ timeout: 1 });
       await sql.end({ timeout: 1 });
       throw err;
     }
+  }
+
+  /**
+   * Runs `fn` in one transaction on the application pool with the row-level security settings
+   * `lectern.org_id`, `lectern.user_id`, `lectern.role` set to `p` (`set_config(…, true)`: they end
+   * with the transaction). Every row `fn` reads or writes is then limited by the policies.
+   * @throws what `fn` throws (the transaction is rolled back) or the driver's errors.
+   */
+  async asPrincipal<T>(p: DbPrincipal, fn: (tx: Sql) => Promise<T>): Promise<T> {
+    return this.app.begin(async (tx) => {
+      await tx`SELECT set_config('lectern.org_id', ${p.orgId}, true), set_config('lectern.user_id', ${p.userId ?? ''}, true),
+        set_config('lectern.role', ${p.role}, true)`;
+      return fn(tx as unknown as Sql);
+    }) as Promise<T>;
   }
 
   /** Round-trips `SELECT 1`; resolves false (never throws) when the server is unreachable. */
@@ -80,6 +132,7 @@ export class Database {
 
   /** Closes the pool, waiting up to 5 s for running queries. */
   async close(): Promise<void> {
+    await this.app.end({ timeout: 5 });
     await this.sql.end({ timeout: 5 });
   }
 }
