@@ -3,6 +3,7 @@ import type { LanguageStore } from './stores/language.svelte';
 import type { MetricsStore } from './stores/metrics.svelte';
 import type { CoachState } from './stores/coach.svelte';
 import type { SessionState } from './stores/presenter.svelte';
+import { socket } from './stores/socket.svelte.ts';
 
 /**
  * `window.__lectern`: read-only diagnostics for automated tests and load benchmarks.
@@ -25,6 +26,14 @@ export interface LecternDiagnostics {
   readonly asr: AsrStatus | null;
   /** Latest `metrics:fluency` frame, or null. */
   readonly fluency: FluencyFrame | null;
+  /** Socket.IO state (`idle`, `connecting`, `connected`, `reconnecting`, `closed`…). */
+  readonly socketState: string;
+  /** Successful socket (re)connections since the session connected. */
+  readonly socketConnections: number;
+  /** Established socket connections that dropped since then. */
+  readonly socketDisconnects: number;
+  /** `auth:refresh` requests (a new access token on the open socket) the server acknowledged. */
+  readonly tokenRefreshes: number;
 }
 
 /** Installs `window.__lectern` for this page; returns a function that removes it. */
@@ -53,6 +62,18 @@ export function exposeDiagnostics(room: { readonly state: SessionState | CoachSt
     },
     get fluency() {
       return language.fluency;
+    },
+    get socketState() {
+      return socket.state;
+    },
+    get socketConnections() {
+      return socket.connections;
+    },
+    get socketDisconnects() {
+      return socket.disconnects;
+    },
+    get tokenRefreshes() {
+      return socket.tokenRefreshes;
     },
   });
   Object.defineProperty(window, '__lectern', { value: diag, configurable: true, enumerable: false, writable: false });

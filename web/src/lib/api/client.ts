@@ -1,4 +1,4 @@
-import { ErrorCode } from '@lectern/contract';
+import { ErrorCode, type SessionPatch } from '@lectern/contract';
 import { LecternError, type LecternErrorCode } from '#lib/errors.ts';
 import type { ReceivedProblem, SessionDetail, SessionList, SessionSummary, Timeline } from './types';
 
@@ -12,9 +12,22 @@ export class ApiError extends LecternError {
     message: string,
     readonly status: number,
     details?: unknown,
+    /** Seconds the server asked to wait (`Retry-After` of a 429/503), else null. */
+    readonly retryAfterSec: number | null = null,
   ) {
     super(code, message, details);
   }
+}
+
+/**
+ * Where the client gets its access token (the auth store): sent as `Authorization: Bearer`; on a
+ * 401 the client calls `refresh()` once and retries the request with the token it resolves to.
+ */
+export interface TokenSource {
+  /** The current access token, or null when signed out. */
+  readonly accessToken: string | null;
+  /** Gets a new access token (single-flight); resolves null when the user is not signed in any more. */
+  refresh(): Promise<string | null>;
 }
 
 const KNOWN_CODES = new Set<string>(Object.values(ErrorCode));
@@ -23,9 +36,11 @@ const KNOWN_CODES = new Set<string>(Object.values(ErrorCode));
 function codeFor(status: number, problem: ReceivedProblem | null): LecternErrorCode {
   if (problem?.code && KNOWN_CODES.has(problem.code)) return problem.code as LecternErrorCode;
   if (status === 400 || status === 422) return ErrorCode.BadRequest;
-  if (status === 401 || status === 403) return ErrorCode.Forbidden;
+  if (status === 401) return ErrorCode.Unauthenticated;
+  if (status === 403) return ErrorCode.Forbidden;
   if (status === 404 || status === 410) return ErrorCode.NotFound;
   if (status === 409) return ErrorCode.OutOfOrder;
+  if (status === 429) return ErrorCode.RateLimited;
   if (status === 502 || status === 503 || status === 504) return 'UNREACHABLE';
   if (status >= 500) return ErrorCode.Internal;
   return 'HTTP_ERROR';
@@ -53,12 +68,23 @@ export async function errorFromResponse(res: Response, what: string): Promise<Ap
     // Fastify's default error shape: { statusCode, error, message }.
     (typeof problem?.message === 'string' && problem.message) ||
     fallback;
-  return new ApiError(codeFor(res.status, problem), message, res.status, problem ?? undefined);
+  const retry = Number(res.headers.get('retry-after'));
+  const retryAfterSec = res.headers.has('retry-after') && Number.isFinite(retry) && retry >= 0 ? retry : null;
+  return new ApiError(codeFor(res.status, problem), message, res.status, problem ?? undefined, retryAfterSec);
 }
 
 export interface RequestOptions {
   signal?: AbortSignal;
   timeoutMs?: number;
+}
+
+/** Options of {@link ApiClient.request}: a JSON body (or a Blob, sent with its own type), extra headers. */
+export interface SendOptions extends RequestOptions {
+  /** JSON-serialised unless it is a Blob (sent as is, `content-type` = its type). */
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Send no Authorization header (public routes). */
+  anonymous?: boolean;
 }
 
 /**
@@ -71,7 +97,74 @@ export class ApiClient {
     /** Origin (or path prefix) of the API, '' for the page's own origin. */
     readonly base = '',
     private readonly fetchFn: typeof fetch = (...args) => fetch(...args),
+    /** Access tokens for `Authorization: Bearer` (the app's auth store; set once at start-up). */
+    public tokens: TokenSource | null = null,
   ) {}
+
+  /**
+   * One call of the API: sends the Bearer token, and on a 401 refreshes the token once and retries.
+   * @returns the parsed JSON (undefined for 204)
+   * @throws ApiError (Problem+JSON `detail` as message; `UNREACHABLE`, `TIMEOUT`, `BAD_RESPONSE`)
+   */
+  async request<T>(method: string, path: string, opts: SendOptions = {}): Promise<T> {
+    const what = `${method} ${path.split('?')[0]}`;
+    const res = await this.send(method, path, opts);
+    if (res.status === 204) return undefined as T;
+    try {
+      return (await res.json()) as T;
+    } catch {
+      throw new ApiError('BAD_RESPONSE', `${what} answered ${res.status} without valid JSON (is the API deployed at this origin?).`, res.status);
+    }
+  }
+
+  /** Like {@link request}, for a file: the body as a Blob and the file name from `content-disposition`. */
+  async download(path: string, opts: SendOptions = {}): Promise<{ blob: Blob; fileName: string | null }> {
+    const res = await this.send('GET', path, opts);
+    const disposition = res.headers.get('content-disposition') ?? '';
+    const m = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(disposition);
+    return { blob: await res.blob(), fileName: m?.[1] ? decodeURIComponent(m[1]) : null };
+  }
+
+  /**
+   * Sends a request and resolves to the (2xx) Response. A 401 on an authenticated call refreshes
+   * the token once (through {@link tokens}) and retries with the new one.
+   * @throws ApiError for a non-2xx answer or when no answer arrives
+   */
+  async send(method: string, path: string, opts: SendOptions = {}): Promise<Response> {
+    const what = `${method} ${path.split('?')[0]}`;
+    const tokens = opts.anonymous ? null : this.tokens;
+    const token = tokens?.accessToken ?? null;
+    let res = await this.#fetch(method, path, opts, token, what);
+    if (res.status === 401 && tokens) {
+      const fresh = await tokens.refresh().catch(() => null);
+      if (fresh) res = await this.#fetch(method, path, opts, fresh, what);
+    }
+    if (!res.ok) throw await errorFromResponse(res, what);
+    return res;
+  }
+
+  async #fetch(method: string, path: string, opts: SendOptions, token: string | null, what: string): Promise<Response> {
+    const { signal, timeoutMs = API_TIMEOUT_MS, body } = opts;
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    const headers: Record<string, string> = { accept: 'application/json, application/problem+json', ...opts.headers };
+    if (token) headers.authorization = `Bearer ${token}`;
+    let payload: BodyInit | undefined;
+    if (body instanceof Blob) {
+      payload = body;
+      headers['content-type'] ??= body.type.split(';')[0] || 'application/octet-stream';
+    } else if (body !== undefined) {
+      payload = JSON.stringify(body);
+      headers['content-type'] = 'application/json';
+    }
+    try {
+      return await this.fetchFn(`${this.base}${path}`, { method, headers, body: payload, signal: combined, credentials: 'same-origin' });
+    } catch (err) {
+      if (signal?.aborted) throw signal.reason ?? err;
+      if (timeout.aborted) throw new ApiError('TIMEOUT', `No answer to ${what} within ${Math.round(timeoutMs / 1000)} s.`, 0);
+      throw new ApiError('UNREACHABLE', `Can't reach the Lectern server (${what}): ${(err as Error)?.message ?? err}`, 0);
+    }
+  }
 
   /** `GET /v1/sessions`, newest first. */
   listSessions(opts: RequestOptions & { limit?: number; cursor?: string | null } = {}): Promise<SessionList> {
@@ -123,34 +216,18 @@ export class ApiClient {
     return this.#json<SessionSummary>('POST', `/v1/sessions/${encodeURIComponent(id)}/end`, opts);
   }
 
+  /** `PATCH /v1/sessions/:id`: title, and whether the organization's coaches may see it. */
+  patchSession(id: string, patch: SessionPatch, opts: RequestOptions = {}): Promise<SessionSummary> {
+    return this.request<SessionSummary>('PATCH', `/v1/sessions/${encodeURIComponent(id)}`, { ...opts, body: patch });
+  }
+
   /** `DELETE /v1/sessions/:id`: removes the session's rows and stored objects. */
   async deleteSession(id: string, opts: RequestOptions = {}): Promise<void> {
     await this.#json<unknown>('DELETE', `/v1/sessions/${encodeURIComponent(id)}`, opts);
   }
 
-  async #json<T>(method: string, path: string, { signal, timeoutMs = API_TIMEOUT_MS }: RequestOptions): Promise<T> {
-    const what = `${method} ${path.split('?')[0]}`;
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
-    let res: Response;
-    try {
-      res = await this.fetchFn(`${this.base}${path}`, {
-        method,
-        headers: { accept: 'application/json, application/problem+json' },
-        signal: combined,
-      });
-    } catch (err) {
-      if (signal?.aborted) throw signal.reason ?? err;
-      if (timeout.aborted) throw new ApiError('TIMEOUT', `No answer to ${what} within ${Math.round(timeoutMs / 1000)} s.`, 0);
-      throw new ApiError('UNREACHABLE', `Can't reach the Lectern server (${what}): ${(err as Error)?.message ?? err}`, 0);
-    }
-    if (!res.ok) throw await errorFromResponse(res, what);
-    if (res.status === 204) return undefined as T;
-    try {
-      return (await res.json()) as T;
-    } catch {
-      throw new ApiError('BAD_RESPONSE', `${what} answered ${res.status} without valid JSON (is the API deployed at this origin?).`, res.status);
-    }
+  #json<T>(method: string, path: string, opts: RequestOptions): Promise<T> {
+    return this.request<T>(method, path, opts);
   }
 }
 

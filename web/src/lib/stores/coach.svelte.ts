@@ -10,7 +10,7 @@ import {
 import { LecternError } from '#lib/errors.ts';
 import type { MetricsStore } from './metrics.svelte';
 import { presenterMedia, removePeer } from './roomPeers.ts';
-import { Aborted, LiveSession } from './session.svelte.ts';
+import { Aborted, LiveSession, type GrantSource } from './session.svelte.ts';
 import type { SocketStore } from './socket.svelte';
 
 /**
@@ -43,9 +43,14 @@ export class CoachSession extends LiveSession<CoachState> {
     super(socket, metrics, 'coach', 'Coach');
   }
 
-  /** Connects and joins `roomId` as coach. Never throws: see `state` / `error`. */
-  async start(roomId: string, displayName = 'Coach'): Promise<void> {
+  /**
+   * Connects and joins `roomId` with a coach (or viewer) grant from `grant`. Never throws: see
+   * `state` / `error`.
+   */
+  async start(roomId: string, displayName: string, grant: GrantSource, onGrantRefused?: (roomId: string) => void): Promise<void> {
     const gen = ++this.generation;
+    this.grantSource = grant;
+    this.grantRefused = onGrantRefused ?? null;
     this.closeMedia();
     this.roomId = roomId;
     this.displayName = displayName;

@@ -4,7 +4,7 @@ import { LecternError } from '#lib/errors.ts';
 import { mediaError } from '#lib/media.ts';
 import { step } from '#lib/webrtc.ts';
 import type { MetricsStore } from './metrics.svelte';
-import { LiveSession } from './session.svelte.ts';
+import { LiveSession, type GrantSource } from './session.svelte.ts';
 import type { SocketStore } from './socket.svelte';
 
 /**
@@ -48,6 +48,10 @@ export interface StartOptions {
   displayName?: string;
   /** Send the camera too (default true; falls back to audio-only when there is no camera). */
   video?: boolean;
+  /** The presenter grant for each join (e.g. `grants.presenter`, which mints `POST /v1/rooms/:room/token`). */
+  grant: GrantSource;
+  /** Called when the server refuses the grant (so a kept one is not used again). */
+  onGrantRefused?: (roomId: string) => void;
 }
 
 /**
@@ -72,8 +76,10 @@ export class PresenterSession extends LiveSession<SessionState> {
   }
 
   /** Starts media, connects, joins `roomId` as presenter and produces. Never throws: see `state`/`error`. */
-  async start({ roomId, displayName = 'Presenter', video = true }: StartOptions): Promise<void> {
+  async start({ roomId, displayName = 'Presenter', video = true, grant, onGrantRefused }: StartOptions): Promise<void> {
     const gen = ++this.generation;
+    this.grantSource = grant;
+    this.grantRefused = onGrantRefused ?? null;
     this.closeMedia();
     this.releaseLocalMedia();
     this.roomId = roomId;
@@ -93,7 +99,10 @@ export class PresenterSession extends LiveSession<SessionState> {
 
   /** Joins again with the same media after `reset` / `error` (reconnecting the socket if needed). */
   async rejoin(): Promise<void> {
-    if (!this.stream) return this.start({ roomId: this.roomId, displayName: this.displayName, video: this.#wantVideo });
+    if (!this.stream) {
+      if (!this.grantSource) return;
+      return this.start({ roomId: this.roomId, displayName: this.displayName, video: this.#wantVideo, grant: this.grantSource, onGrantRefused: this.grantRefused ?? undefined });
+    }
     const gen = ++this.generation;
     this.closeMedia();
     this.error = null;

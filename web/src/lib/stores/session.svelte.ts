@@ -1,6 +1,6 @@
 import type { Device } from 'mediasoup-client';
 import type * as ms from 'mediasoup-client/types';
-import type { ErrorBody, JoinResponse, PeerInfo } from '@lectern/contract';
+import type { ErrorBody, JoinResponse, PeerInfo, RoomGrant } from '@lectern/contract';
 import { LecternError } from '#lib/errors.ts';
 import { loadDevice, openTransport } from '#lib/webrtc.ts';
 import type { MetricsStore } from './metrics.svelte';
@@ -22,6 +22,14 @@ export type LiveState = 'idle' | 'connecting' | 'joining' | 'live' | 'reconnecti
 
 /** Thrown (and swallowed) when a newer start/stop superseded the step that was running. */
 export class Aborted extends Error {}
+
+/**
+ * Where a session gets its room grant for each `room:join` (the first, and every re-join after a
+ * reconnect): the presenter mints one, the coach brings one from an invitation (see `RoomGrants`).
+ */
+export interface GrantSource {
+  (roomId: string): Promise<RoomGrant>;
+}
 
 /**
  * What the presenter (`PresenterSession`) and coach (`CoachSession`) sides of a room share: the
@@ -51,6 +59,10 @@ export abstract class LiveSession<S extends string> {
   protected generation = 0;
   protected device: Device | null = null;
   protected transport: ms.Transport | null = null;
+  /** Room grants for joining (set by `start`). */
+  protected grantSource: GrantSource | null = null;
+  /** Told when the server refuses a grant (expired, revoked), so the next join does not reuse it. */
+  protected grantRefused: ((roomId: string) => void) | null = null;
   readonly #role: 'presenter' | 'coach';
   #offs: (() => void)[] = [];
 
@@ -130,9 +142,16 @@ export abstract class LiveSession<S extends string> {
     await this.join(gen);
   }
 
-  /** `room:join` with this session's role and name. */
-  protected requestJoin(): Promise<JoinResponse> {
-    return this.socket.request('room:join', { roomId: this.roomId, role: this.#role, displayName: this.displayName });
+  /** `room:join` with a grant for this room (its role is the peer's) and this session's name. */
+  protected async requestJoin(): Promise<JoinResponse> {
+    if (!this.grantSource) throw new LecternError('UNAUTHENTICATED', 'No room grant: sign in, or open an invitation link.');
+    const grant = await this.grantSource(this.roomId);
+    try {
+      return await this.socket.request('room:join', { roomId: this.roomId, grant: grant.grant, role: grant.role, displayName: this.displayName });
+    } catch (err) {
+      if (err instanceof LecternError && ['UNAUTHENTICATED', 'FORBIDDEN', 'ACCESS_REVOKED'].includes(err.code)) this.grantRefused?.(this.roomId);
+      throw err;
+    }
   }
 
   /**
@@ -155,7 +174,8 @@ export abstract class LiveSession<S extends string> {
   }
 
   protected onSocketDown(): void {
-    if (!this.dropsOnDisconnect()) return;
+    // `reconnecting` too: a reconnect that ends refused (signed out, access revoked) stops the session.
+    if (!this.dropsOnDisconnect() && !(this.state === 'reconnecting' && this.socket.state === 'closed')) return;
     // The server drops our peer with the socket; local transport state is useless now.
     this.generation++;
     this.closeMedia();

@@ -6,6 +6,7 @@ import {
   type ServerToClientEvents,
 } from '@lectern/contract';
 import { LecternError } from '#lib/errors.ts';
+import { handshakeErrorCode, SocketTokenSync, type SocketTokens } from './socketAuth.ts';
 
 /** A Socket.IO client socket typed with the contract's event maps. */
 export type LecternSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -47,12 +48,42 @@ export class SocketStore {
   url = $state('');
   /** Number of successful (re)connections since `connect()`. */
   connections = $state(0);
+  /** Established connections that dropped since `connect()` (any reason). */
+  disconnects = $state(0);
+  /**
+   * Set when the server ended this socket's access (`auth:revoked`: invitation revoked, membership
+   * removed, signed out everywhere) or refused its identity; it then disconnects. Cleared by `connect()`.
+   */
+  revoked = $state.raw<LecternError | null>(null);
 
   #socket: LecternSocket | null = null;
   #handlers = new Map<string, Set<AnyHandler>>();
   #connectHandlers = new Set<() => void>();
   #disconnectHandlers = new Set<(reason: string) => void>();
   #pending = new Set<(err: LecternError) => void>();
+  #tokens: SocketTokens | null = null;
+  #sync: SocketTokenSync | null = null;
+  /** One token refresh per refused handshake (reset by a successful connect). */
+  #authRetried = false;
+
+  /**
+   * Where the socket gets its access token (the auth store): sent in every handshake, and each new
+   * one is forwarded to the open socket with `auth:refresh`.
+   */
+  useTokens(tokens: SocketTokens): void {
+    this.#tokens = tokens;
+    this.#sync = new SocketTokenSync(
+      tokens,
+      (token) => this.request('auth:refresh', { token }, { timeoutMs: 10_000 }),
+      () => this.connected,
+    );
+    tokens.onToken(() => this.#sync?.tokenChanged());
+  }
+
+  /** `auth:refresh` requests the server acknowledged (diagnostics). */
+  get tokenRefreshes(): number {
+    return this.#sync?.refreshes ?? 0;
+  }
 
   /** The underlying socket.io-client socket (null before `connect()`); for advanced use. */
   get socket(): LecternSocket | null {
@@ -81,11 +112,16 @@ export class SocketStore {
     this.url = url;
     this.state = 'connecting';
     this.connections = 0;
+    this.disconnects = 0;
+    this.revoked = null;
+    this.#authRetried = false;
     const socket: LecternSocket = io(url, {
       path,
       reconnectionDelay: 500,
       reconnectionDelayMax: 5_000,
       timeout: 8_000,
+      // A function, so every (re)connection attempt sends the newest access token.
+      auth: (cb) => cb({ token: this.#sync?.handshake() ?? '' }),
     });
     this.#socket = socket;
 
@@ -94,10 +130,18 @@ export class SocketStore {
       // before connect(), or across reconnects, keep working.
       (socket as unknown as Socket).on(name, (payload: unknown) => this.#dispatch(name, payload));
     }
+    (socket as unknown as Socket).on('auth:revoked', (body: { code?: string; message?: string }) => {
+      this.revoked = new LecternError(
+        body?.code === 'UNAUTHENTICATED' ? 'UNAUTHENTICATED' : 'ACCESS_REVOKED',
+        body?.message || 'Your access to this room was revoked.',
+      );
+    });
     socket.on('connect', () => {
       this.state = 'connected';
       this.error = null;
+      this.#authRetried = false;
       this.connections += 1;
+      this.#sync?.connected();
       for (const h of this.#connectHandlers) h();
     });
     socket.on('connect_error', (err) => {
@@ -111,14 +155,44 @@ export class SocketStore {
         );
       } else {
         // The server refused the connection (middleware error); no automatic retry.
-        this.state = 'closed';
-        this.error = new LecternError('UNREACHABLE', `The Lectern server at ${url} refused the connection: ${err.message}`);
+        const code = handshakeErrorCode(err.message);
+        if (code === 'UNAUTHENTICATED' && this.#tokens && !this.#authRetried) {
+          // Expired or missing token: get a new one and try once more.
+          this.#authRetried = true;
+          void this.#tokens.refresh().then((token) => {
+            if (this.#socket !== socket) return;
+            if (token) socket.connect();
+            else this.#refused(code, err.message);
+          });
+          return;
+        }
+        this.#refused(code, err.message);
       }
     });
     socket.on('disconnect', (reason) => {
       this.#rejectPending(new LecternError('NOT_CONNECTED', `Connection to the Lectern server was lost (${reason}).`));
       if (this.#socket !== socket) return;
-      if (socket.active) {
+      this.disconnects += 1;
+      if (this.revoked?.code === 'UNAUTHENTICATED' && this.#tokens && !this.#authRetried) {
+        // The token ran out (not a revocation): reconnect once with a new one.
+        this.#authRetried = true;
+        const expired = this.revoked;
+        this.revoked = null;
+        this.state = 'reconnecting';
+        this.error = new LecternError('NOT_CONNECTED', 'Your sign-in expired; reconnecting with a new one…');
+        void this.#tokens.refresh().then((token) => {
+          if (this.#socket !== socket) return;
+          if (token) socket.connect();
+          else {
+            this.revoked = expired;
+            this.#refused('UNAUTHENTICATED', expired.message);
+            for (const h of this.#disconnectHandlers) h('unauthenticated');
+          }
+        });
+      } else if (this.revoked) {
+        this.state = 'closed';
+        this.error = this.revoked;
+      } else if (socket.active) {
         this.state = 'reconnecting';
         this.error = new LecternError('NOT_CONNECTED', `Connection lost (${reason}); reconnecting…`);
       } else if (reason === 'io client disconnect') {
@@ -129,6 +203,18 @@ export class SocketStore {
       }
       for (const h of this.#disconnectHandlers) h(reason);
     });
+  }
+
+  /** A refused handshake: `closed`, with an error that says what to do. */
+  #refused(code: 'UNAUTHENTICATED' | 'ACCESS_REVOKED' | null, message: string): void {
+    this.state = 'closed';
+    if (code === 'UNAUTHENTICATED') {
+      this.error = this.revoked = new LecternError(code, `You are not signed in any more (${message}). Sign in again.`);
+    } else if (code === 'ACCESS_REVOKED') {
+      this.error = this.revoked = new LecternError(code, message.replace(/^ACCESS_REVOKED:\s*/, '') || 'Your access was revoked.');
+    } else {
+      this.error = new LecternError('UNREACHABLE', `The Lectern server at ${this.url} refused the connection: ${message}`);
+    }
   }
 
   /** Closes the connection and rejects pending requests. Subscriptions are kept. */

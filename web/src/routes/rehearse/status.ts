@@ -53,6 +53,12 @@ export function errorTitle(code: LecternErrorCode): string {
       return 'Lost the connection to the Lectern server';
     case 'TIMEOUT':
       return 'The server did not answer';
+    case 'ACCESS_REVOKED':
+      return 'Your access to this room was revoked';
+    case 'UNAUTHENTICATED':
+      return 'Your sign-in expired';
+    case 'FORBIDDEN':
+      return "You can't present in this room";
     default:
       // Server codes (MEDIA_ERROR, BAD_REQUEST, NOT_FOUND, FORBIDDEN, INTERNAL…) from join/transport/produce.
       return "Couldn't join the room";

@@ -1,0 +1,2 @@
+// Invitation tokens are not known at build time: served by the SPA fallback (index.html).
+export const prerender = false;
