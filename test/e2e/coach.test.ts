@@ -1,6 +1,7 @@
 /**
- * Remote coaching end to end in headless Chromium: a coach page (`/coach?room=…`) waits for the
- * presenter, then a presenter page (`/rehearse`) publishes the LibriVox speech fixture and the
+ * Remote coaching end to end in headless Chromium: a coach page (`/coach?room=…`, signed in as an
+ * admin of the presenter's organization, who may mint a coach grant) waits for the presenter, then
+ * a presenter page (`/rehearse`, signed in as the organization's owner) publishes the LibriVox speech fixture and the
  * synthetic camera. The coach receives the presenter's video (playing, videoWidth > 0) and the
  * same live metric frames; a cue clicked on the coach page appears on the presenter's page (and
  * not on the coach's); a comment is stored in PostgreSQL (the run's server, a schema of its own) at
@@ -14,8 +15,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Timeline, VoiceFrame } from '@lectern/contract';
 import { type LecternNode, startLectern } from '@lectern/gateway';
 import { Database } from '../../gateway/src/db/Database.ts';
+import { createTestAccount } from '../../gateway/src/testing/access.ts';
 import { TEST_DATABASE_URL, tempDir, uniqueSchema, waitUntil } from '../../gateway/src/testing/services.ts';
-import { launchChromium } from '../support/browser.ts';
+import { bearerFor, launchChromium, signedInPage } from '../support/browser.ts';
 import { repoRoot, speechFixture } from '../support/fixtures.ts';
 
 const fixture = speechFixture();
@@ -27,6 +29,8 @@ let node: LecternNode;
 let browser: Browser;
 let coach: Page;
 let presenter: Page;
+let presenterAccount: Awaited<ReturnType<typeof createTestAccount>>;
+let auth: () => Promise<Record<string, string>>;
 
 interface Diag {
   state: string;
@@ -45,12 +49,13 @@ beforeAll(async () => {
     ),
     launchChromium({ audioFile: fixture.wav48k }),
   ]);
-  const newPage = async (label: string) => {
-    const p = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    p.on('console', (m) => m.type() === 'error' && console.error(`[${label}]`, m.text()));
-    return p;
-  };
-  [coach, presenter] = await Promise.all([newPage('coach'), newPage('presenter')]);
+  presenterAccount = await createTestAccount(node, { role: 'owner' });
+  const coachAccount = await createTestAccount(node, { role: 'admin', orgId: presenterAccount.orgId });
+  auth = bearerFor(node.url, presenterAccount);
+  [coach, presenter] = await Promise.all([
+    signedInPage(browser, node.url, coachAccount, { label: 'coach' }).then((r) => r.page),
+    signedInPage(browser, node.url, presenterAccount, { label: 'presenter' }).then((r) => r.page),
+  ]);
 }, 120_000);
 
 afterAll(async () => {
@@ -63,7 +68,7 @@ afterAll(async () => {
 
 describe('a remote coach in the presenter’s room', () => {
   it('says that no presenter is there yet, then shows the presenter’s video and live metrics', async () => {
-    await coach.goto(`${node.url}/coach?room=${ROOM}`);
+    await coach.goto(`${node.url}/coach?room=${ROOM}&name=Coach`);
     await coach.getByTestId('no-presenter').waitFor({ timeout: 20_000 });
     expect(await coach.getByTestId('no-presenter').textContent()).toMatch(/No presenter in room “e2e-coach” yet/);
     await coach.screenshot({ path: path.join(results, 'coach-waiting.png') });
@@ -112,7 +117,7 @@ describe('a remote coach in the presenter’s room', () => {
     expect(sessionId).toBeTruthy();
     let timeline: Timeline | undefined;
     await waitUntil(async () => {
-      timeline = (await (await fetch(`${node.url}/v1/sessions/${sessionId}/timeline`)).json()) as Timeline;
+      timeline = (await (await fetch(`${node.url}/v1/sessions/${sessionId}/timeline`, { headers: await auth() })).json()) as Timeline;
       return timeline.comments.length === 1;
     }, 10_000, 'the comment in the timeline API', 250);
     const [comment] = timeline!.comments;
@@ -123,13 +128,13 @@ describe('a remote coach in the presenter’s room', () => {
     expect(comment!.mediaTimeSec).toBeLessThanOrEqual(after + 0.2);
 
     // The replay page lists it at its position (no recording in this test: origin 0).
-    const replay = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const { page: replay } = await signedInPage(browser, node.url, presenterAccount, { label: 'replay' });
     await replay.goto(`${node.url}/sessions/${sessionId}`);
     const item = replay.getByTestId('coach-comment');
     await item.waitFor({ timeout: 15_000 });
     expect(Number(await item.getAttribute('data-at-sec'))).toBeCloseTo(comment!.mediaTimeSec, 6);
     expect(await item.textContent()).toMatch(/Strong opening/);
     await replay.getByTestId('coach-comments').screenshot({ path: path.join(results, 'replay-comments.png') });
-    await replay.close();
+    await replay.context().close();
   });
 });

@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BodyFrame } from '@lectern/contract';
 import { type LecternNode, startLectern } from '@lectern/gateway';
 import { poseFixture } from '../../analyzers/test/poseSupport.ts';
-import { launchChromium } from '../support/browser.ts';
+import { createTestAccount, roomGrant } from '../../gateway/src/testing/access.ts';
+import { launchChromium, signedInPage } from '../support/browser.ts';
 import { repoRoot, speechFixture } from '../support/fixtures.ts';
 import { type ReceivedBodyFrame, RoomObserver } from '../support/observer.ts';
 import { median, pearson, percentile } from '../support/stats.ts';
@@ -61,10 +62,10 @@ beforeAll(async () => {
   // and gating are covered by PoseScheduler's tests and bench:pose.
   process.env.LECTERN_POSE_BUDGET_MS = '0';
   node = await startLectern({ port: 0, sfuWorkers: 1, analyzerProcesses: 1, poseProcesses: 1, logLevel: 'warn' });
-  observer = await RoomObserver.join(node.url, ROOM);
+  const account = await createTestAccount(node, { role: 'owner' });
+  observer = await RoomObserver.join(node.url, ROOM, { accessToken: account.accessToken, grant: await roomGrant(node, account, ROOM, 'viewer') });
   browser = await launchChromium({ audioFile: speechFixture().wav48k, videoFile: clip.y4m });
-  page = await browser.newPage();
-  page.on('console', (m) => m.type() === 'error' && console.error('[page]', m.text()));
+  ({ page } = await signedInPage(browser, node.url, account, { label: 'page', context: { viewport: { width: 1280, height: 720 } } }));
   await page.goto(`${node.url}/rehearse?room=${ROOM}&autostart=1`);
   // A full loop of the clip after the first analysed frame, plus margin for smoothing windows.
   const needSec = clip.durationSec + 6;

@@ -9,7 +9,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LecternNode, startLectern } from '@lectern/gateway';
 import { decodeToPcm16k, levelEnvelopeDbfs } from '../support/audio.ts';
-import { launchChromium } from '../support/browser.ts';
+import { createTestAccount, roomGrant } from '../../gateway/src/testing/access.ts';
+import { launchChromium, signedInPage } from '../support/browser.ts';
 import { repoRoot, speechFixture } from '../support/fixtures.ts';
 import { RoomObserver } from '../support/observer.ts';
 import { bestLag, median } from '../support/stats.ts';
@@ -24,10 +25,11 @@ let lagWindows = 0;
 
 beforeAll(async () => {
   node = await startLectern({ port: 0, sfuWorkers: 1, analyzerProcesses: 1, logLevel: 'warn' });
-  observer = await RoomObserver.join(node.url, ROOM);
+  // The presenter owns the room; the observer watches it with a viewer grant of the same account.
+  const account = await createTestAccount(node, { role: 'owner' });
+  observer = await RoomObserver.join(node.url, ROOM, { accessToken: account.accessToken, grant: await roomGrant(node, account, ROOM, 'viewer') });
   browser = await launchChromium({ audioFile: fixture.wav48k });
-  page = await browser.newPage();
-  page.on('console', (m) => m.type() === 'error' && console.error('[page]', m.text()));
+  ({ page } = await signedInPage(browser, node.url, account, { label: 'page', context: { viewport: { width: 1280, height: 720 } } }));
   await page.goto(`${node.url}/rehearse?room=${ROOM}&autostart=1`);
   // One full pass of the fixture plus margin for the capture-to-RTP offset.
   const needSec = fixture.durationSec + 4;

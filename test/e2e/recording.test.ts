@@ -14,9 +14,10 @@ import { type LecternNode, startLectern } from '@lectern/gateway';
 import { Database } from '../../gateway/src/db/Database.ts';
 import { EmbeddedS3Server } from '../../gateway/src/storage/EmbeddedS3Server.ts';
 import { ObjectStore } from '../../gateway/src/storage/ObjectStore.ts';
+import { createTestAccount } from '../../gateway/src/testing/access.ts';
 import { TEST_DATABASE_URL, tempDir, uniqueSchema, waitUntil } from '../../gateway/src/testing/services.ts';
 import { decodeToPcm16k, levelEnvelopeDbfs } from '../support/audio.ts';
-import { launchChromium } from '../support/browser.ts';
+import { launchChromium, signedInPage } from '../support/browser.ts';
 import { speechFixture } from '../support/fixtures.ts';
 import { bestLag, pearson } from '../support/stats.ts';
 
@@ -28,6 +29,11 @@ let objects: ObjectStore;
 let node: LecternNode;
 let browser: Browser;
 const finished: { id: string; room: string }[] = [];
+type Account = Awaited<ReturnType<typeof createTestAccount>>;
+/** The presenter of the run's database (the node keeps it across restarts). */
+let account: Account;
+/** Access tokens by e-mail: the account's first one, then fresh ones after a 401 (e.g. a restart). */
+const tokens = new Map<string, string>();
 
 const nodeConfig = (dataDir: string) => ({ port: 0, sfuWorkers: 1, analyzerProcesses: 1, poseProcesses: 0, logLevel: 'warn', dataDir });
 
@@ -37,6 +43,7 @@ beforeAll(async () => {
   objects = new ObjectStore({ endpoint: s3.endpoint, bucket: 'lectern', region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', forcePathStyle: true });
   await objects.ensureBucket();
   node = await startLectern(nodeConfig(path.join(work.dir, 'node')), { database: db, objects });
+  account = await createTestAccount(node, { role: 'owner' });
   browser = await launchChromium({ audioFile: fixture.wav48k });
 }, 180_000);
 
@@ -50,16 +57,25 @@ afterAll(async () => {
   work.cleanup();
 });
 
-async function api<T = Record<string, unknown>>(n: LecternNode, method: string, url: string): Promise<{ status: number; body: T; type: string | null }> {
-  const r = await fetch(n.url + url, { method });
+/** A /v1 call as `acc` (Bearer); a 401 signs in again once and retries. */
+async function api<T = Record<string, unknown>>(n: LecternNode, method: string, url: string, acc: Account = account): Promise<{ status: number; body: T; type: string | null }> {
+  const call = () => fetch(n.url + url, { method, headers: { authorization: `Bearer ${tokens.get(acc.email) ?? acc.accessToken}` } });
+  let r = await call();
+  if (r.status === 401) {
+    const s = await fetch(`${n.url}/v1/auth/sign-in`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: acc.email, password: acc.password }) });
+    if (!s.ok) throw new Error(`sign-in of ${acc.email} failed: ${s.status} ${await s.text()}`);
+    tokens.set(acc.email, ((await s.json()) as { accessToken: string }).accessToken);
+    r = await call();
+  }
   const text = await r.text();
   return { status: r.status, body: (text ? JSON.parse(text) : null) as T, type: r.headers.get('content-type') };
 }
 
 /** Opens the rehearse page in `room` and waits until its session is live and `seconds` of voice frames are stored. */
-async function publish(n: LecternNode, room: string): Promise<{ page: Page; sessionId: string }> {
-  const page = await browser.newPage();
-  page.on('console', (m) => m.type() === 'error' && console.error('[page]', m.text()));
+async function publish(n: LecternNode, room: string, acc: Account = account): Promise<{ page: Page; sessionId: string }> {
+  const { page } = await signedInPage(browser, n.url, acc, { label: 'page', context: { viewport: { width: 1280, height: 720 } } });
+  // Closing the page closes its context too (each page signs in in a context of its own).
+  page.on('close', () => void page.context().close().catch(() => {}));
   await page.goto(`${n.url}/rehearse?room=${room}&autostart=1`);
   let sessionId = '';
   await waitUntil(() => !!(sessionId = n.sessions!.manager.liveSessionOfRoom(room) ?? ''), 30_000, 'session start');
@@ -72,8 +88,8 @@ async function frameCount(id: string): Promise<number> {
 }
 
 /** Downloads a session's recording through its presigned URL; returns the local file. */
-async function download(n: LecternNode, id: string): Promise<{ file: string; detail: Record<string, unknown> }> {
-  const { body } = await api<Record<string, unknown>>(n, 'GET', `/v1/sessions/${id}`);
+async function download(n: LecternNode, id: string, acc: Account = account): Promise<{ file: string; detail: Record<string, unknown> }> {
+  const { body } = await api<Record<string, unknown>>(n, 'GET', `/v1/sessions/${id}`, acc);
   expect(body.recordingUrl, JSON.stringify(body.mediaObjects)).toEqual(expect.stringContaining('http://127.0.0.1'));
   const res = await fetch(body.recordingUrl as string);
   expect(res.status).toBe(200);
@@ -155,7 +171,7 @@ describe('recording and persistence through the live path', () => {
     expect(rec.hasAudio).toBe(true);
     expect(Math.abs(tb.bestOffset)).toBeLessThanOrEqual(1);
     expect(tb.r0).toBeGreaterThan(0.8);
-    expect(detail).toMatchObject({ state: 'ended', live: false, mediaObjects: [expect.objectContaining({ state: 'uploaded', contentType: 'video/webm', s3Key: `orgs/local/sessions/${sessionId}/recording.webm` })] });
+    expect(detail).toMatchObject({ state: 'ended', live: false, mediaObjects: [expect.objectContaining({ state: 'uploaded', contentType: 'video/webm', s3Key: `orgs/${account.orgId}/sessions/${sessionId}/recording.webm` })] });
     expect((detail.participants as unknown[]).length).toBeGreaterThanOrEqual(1);
     const tl = await api<{ frames: { mediaTimeSec: number }[]; pauses: unknown[] }>(node, 'GET', `/v1/sessions/${sessionId}/timeline`);
     expect(tl.status).toBe(200);
@@ -239,7 +255,7 @@ describe('recording and persistence through the live path', () => {
 
   it('deletes a session: its S3 objects and rows are gone; bad and unknown ids are Problem+JSON', async () => {
     const victim = finished[0]!.id;
-    const key = ObjectStore.recordingKey('local', victim);
+    const key = ObjectStore.recordingKey(account.orgId, victim);
     expect(await objects.head(key)).not.toBeNull();
     expect((await api(node, 'DELETE', `/v1/sessions/${victim}`)).status).toBe(204);
     expect(await objects.head(key)).toBeNull();
@@ -256,9 +272,11 @@ describe('the embedded default', () => {
     const dataDir = path.join(work.dir, 'own');
     let own = await startLectern(nodeConfig(dataDir));
     let id = '';
+    // This node has a database of its own: an account of its own (kept across the restart too).
+    const ownAccount = await createTestAccount(own, { role: 'owner' });
     try {
       console.log(`[measure] embedded default start-up: database ${own.sessions!.startupMs.database.toFixed(0)} ms, object store ${own.sessions!.startupMs.objects.toFixed(0)} ms (first start, includes initdb)`);
-      const { page, sessionId } = await publish(own, 'rec-own');
+      const { page, sessionId } = await publish(own, 'rec-own', ownAccount);
       id = sessionId;
       await new Promise((r) => setTimeout(r, 8000));
       await page.close();
@@ -269,7 +287,7 @@ describe('the embedded default', () => {
     own = await startLectern(nodeConfig(dataDir));
     try {
       console.log(`[measure] embedded default restart: database ${own.sessions!.startupMs.database.toFixed(0)} ms, object store ${own.sessions!.startupMs.objects.toFixed(0)} ms`);
-      const detail = await api<Record<string, unknown>>(own, 'GET', `/v1/sessions/${id}`);
+      const detail = await api<Record<string, unknown>>(own, 'GET', `/v1/sessions/${id}`, ownAccount);
       expect(detail.body).toMatchObject({ id, state: 'ended', endReason: 'presenter-left', mediaObjects: [expect.objectContaining({ state: 'uploaded' })] });
       const res = await fetch(detail.body.recordingUrl as string);
       expect(res.status).toBe(200);

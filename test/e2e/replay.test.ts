@@ -12,8 +12,9 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LecternNode, startLectern } from '@lectern/gateway';
+import { createTestAccount } from '../../gateway/src/testing/access.ts';
 import { tempDir, waitUntil } from '../../gateway/src/testing/services.ts';
-import { launchChromium } from '../support/browser.ts';
+import { bearerFor, launchChromium, signedInPage } from '../support/browser.ts';
 import { repoRoot, speechFixture } from '../support/fixtures.ts';
 
 const fixture = speechFixture();
@@ -23,6 +24,7 @@ let node: LecternNode;
 let browser: Browser;
 let replay: Page;
 let sessionId = '';
+let auth: () => Promise<Record<string, string>>;
 let detail: {
   recordingUrl: string | null;
   mediaTimeOriginSec: number | null;
@@ -31,7 +33,7 @@ let detail: {
 let timeline: { frames: { kind: string }[]; words: { word: string; startSec: number; endSec: number }[] };
 
 async function api<T>(method: string, url: string): Promise<T> {
-  const r = await fetch(node.url + url, { method });
+  const r = await fetch(node.url + url, { method, headers: await auth() });
   const text = await r.text();
   if (!r.ok) throw new Error(`${method} ${url} → ${r.status}: ${text}`);
   return (text ? JSON.parse(text) : null) as T;
@@ -43,10 +45,11 @@ const playheadLeft = () => replay.getByTestId('lane-voice-playhead').evaluate((e
 beforeAll(async () => {
   node = await startLectern({ port: 0, sfuWorkers: 1, analyzerProcesses: 1, poseProcesses: 0, logLevel: 'warn', dataDir: work.dir });
   browser = await launchChromium({ audioFile: fixture.wav48k });
+  const account = await createTestAccount(node, { role: 'owner' });
+  auth = bearerFor(node.url, account);
 
   // Publish one pass of the fixture plus margin, then end the session through the API.
-  const live = await browser.newPage();
-  live.on('console', (m) => m.type() === 'error' && console.error('[rehearse]', m.text()));
+  const { page: live } = await signedInPage(browser, node.url, account, { label: 'rehearse', context: { viewport: { width: 1280, height: 720 } } });
   await live.goto(`${node.url}/rehearse?room=${ROOM}&autostart=1`);
   await waitUntil(() => !!(sessionId = node.sessions!.manager.liveSessionOfRoom(ROOM) ?? ''), 30_000, 'session start');
   const needSec = fixture.durationSec + 4;
@@ -56,7 +59,7 @@ beforeAll(async () => {
     { timeout: (needSec + 40) * 1000 },
   );
   await api('POST', `/v1/sessions/${sessionId}/end`);
-  await live.close();
+  await live.context().close();
 
   // The recording is uploaded after the end; wait for its presigned URL.
   await waitUntil(
@@ -67,9 +70,7 @@ beforeAll(async () => {
   );
   timeline = await api<typeof timeline>('GET', `/v1/sessions/${sessionId}/timeline`);
 
-  replay = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  replay.on('console', (m) => m.type() === 'error' && console.error('[replay]', m.text()));
-  replay.on('pageerror', (e) => console.error('[replay] pageerror', e.message));
+  ({ page: replay } = await signedInPage(browser, node.url, account, { label: 'replay' }));
   await replay.goto(`${node.url}/sessions`);
   await replay.locator(`[data-testid=session-row][data-id="${sessionId}"] a`).first().click();
   await replay.getByTestId('replay-video').waitFor({ timeout: 15_000 });

@@ -20,8 +20,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LecternNode, startLectern } from '@lectern/gateway';
 import { Database } from '../../gateway/src/db/Database.ts';
 import { ObjectStore } from '../../gateway/src/storage/ObjectStore.ts';
+import { createTestAccount } from '../../gateway/src/testing/access.ts';
 import { tempDir, TEST_DATABASE_URL, uniqueSchema, waitUntil } from '../../gateway/src/testing/services.ts';
-import { launchChromium } from '../support/browser.ts';
+import { bearerFor, launchChromium, signedInPage } from '../support/browser.ts';
 import { repoRoot, speechFixture, speechSegmentClip } from '../support/fixtures.ts';
 
 const work = tempDir('e2e-report');
@@ -31,14 +32,16 @@ let node: LecternNode;
 let browser: Browser;
 let pageA: Page;
 let fastId = '';
+let account: Awaited<ReturnType<typeof createTestAccount>>;
+let auth: () => Promise<Record<string, string>>;
 let normalId = '';
 
 /** Creates an ended session whose recording is `file`, queues its analysis as session end does. */
 async function endedSession(file: string, title: string, startedAt: Date): Promise<string> {
   const s = node.sessions!;
   const id = randomUUID();
-  await s.repo.createSession({ id, roomId: `e2e-report-${id.slice(0, 4)}`, nodeId: 'e2e', title, startedAt });
-  const key = ObjectStore.recordingKey('local', id);
+  await s.repo.createSession({ id, roomId: `e2e-report-${id.slice(0, 4)}`, nodeId: 'e2e', orgId: account.orgId, ownerUserId: account.userId, title, startedAt });
+  const key = ObjectStore.recordingKey(account.orgId, id);
   await s.objects!.uploadFile(key, file, 'video/webm');
   await s.repo.createMediaObject({ id: randomUUID(), sessionId: id, s3Key: key, contentType: 'video/webm', state: 'uploaded', hasAudio: true, hasVideo: false });
   await s.repo.endSession(id, { reason: 'api', endedAt: new Date(startedAt.getTime() + 40_000), mediaDurationSec: 30 });
@@ -49,6 +52,8 @@ async function endedSession(file: string, title: string, startedAt: Date): Promi
 beforeAll(async () => {
   db = await Database.connect({ url: TEST_DATABASE_URL, schema: uniqueSchema('e2e_report') });
   node = await startLectern({ port: 0, sfuWorkers: 1, analyzerProcesses: 1, poseProcesses: 0, logLevel: 'warn', dataDir: work.dir }, { database: db });
+  account = await createTestAccount(node, { role: 'owner' });
+  auth = bearerFor(node.url, account);
   const fx = speechFixture();
   const normal = path.join(work.dir, 'normal.webm');
   const fast = path.join(work.dir, 'fast.webm');
@@ -63,8 +68,7 @@ beforeAll(async () => {
     return states.every((j) => j?.state === 'done');
   }, 120_000, 'both reports ready', 250);
   browser = await launchChromium();
-  pageA = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
-  pageA.on('pageerror', (e) => console.error('[report] pageerror', e.message));
+  ({ page: pageA } = await signedInPage(browser, node.url, account, { label: 'report', context: { acceptDownloads: true } }));
 }, 200_000);
 
 afterAll(async () => {
@@ -125,8 +129,7 @@ describe('coaching report in the browser', () => {
     const clip = speechSegmentClip('A', path.join(work.dir, 'read-aloud.wav'));
     const micBrowser = await launchChromium({ audioFile: path.join(work.dir, 'read-aloud.wav') });
     try {
-      const page = await micBrowser.newPage({ viewport: { width: 1280, height: 900 } });
-      page.on('pageerror', (e) => console.error('[report] pageerror', e.message));
+      const { page } = await signedInPage(micBrowser, node.url, account, { label: 'read-aloud' });
       await page.route((url) => url.pathname === '/v1/drills/read-aloud', (route) => {
         const url = new URL(route.request().url());
         url.searchParams.set('target', clip.text);
@@ -179,14 +182,14 @@ describe('coaching report in the browser', () => {
     expect(await pageA.getByTestId('progress-row').count()).toBe(2);
     const best = pageA.locator('[data-testid=best][data-key=pace]');
     expect(await best.getAttribute('href')).toBe(`/sessions/${normalId}/report`); // the un-rushed run paced better
-    const bests = (await (await fetch(`${node.url}/v1/progress`)).json()) as { personalBests: Record<string, { sessionId: string } | null> };
+    const bests = (await (await fetch(`${node.url}/v1/progress`, { headers: await auth() })).json()) as { personalBests: Record<string, { sessionId: string } | null> };
     for (const [key, b] of Object.entries(bests.personalBests))
       if (b) expect(await pageA.locator(`[data-testid=best][data-key=${key}]`).getAttribute('href')).toBe(`/sessions/${b.sessionId}/report`);
     await pageA.screenshot({ path: path.join(shots, 'progress.png'), fullPage: true });
   });
 
   it('a share link opens the read-only report; a tampered one is refused', async () => {
-    const res = await fetch(`${node.url}/v1/sessions/${normalId}/share`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ttlSec: 600 }) });
+    const res = await fetch(`${node.url}/v1/sessions/${normalId}/share`, { method: 'POST', headers: { 'content-type': 'application/json', ...(await auth()) }, body: JSON.stringify({ ttlSec: 600 }) });
     const { path: sharePath } = (await res.json()) as { path: string };
     await pageA.goto(node.url + sharePath);
     await pageA.getByTestId('shared-title').waitFor({ timeout: 15_000 });
@@ -203,7 +206,7 @@ describe('session end queues the analysis', () => {
     const fx = speechFixture();
     const live = await launchChromium({ audioFile: fx.wav48k });
     try {
-      const p = await live.newPage();
+      const { page: p } = await signedInPage(live, node.url, account, { label: 'live', context: { viewport: { width: 1280, height: 720 } } });
       const room = 'e2e-report-live';
       let id = '';
       await p.goto(`${node.url}/rehearse?room=${room}&autostart=1`);
@@ -213,16 +216,16 @@ describe('session end queues the analysis', () => {
         12,
         { timeout: 60_000 },
       );
-      const res = await fetch(`${node.url}/v1/sessions/${id}/end`, { method: 'POST' });
+      const res = await fetch(`${node.url}/v1/sessions/${id}/end`, { method: 'POST', headers: await auth() });
       expect(res.status).toBe(200);
-      await p.close();
+      await p.context().close();
       // No one queued it but the session end itself.
       await waitUntil(async () => {
         const j = await node.sessions!.reports.getJob(id);
         if (j?.state === 'failed') throw new Error(`analysis failed: ${j.error}`);
         return j?.state === 'done';
       }, 90_000, 'report of the live session', 250);
-      const report = (await (await fetch(`${node.url}/v1/sessions/${id}/report`)).json()) as {
+      const report = (await (await fetch(`${node.url}/v1/sessions/${id}/report`, { headers: await auth() })).json()) as {
         report: { rubricVersion: string; subscores: { key: string; score: number | null }[]; engines: Record<string, string> };
       };
       expect(report.report.rubricVersion).toBe('v1');

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, type BrowserContext, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
+import type { AuthSession } from '@lectern/contract';
 
 /**
  * The one place that launches Chromium for end-to-end tests, benches and the web scripts
@@ -63,4 +64,97 @@ export async function launchChromium(opts: ChromiumOptions = {}): Promise<Browse
   if (!fs.existsSync(CHROMIUM_PATH))
     throw new Error(`Chromium not found at ${CHROMIUM_PATH}: apt-get install chromium (or set CHROMIUM_PATH)`);
   return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: chromiumArgs(opts) });
+}
+
+/** E-mail and password of an account (e.g. from `createTestAccount`). */
+export interface Credentials {
+  email: string;
+  password: string;
+}
+
+/**
+ * Signs a browser context in: `POST /v1/auth/sign-in` through the context's own request client,
+ * so the httpOnly refresh cookie lands in the context and the web app's `init()` (its refresh
+ * through that cookie) finds the session on the next page load. By default the account also gives
+ * recording consent (`POST /v1/me/consent`), which /rehearse otherwise asks for before starting.
+ * @returns the session of the sign-in (its `accessToken` works for API calls of the test)
+ * @throws Error naming the status and body when the server refuses
+ */
+export async function signInContext(context: BrowserContext, baseUrl: string, account: Credentials, opts: { consent?: boolean } = {}): Promise<AuthSession> {
+  const res = await context.request.post(`${baseUrl}/v1/auth/sign-in`, { data: { email: account.email, password: account.password } });
+  if (!res.ok()) throw new Error(`sign-in of ${account.email} failed: ${res.status()} ${await res.text()}`);
+  const session = (await res.json()) as AuthSession;
+  if (opts.consent !== false && session.user && !session.user.recordingConsentAt) {
+    const c = await context.request.post(`${baseUrl}/v1/me/consent`, { headers: { authorization: `Bearer ${session.accessToken}` } });
+    if (!c.ok()) throw new Error(`consent of ${account.email} failed: ${c.status()} ${await c.text()}`);
+  }
+  return session;
+}
+
+/** Messages of Content-Security-Policy refusals ("Refused to …") a page logged. */
+export interface PageWatch {
+  /** Console errors, page errors and CSP refusals, in order. */
+  readonly errors: string[];
+  /** Only the CSP refusals (console messages starting "Refused to", and `securitypolicyviolation` events). */
+  readonly cspViolations: string[];
+}
+
+/**
+ * Logs a page's console errors and uncaught errors to stderr with `label`, and collects CSP
+ * violations (the gateway's helmet policy must not block anything the app does).
+ */
+export function watchPage(page: Page, label: string): PageWatch {
+  const watch = { errors: [] as string[], cspViolations: [] as string[] };
+  page.on('console', (m) => {
+    if (m.type() !== 'error' && !m.text().startsWith('Refused to')) return;
+    watch.errors.push(m.text());
+    if (m.text().includes('Refused to')) watch.cspViolations.push(m.text());
+    console.error(`[${label}]`, m.text());
+  });
+  page.on('pageerror', (e) => {
+    watch.errors.push(e.message);
+    console.error(`[${label}] pageerror`, e.message);
+  });
+  return watch;
+}
+
+/**
+ * A new context (own cookies) signed in as `account`, and a page in it.
+ * @returns the page, its context, the sign-in session and the page's error/CSP watch
+ */
+export async function signedInPage(
+  browser: Browser,
+  baseUrl: string,
+  account: Credentials,
+  opts: { label?: string; consent?: boolean; context?: BrowserContextOptions } = {},
+): Promise<{ page: Page; context: BrowserContext; session: AuthSession; watch: PageWatch }> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...opts.context });
+  const session = await signInContext(context, baseUrl, account, { consent: opts.consent });
+  const page = await context.newPage();
+  const watch = watchPage(page, opts.label ?? account.email);
+  return { page, context, session, watch };
+}
+
+/**
+ * `Authorization` headers for a test's own API calls as `account`: its `accessToken` while it is
+ * younger than 10 min (the server's tokens last ≤ 15 min), then a fresh one from a sign-in.
+ * @returns a function resolving the headers to spread into `fetch`
+ */
+export function bearerFor(baseUrl: string | (() => string), account: Credentials & { accessToken?: string }): () => Promise<Record<string, string>> {
+  let token = account.accessToken ?? null;
+  let at = token ? Date.now() : 0;
+  return async () => {
+    if (!token || Date.now() - at > 10 * 60_000) {
+      const url = typeof baseUrl === 'function' ? baseUrl() : baseUrl;
+      const res = await fetch(`${url}/v1/auth/sign-in`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: account.email, password: account.password }),
+      });
+      if (!res.ok) throw new Error(`sign-in of ${account.email} failed: ${res.status} ${await res.text()}`);
+      token = ((await res.json()) as AuthSession).accessToken;
+      at = Date.now();
+    }
+    return { authorization: `Bearer ${token}` };
+  };
 }

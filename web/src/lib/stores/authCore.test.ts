@@ -145,6 +145,26 @@ describe('AuthCore', () => {
     expect(changes).toEqual(['signed-out', 'signed-in', 'signed-out']);
   });
 
+  it('runs each refresh inside the cross-tab lock', async () => {
+    const order: string[] = [];
+    const core = new AuthCore({
+      fetch: (async () => {
+        order.push('fetch');
+        return json(200, session(jwt(1_800_000_000, 900), 1_800_000_900_000));
+      }) as unknown as typeof fetch,
+      setTimer: () => 0,
+      clearTimer: () => {},
+      exclusive: async (fn) => {
+        order.push('lock');
+        const r = await fn();
+        order.push('unlock');
+        return r;
+      },
+    });
+    await core.refresh();
+    expect(order).toEqual(['lock', 'fetch', 'unlock']);
+  });
+
   it('init() without a server: signed out with UNREACHABLE', async () => {
     const h = harness(() => {
       throw new TypeError('fetch failed');

@@ -25,6 +25,21 @@ export interface AuthCoreOptions {
   now?: () => number;
   setTimer?: (fn: () => void, ms: number) => unknown;
   clearTimer?: (handle: unknown) => void;
+  /**
+   * Runs a refresh exclusively across this browser's tabs (default: the Web Locks API when there is
+   * one). The server rotates the refresh cookie on every use and treats a spent one presented again
+   * as theft (it ends the sign-in everywhere), so two tabs must not refresh with the same cookie at
+   * once: the second waits and then sends the cookie the first one got.
+   */
+  exclusive?: <T>(fn: () => Promise<T>) => Promise<T>;
+}
+
+/** Name of the Web Lock that serialises refreshes across tabs. */
+export const REFRESH_LOCK = 'lectern-auth-refresh';
+
+function webLock<T>(fn: () => Promise<T>): Promise<T> {
+  const locks = typeof navigator !== 'undefined' ? (navigator as Navigator & { locks?: LockManager }).locks : undefined;
+  return locks ? (locks.request(REFRESH_LOCK, fn) as Promise<T>) : fn();
 }
 
 type ChangeListener = (session: AuthSession | null, status: AuthStatus) => void;
@@ -70,6 +85,7 @@ export class AuthCore implements TokenSource {
   readonly #now: () => number;
   readonly #setTimer: (fn: () => void, ms: number) => unknown;
   readonly #clearTimer: (handle: unknown) => void;
+  readonly #exclusive: <T>(fn: () => Promise<T>) => Promise<T>;
 
   constructor(opts: AuthCoreOptions = {}) {
     this.#base = opts.base ?? '';
@@ -77,6 +93,7 @@ export class AuthCore implements TokenSource {
     this.#now = opts.now ?? Date.now;
     this.#setTimer = opts.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
     this.#clearTimer = opts.clearTimer ?? ((h) => clearTimeout(h as ReturnType<typeof setTimeout>));
+    this.#exclusive = opts.exclusive ?? webLock;
   }
 
   get session(): AuthSession | null {
@@ -132,7 +149,7 @@ export class AuthCore implements TokenSource {
 
   async #doRefresh(): Promise<string | null> {
     try {
-      const session = await this.#post<AuthSession>('/v1/auth/refresh', undefined);
+      const session = await this.#exclusive(() => this.#post<AuthSession>('/v1/auth/refresh', undefined));
       this.#error = null;
       this.#set(session);
       return session.accessToken;
