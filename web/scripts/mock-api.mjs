@@ -108,7 +108,9 @@ const now = Date.now();
 const iso = (msAgo) => new Date(now - msAgo).toISOString();
 const sessionHead = (id, roomId, state, startedAgoMin, durationSec, extra = {}) => ({
   id,
-  orgId: 'local',
+  orgId: 'org-mock',
+  ownerUserId: '00000000-0000-4000-8000-000000000001', // mock-auth.mjs's signed-in owner
+  sharedWithCoaches: false,
   roomId,
   title: null,
   state,

@@ -11,7 +11,8 @@
 // `fluency:event` (lexical fillers in the words, acoustic "um"s that are not words) and
 // `metrics:fluency` (1 Hz) from a scripted talk, timed like the voice frames.
 //
-// The session API (/v1/sessions…, replay media) is mocked by mock-api.mjs (see there).
+// The session API (/v1/sessions…, replay media) is mocked by mock-api.mjs, the access API
+// (/v1/auth…, /v1/org…, /v1/invitations, /v1/join/:token, room grants) by mock-auth.mjs (see there).
 //
 // Room-name triggers: "join-fails" → room:join fails with MEDIA_ERROR; "worker-dies" → room:error
 // SFU_WORKER_DIED after 6 s; "analyzer-down" → analyzer:status unavailable; "asr-none" → asr:status
@@ -28,6 +29,7 @@ import { Server } from 'socket.io';
 import { testFakeParameters } from 'mediasoup-client';
 import { AnalysisRoomMessageSchema } from '@lectern/contract';
 import { handleMockApi, warmUpMockApi } from './mock-api.mjs';
+import { handleMockAuth } from './mock-auth.mjs';
 
 const root = fileURLToPath(new URL('../build/', import.meta.url));
 const port = Number(process.argv[2] ?? process.env.PORT ?? 8090);
@@ -35,6 +37,7 @@ const types = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '
 
 const http = createServer(async (req, res) => {
   const { pathname, search } = new URL(req.url ?? '/', 'http://x');
+  if (await handleMockAuth(req, res, pathname, search)) return;
   if (await handleMockApi(req, res, pathname, search)) return;
   if (pathname === '/health') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true,"mock":true}');
   const rel = normalize(decodeURIComponent(pathname)).replace(/^(\.\.[/\\])+/, '');
@@ -93,6 +96,7 @@ io.on('connection', (socket) => {
     }
   });
   socket.on('room:leave', (_req, ack) => { stop(); ack?.(ok({})); });
+  socket.on('auth:refresh', (_req, ack) => ack?.(ok({ expiresAt: new Date(Date.now() + 300_000).toISOString() })));
   socket.on('transport:create', (_req, ack) => {
     const p = testFakeParameters.generateTransportRemoteParameters();
     ack(ok({

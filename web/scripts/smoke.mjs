@@ -4,9 +4,11 @@
 //   baseUrl: where web/build is served (the gateway, or serve-static.mjs)
 // Prints window.__lectern diagnostics as JSON. AUDIO_FILE=x.wav plays a file as the fake microphone;
 // MIN_FRAMES (default 30) voice frames are awaited (up to WAIT_LIVE_MS, default 8000) before the screenshot.
+// Against a real gateway, LECTERN_EMAIL and LECTERN_PASSWORD sign the browser in first (the pages
+// need an account; the mock gateway is always signed in).
 import { mkdirSync } from 'node:fs';
 import { percentileOf } from '../../analyzers/src/util/percentile.ts';
-import { launchChromium } from '../../test/support/browser.ts';
+import { launchChromium, signInContext } from '../../test/support/browser.ts';
 
 const [base = 'http://127.0.0.1:4174', out = '/tmp/lectern-shots', room = 'smoke'] = process.argv.slice(2);
 const waitLiveMs = Number(process.env.WAIT_LIVE_MS ?? 8000);
@@ -14,6 +16,7 @@ mkdirSync(out, { recursive: true });
 
 const browser = await launchChromium({ audioFile: process.env.AUDIO_FILE || undefined });
 const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+if (process.env.LECTERN_EMAIL) await signInContext(context, base, { email: process.env.LECTERN_EMAIL, password: process.env.LECTERN_PASSWORD ?? '' });
 const page = await context.newPage();
 page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') console.log(`[console.${m.type()}] ${m.text()}`); });
 page.on('pageerror', (e) => console.log(`[pageerror] ${e.message}`));
