@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Server } from 'socket.io';
@@ -9,8 +10,10 @@ import { PoseProcessPool } from './analysis/PoseProcessPool.ts';
 import { VideoTapManager } from './analysis/VideoTapManager.ts';
 import { InProcessBus } from './bus/InProcessBus.ts';
 import type { MetricBus } from './bus/MetricBus.ts';
-import { type LecternConfig, loadConfig } from './config.ts';
+import { type ConfigOverrides, type LecternConfig, loadConfig } from './config.ts';
 import { registerRoutes } from './http/routes.ts';
+import { registerSecurity } from './http/security.ts';
+import { parseRoomKey } from './access/RoomKey.ts';
 import { type InjectedServices, SessionServices } from './sessions/SessionServices.ts';
 import { SignalingServer } from './signaling/SignalingServer.ts';
 
@@ -29,7 +32,9 @@ export interface LecternNode {
   poses: PoseProcessPool;
   /** Presenter video producers → pose processes. */
   videoTaps: VideoTapManager;
-  /** Sessions, recording, persistence and `/v1` (null when `persistence` is off). */
+  /** The one-time set-up link while the server has no account (null after). */
+  setupLink(): string | null;
+  /** Sessions, recording, persistence, accounts and `/v1` (null when `persistence` is off). */
   sessions: SessionServices | null;
   /** Stops accepting connections and shuts every part down. */
   close(): Promise<void>;
@@ -41,10 +46,12 @@ export interface LecternNode {
  * @param services an already-running database / object store to use instead of starting them.
  * @throws Error if the mediasoup worker, an analyzer process or the database cannot start (message says why).
  */
-export async function startLectern(overrides: Partial<LecternConfig> = {}, services: InjectedServices = {}): Promise<LecternNode> {
+export async function startLectern(overrides: ConfigOverrides = {}, services: InjectedServices = {}): Promise<LecternNode> {
   const config = loadConfig(overrides);
+  if (!config.persistence)
+    throw new Error('LECTERN_PERSISTENCE=off is not supported any more: accounts, room grants and invitations live in the database (the embedded one needs no set-up)');
   const startedAtMs = Date.now();
-  const http = Fastify({ logger: { level: config.logLevel } });
+  const http = Fastify({ logger: { level: config.logLevel }, requestIdHeader: 'x-request-id', genReqId: () => randomUUID(), trustProxy: config.trustProxy ?? false });
   const sfu = new SfuNode({
     numWorkers: config.sfuWorkers,
     listenIp: config.rtcListenIp,
@@ -72,7 +79,7 @@ export async function startLectern(overrides: Partial<LecternConfig> = {}, servi
   const io = new Server<ClientToServerEvents, ServerToClientEvents>(http.server, {
     serveClient: false,
     maxHttpBufferSize: 256 * 1024,
-    cors: { origin: true },
+    cors: { origin: config.auth.corsOrigins.length > 0 ? config.auth.corsOrigins : false, credentials: true },
   });
   const taps = new AudioTapManager(analyzers, bus, http.log);
   const videoTaps = new VideoTapManager(poses, bus, http.log);
@@ -84,13 +91,18 @@ export async function startLectern(overrides: Partial<LecternConfig> = {}, servi
     videoTaps.add(room, producer);
   };
   const peerHooks = sessions && { joined: sessions.manager.peerJoined.bind(sessions.manager), left: sessions.manager.peerLeft.bind(sessions.manager) };
-  new SignalingServer(io, sfu, { add: addProducer }, http.log, peerHooks ?? undefined, sessions?.manager);
-  bus.subscribe((roomId, msg) => io.to(roomId).emit(msg.event, msg.payload as never));
+  new SignalingServer(io, sfu, { add: addProducer }, http.log, peerHooks ?? undefined, sessions?.manager, sessions?.access);
+  // Clients know their room by name: the SFU room key's organization prefix stays on the server.
+  bus.subscribe((key, msg) => {
+    const p = msg.payload as { roomId?: string };
+    io.to(key).emit(msg.event, (p && typeof p.roomId === 'string' ? { ...p, roomId: parseRoomKey(key).roomName } : p) as never);
+  });
   sfu.on('workerdied', ({ pid, roomIds }) => http.log.error({ pid, roomIds }, 'mediasoup worker died; replaced'));
   analyzers.on('streams-lost', (info) => http.log.warn(info, 'analyzer process exited; restarting'));
   poses.on('streams-lost', (info) => http.log.warn(info, 'pose process exited; restarting'));
 
   try {
+    await registerSecurity(http, { webDir: config.webDir, corsOrigins: config.auth.corsOrigins, objectStoreUrl: sessions?.objects?.endpoint });
     await sessions?.registerApi(http, path.join(config.dataDir, 'spool'));
     await registerRoutes(http, { sfu, pool: analyzers, webDir: config.webDir, startedAtMs });
     await http.listen({ host: config.host, port: config.port });
@@ -103,10 +115,17 @@ export async function startLectern(overrides: Partial<LecternConfig> = {}, servi
   }
   const addr = http.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
+  const url = `http://${config.host}:${port}`;
+  const setupToken = sessions?.access.setupToken;
+  if (setupToken) {
+    const link = `${config.auth.publicUrl ?? url}/setup?token=${setupToken}`;
+    http.log.warn({ setupLink: link }, 'no account exists yet: open the set-up link to create the owner account');
+  }
 
   return {
     config,
-    url: `http://${config.host}:${port}`,
+    url,
+    setupLink: () => (sessions?.access.setupToken ? `${config.auth.publicUrl ?? url}/setup?token=${sessions.access.setupToken}` : null),
     http,
     io,
     sfu,

@@ -39,6 +39,14 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../
  * | `LECTERN_JOB_RETRY_DELAY_SEC` | `10` | ≥ 0 | base retry delay, s (pg-boss exponential backoff with jitter) |
  * | `LECTERN_REPORT_POSE_FPS` | `2` | ≥ 1 | pose frames per second in the post-session full pass |
  * | `LECTERN_SHARE_SECRET` | random, kept in `LECTERN_DATA_DIR/share-secret` | ≥ 16 characters | HMAC key of report share links |
+ * | `LECTERN_JWT_SECRET` | random, kept in `LECTERN_DATA_DIR/jwt-secret` | ≥ 32 characters | HS256 key of access tokens, room grants and invitation links (set the same on every gateway) |
+ * | `LECTERN_ACCESS_TOKEN_TTL_SEC` | `900` | 1–900 | access-token lifetime (the web app refreshes before it ends) |
+ * | `LECTERN_REFRESH_TOKEN_TTL_DAYS` | `30` | 1–365 | how long a sign-in lasts without use |
+ * | `LECTERN_SIGNUP` | `invite` | invite/open | `open`: anyone may sign up and gets an organization of their own |
+ * | `LECTERN_AUTH_RATE_LIMIT` | `20` | ≥ 1 | sign-in/sign-up/refresh/join requests per IP per minute |
+ * | `LECTERN_CORS_ORIGINS` | — (same origin only) | comma-separated origins | origins allowed to call the API and Socket.IO from a browser |
+ * | `LECTERN_SECURE_COOKIES` | `auto` | auto/on/off | `Secure` refresh cookie: auto = when the request came over HTTPS |
+ * | `LECTERN_PUBLIC_URL` | `http://HOST:PORT` | URL | base of the links the server prints (set-up link) |
  *
  * Also validated here at start-up, but read by the analyzer child processes (per process): the
  * `LECTERN_ASR_*`, `LECTERN_POSE_*`, `LECTERN_MOVENET_MODEL` and `LECTERN_MODELS_*` variables of
@@ -93,6 +101,37 @@ export interface LecternConfig {
   reports: ReportsConfig;
   /** The analyzer child processes' variables, validated at start-up (`analyzers/src/env.ts`); the children read them again themselves. */
   analyzerEnv?: AnalyzerEnv;
+  /** Trust `X-Forwarded-*` from a reverse proxy (client IP for rate limits, HTTPS for cookies); default false. */
+  trustProxy?: boolean;
+  /** Accounts, tokens and HTTP hardening (`LECTERN_JWT_SECRET`, `LECTERN_ACCESS_TOKEN_TTL_SEC`, …). */
+  auth: AuthConfig;
+}
+
+/** Configuration given in code (tests, embedding): any field, and any part of `auth`. */
+export type ConfigOverrides = Partial<Omit<LecternConfig, 'auth'>> & { auth?: Partial<AuthConfig> };
+
+/** Accounts and tokens. */
+export interface AuthConfig {
+  /** HS256 key (`LECTERN_JWT_SECRET`, ≥ 32 characters); unset = random, kept in `dataDir/jwt-secret`. */
+  jwtSecret?: string;
+  /** Access-token lifetime, s (`LECTERN_ACCESS_TOKEN_TTL_SEC`, 1–900, default 900). */
+  accessTokenTtlSec: number;
+  /** Refresh-token lifetime, s (`LECTERN_REFRESH_TOKEN_TTL_DAYS` × 86 400; default 30 days). */
+  refreshTokenTtlSec: number;
+  /** Open sign-up (`LECTERN_SIGNUP=open`); default invitation only. */
+  openSignUp: boolean;
+  /** Auth requests per IP per window (`LECTERN_AUTH_RATE_LIMIT`, default 20). */
+  rateLimitMax: number;
+  /** The rate-limit window, ms (default 60 000; tests shorten it). */
+  rateLimitWindowMs: number;
+  /** Per-account lock after failed sign-ins: longest lock, ms (default 60 000). */
+  accountLockMaxMs: number;
+  /** Browser origins allowed to call the API (`LECTERN_CORS_ORIGINS`; empty = same origin only). */
+  corsOrigins: string[];
+  /** `Secure` on the refresh cookie (`LECTERN_SECURE_COOKIES`: auto/on/off). */
+  secureCookies: 'auto' | boolean;
+  /** Base of printed links (`LECTERN_PUBLIC_URL`; default `http://HOST:PORT`). */
+  publicUrl?: string;
 }
 
 /** Post-session report settings. */
@@ -160,6 +199,14 @@ export const ConfigEnvSchema = z.object({
   LECTERN_JOB_RETRY_DELAY_SEC: intVar(10),
   LECTERN_REPORT_POSE_FPS: intVar(2, 1),
   LECTERN_SHARE_SECRET: stringVar(undefined, 16),
+  LECTERN_JWT_SECRET: stringVar(undefined, 32),
+  LECTERN_ACCESS_TOKEN_TTL_SEC: intVar(900, 1, 900),
+  LECTERN_REFRESH_TOKEN_TTL_DAYS: intVar(30, 1, 365),
+  LECTERN_SIGNUP: enumVar(['invite', 'open'], 'invite'),
+  LECTERN_AUTH_RATE_LIMIT: intVar(20, 1),
+  LECTERN_CORS_ORIGINS: stringVar(),
+  LECTERN_SECURE_COOKIES: enumVar(['auto', 'on', 'off'], 'auto'),
+  LECTERN_PUBLIC_URL: stringVar(),
 });
 
 /**
@@ -167,7 +214,7 @@ export const ConfigEnvSchema = z.object({
  * @throws EnvConfigError naming every malformed variable, its value and what is allowed (also for
  *   the analyzer processes' variables, and `LECTERN_RTC_MIN_PORT` > `LECTERN_RTC_MAX_PORT`).
  */
-export function loadConfig(overrides: Partial<LecternConfig> = {}, env: NodeJS.ProcessEnv = process.env): LecternConfig {
+export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): LecternConfig {
   const problems: EnvConfigError['problems'] = [];
   const collect = <T>(read: () => T): T | undefined => {
     try {
@@ -216,13 +263,28 @@ export function loadConfig(overrides: Partial<LecternConfig> = {}, env: NodeJS.P
       shareSecret: e.LECTERN_SHARE_SECRET,
     },
     analyzerEnv,
-    ...overrides,
+    ...(overrides as Partial<LecternConfig>),
+    auth: {
+      jwtSecret: e.LECTERN_JWT_SECRET,
+      accessTokenTtlSec: e.LECTERN_ACCESS_TOKEN_TTL_SEC,
+      refreshTokenTtlSec: e.LECTERN_REFRESH_TOKEN_TTL_DAYS * 86400,
+      openSignUp: e.LECTERN_SIGNUP === 'open',
+      rateLimitMax: e.LECTERN_AUTH_RATE_LIMIT,
+      rateLimitWindowMs: 60_000,
+      accountLockMaxMs: 60_000,
+      corsOrigins: (e.LECTERN_CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+      secureCookies: e.LECTERN_SECURE_COOKIES === 'auto' ? 'auto' : e.LECTERN_SECURE_COOKIES === 'on',
+      publicUrl: e.LECTERN_PUBLIC_URL,
+      ...overrides.auth,
+    },
   };
   // The same rules for values given as overrides (tests, embedding).
   if (cfg.rtcMinPort > cfg.rtcMaxPort) throw new Error('LECTERN_RTC_MIN_PORT must be ≤ LECTERN_RTC_MAX_PORT');
   if (cfg.sfuWorkers < 1) throw new Error('LECTERN_SFU_WORKERS must be ≥ 1');
   if (cfg.reports.shareSecret !== undefined && cfg.reports.shareSecret.length < 16) throw new Error('LECTERN_SHARE_SECRET must be at least 16 characters');
   if (cfg.reports.poseFps < 1) throw new Error('LECTERN_REPORT_POSE_FPS must be ≥ 1');
+  if (!(cfg.auth.accessTokenTtlSec >= 1 && cfg.auth.accessTokenTtlSec <= 900)) throw new Error('LECTERN_ACCESS_TOKEN_TTL_SEC must be 1–900');
+  if (cfg.auth.jwtSecret !== undefined && cfg.auth.jwtSecret.length < 32) throw new Error('LECTERN_JWT_SECRET must be at least 32 characters');
   return cfg;
 }
 

@@ -11,6 +11,8 @@ import { startLectern } from './app.ts';
 try {
   const node = await startLectern();
   node.http.log.info(`Lectern is live: open ${node.url}/rehearse`);
+  const setup = node.setupLink();
+  if (setup) console.log(`\nLectern has no account yet. Create the owner account with this one-time link:\n\n  ${setup}\n`);
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) {

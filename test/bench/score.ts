@@ -10,6 +10,8 @@
  * Prints one JSON object: jobWallSec (enqueue → report ready), rtf (= jobWallSec / audio), the
  * worker's own wall time and the per-stage times, and render times in ms.
  */
+import { actAsOwner } from '../../gateway/src/testing/access.ts';
+import { AuditLog } from '../../gateway/src/access/AuditLog.ts';
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
@@ -58,7 +60,8 @@ const sessions = new SessionRepository(db.sql);
 const reports = new ReportRepository(db.sql);
 const jobs = await ReportJobs.start({ database: db, sessions, reports, objects, log }, { pollingIntervalSec: 0.5 });
 const app = Fastify();
-await new ReportsApi({ sessions, reports, jobs, shares: new ShareLinks('bench-secret-0123456789') }).register(app);
+actAsOwner(app);
+await new ReportsApi({ db, sessions, reports, jobs, shares: new ShareLinks('bench-secret-0123456789'), audit: new AuditLog(db, console) }).register(app);
 await registerWebApp(app, path.join(import.meta.dirname, '../../web/build'));
 const baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
 

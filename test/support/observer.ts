@@ -47,8 +47,8 @@ export class RoomObserver {
   readonly asrStatuses: AsrStatus[] = [];
   readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
 
-  private constructor(url: string) {
-    this.socket = io(url, { transports: ['websocket'], reconnection: false });
+  private constructor(url: string, accessToken: string) {
+    this.socket = io(url, { transports: ['websocket'], reconnection: false, auth: { token: accessToken } });
     this.socket.on('metrics:voice', (frame) => this.frames.push({ frame, receivedAtMs: Date.now() }));
     this.socket.on('metrics:pause', (p) => this.pauses.push(p));
     this.socket.on('analyzer:status', (s) => this.statuses.push(s));
@@ -60,14 +60,17 @@ export class RoomObserver {
     this.socket.on('asr:status', (s) => this.asrStatuses.push(s));
   }
 
-  /** Connects and joins `roomId` as a viewer. @throws Error if the join is refused. */
-  static async join(url: string, roomId: string): Promise<RoomObserver> {
-    const obs = new RoomObserver(url);
+  /**
+   * Connects with `auth.accessToken` and joins `roomId` with `auth.grant` (a viewer grant, see
+   * gateway/src/testing/access.ts). @throws Error if the connection or the join is refused.
+   */
+  static async join(url: string, roomId: string, auth: { accessToken: string; grant: string; role?: 'viewer' | 'coach' | 'presenter' }): Promise<RoomObserver> {
+    const obs = new RoomObserver(url, auth.accessToken);
     await new Promise<void>((resolve, reject) => {
       obs.socket.once('connect', () => resolve());
       obs.socket.once('connect_error', reject);
     });
-    const ack = await obs.request<JoinResponse>('room:join', { roomId, role: 'viewer', displayName: 'observer' });
+    const ack = await obs.request<JoinResponse>('room:join', { roomId, grant: auth.grant, role: auth.role ?? 'viewer', displayName: 'observer' });
     if (!ack.ok) throw new Error(`join failed: ${ack.error.code} ${ack.error.message}`);
     return obs;
   }

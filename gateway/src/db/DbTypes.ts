@@ -20,6 +20,10 @@ export type { EndReason, MediaObjectState, SessionState } from '@lectern/contrac
 export interface SessionRow {
   id: string;
   orgId: string;
+  /** The presenter's account (null for sessions from before accounts). */
+  ownerUserId: string | null;
+  /** Visible to the organization's coaches. */
+  sharedWithCoaches: boolean;
   nodeId: string;
   roomId: string;
   title: string | null;

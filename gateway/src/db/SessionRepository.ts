@@ -14,7 +14,8 @@ import type {
   WordRow,
 } from './DbTypes.ts';
 
-const SESSION_COLS = `id, org_id AS "orgId", node_id AS "nodeId", room_id AS "roomId", title, state,
+const SESSION_COLS = `id, org_id AS "orgId", owner_user_id AS "ownerUserId", shared_with_coaches AS "sharedWithCoaches",
+  node_id AS "nodeId", room_id AS "roomId", title, state,
   end_reason AS "endReason", started_at AS "startedAt", ended_at AS "endedAt",
   duration_sec AS "durationSec", media_duration_sec AS "mediaDurationSec"`;
 const MEDIA_COLS = `id, session_id AS "sessionId", kind, s3_key AS "s3Key", content_type AS "contentType", state,
@@ -42,11 +43,23 @@ export class SessionRepository {
   /** @param sql a client whose `search_path` holds the migrated tables ({@link Database.sql}). */
   constructor(private readonly sql: Sql) {}
 
-  /** Inserts a live session (no-op if `id` exists). `startedAt` defaults to now. */
-  async createSession(s: { id: string; roomId: string; nodeId: string; orgId?: string; title?: string | null; startedAt?: Date }): Promise<void> {
-    await this.sql`INSERT INTO sessions (id, org_id, node_id, room_id, title, state, started_at)
-      VALUES (${s.id}, ${s.orgId ?? 'local'}, ${s.nodeId}, ${s.roomId}, ${s.title ?? null}, 'live', ${s.startedAt ?? new Date()})
+  /**
+   * Inserts a live session (no-op if `id` exists). `startedAt` defaults to now; `orgId` to `local`
+   * (rows of a server without accounts, moved into the owner's organization at set-up).
+   */
+  async createSession(s: { id: string; roomId: string; nodeId: string; orgId?: string; ownerUserId?: string | null; title?: string | null; startedAt?: Date }): Promise<void> {
+    await this.sql`INSERT INTO sessions (id, org_id, owner_user_id, node_id, room_id, title, state, started_at)
+      VALUES (${s.id}, ${s.orgId ?? 'local'}, ${s.ownerUserId ?? null}, ${s.nodeId}, ${s.roomId}, ${s.title ?? null}, 'live', ${s.startedAt ?? new Date()})
       ON CONFLICT (id) DO NOTHING`;
+  }
+
+  /** Sets a session's title and/or coach sharing. @returns the session after the update, or null if not visible. */
+  async patchSession(id: string, patch: { title?: string | null; sharedWithCoaches?: boolean }): Promise<SessionRow | null> {
+    const cols: Record<string, unknown> = {};
+    if (patch.title !== undefined) cols.title = patch.title;
+    if (patch.sharedWithCoaches !== undefined) cols.shared_with_coaches = patch.sharedWithCoaches;
+    if (Object.keys(cols).length > 0) await this.sql`UPDATE sessions SET ${this.sql(cols)}, updated_at = now() WHERE id = ${id}`;
+    return this.getSession(id);
   }
 
   /**
@@ -107,9 +120,9 @@ export class SessionRepository {
     }
     const rows = await this.sql.unsafe<(SessionRow & { cursorTs: string })[]>(
       `SELECT ${SESSION_COLS}, to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "cursorTs"
-       FROM sessions WHERE org_id = $1 ${after ? 'AND (started_at, id) < ($3::timestamptz, $4::uuid)' : ''}
+       FROM sessions WHERE ($1::text IS NULL OR org_id = $1) ${after ? 'AND (started_at, id) < ($3::timestamptz, $4::uuid)' : ''}
        ORDER BY started_at DESC, id DESC LIMIT $2`,
-      after ? [opts.orgId ?? 'local', limit + 1, after.t, after.id] : [opts.orgId ?? 'local', limit + 1],
+      after ? [opts.orgId ?? null, limit + 1, after.t, after.id] : [opts.orgId ?? null, limit + 1],
     );
     const more = rows.length > limit;
     const page = rows.slice(0, limit);
@@ -121,9 +134,9 @@ export class SessionRepository {
   }
 
   /** Adds a participant (or re-opens one who re-joined). */
-  async upsertParticipant(p: { sessionId: string; peerId: string; role: ParticipantRow['role']; displayName: string; joinedAt?: Date }): Promise<void> {
-    await this.sql`INSERT INTO participants (session_id, peer_id, role, display_name, joined_at)
-      VALUES (${p.sessionId}, ${p.peerId}, ${p.role}, ${p.displayName}, ${p.joinedAt ?? new Date()})
+  async upsertParticipant(p: { sessionId: string; peerId: string; role: ParticipantRow['role']; displayName: string; userId?: string | null; joinedAt?: Date }): Promise<void> {
+    await this.sql`INSERT INTO participants (session_id, peer_id, role, display_name, user_id, joined_at)
+      VALUES (${p.sessionId}, ${p.peerId}, ${p.role}, ${p.displayName}, ${p.userId ?? null}, ${p.joinedAt ?? new Date()})
       ON CONFLICT (session_id, peer_id) DO UPDATE SET left_at = NULL`;
   }
 

@@ -52,7 +52,7 @@ export class SessionStore {
   }
 
   /** Writes a new live session (retried until the database accepts it); its rows flow after that. */
-  createSession(s: { id: string; roomId: string; nodeId: string; title?: string | null; startedAt: Date }): void {
+  createSession(s: { id: string; orgId?: string; ownerUserId?: string | null; roomId: string; nodeId: string; title?: string | null; startedAt: Date }): void {
     this.#enqueue(s.id, 'create session', async () => {
       await this.repo.createSession(s);
       this.#created.add(s.id);
@@ -61,7 +61,7 @@ export class SessionStore {
   }
 
   /** Records a participant joining (queued, retried). */
-  participantJoined(p: { sessionId: string; peerId: string; role: 'presenter' | 'coach' | 'viewer'; displayName: string; joinedAt: Date }): void {
+  participantJoined(p: { sessionId: string; peerId: string; role: 'presenter' | 'coach' | 'viewer'; displayName: string; userId?: string | null; joinedAt: Date }): void {
     this.#enqueue(p.sessionId, 'participant', () => this.repo.upsertParticipant(p));
   }
 

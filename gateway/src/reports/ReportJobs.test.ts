@@ -3,6 +3,8 @@
  * the real full-pass analysis (PocketSphinx, Silero VAD) of real speech (the LibriVox fixture as
  * an Opus WebM, like a recording). No mocks.
  */
+import { actAsOwner } from '../testing/access.ts';
+import { AuditLog } from '../access/AuditLog.ts';
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -61,7 +63,8 @@ beforeAll(async () => {
   reports = new ReportRepository(db.sql);
   jobs = await ReportJobs.start({ database: db, sessions, reports, objects, log }, { retryLimit: 1, retryDelaySec: 1, pollingIntervalSec: 0.5, uploadWaitSec: 1 });
   app = Fastify();
-  await new ReportsApi({ sessions, reports, jobs, shares }).register(app);
+  actAsOwner(app);
+  await new ReportsApi({ db, sessions, reports, jobs, shares, audit: new AuditLog(db, log) }).register(app);
   await app.ready();
 }, 60_000);
 

@@ -101,7 +101,8 @@ export class ReportJobs {
       schema: ReportJobs.queueSchema(deps.database.schema),
       max: 3,
       application_name: 'lectern-jobs',
-      schedule: false,
+      // cron schedules (the daily retention job) are run by the nodes that consume jobs
+      schedule: this.#opts.work,
     });
     this.#boss.on('error', (err: Error) => deps.log.warn({ err: err.message }, 'job queue error'));
   }
@@ -251,6 +252,20 @@ export class ReportJobs {
     this.#shutdown.abort();
     await Promise.allSettled([...this.#running]);
     await this.#boss.stop({ graceful: true, timeout: 5_000 }).catch(() => {});
+  }
+
+  /**
+   * A recurring job: creates `queue`, schedules it with `cron` (UTC; pg-boss's cron, at most one
+   * run per slot across all nodes) and, on nodes that consume jobs, runs `run` for each.
+   * Used for the daily recording-retention sweep (access/PrivacyService.ts).
+   */
+  async schedule(queue: string, cron: string, run: () => Promise<unknown>): Promise<void> {
+    if (!(await this.#boss.getQueue(queue)))
+      await this.#boss.createQueue(queue, { retryLimit: 2, retryDelay: 600 }).catch(async (err: Error) => {
+        if (!(await this.#boss.getQueue(queue))) throw err;
+      });
+    await this.#boss.schedule(queue, cron, {}, { tz: 'UTC' });
+    if (this.#opts.work) await this.#boss.work(queue, { pollingIntervalSeconds: 30 }, async () => void (await run()));
   }
 
   /** Drops the queue schema (tests only). */

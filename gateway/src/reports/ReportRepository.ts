@@ -179,10 +179,10 @@ export class ReportRepository {
    * Scored sessions for the progress page, oldest first, each with its scores under
    * `rubricVersion` (sessions not scored under it are left out; re-scoring fills them in).
    */
-  async progress(rubricVersion: string, opts: { orgId?: string; limit?: number } = {}): Promise<ProgressRow[]> {
+  async progress(rubricVersion: string, opts: { ownerUserId?: string; limit?: number } = {}): Promise<ProgressRow[]> {
     const rows = await this.sql`SELECT s.id, s.title, s.room_id, s.started_at, x.rubric_version, x.overall, x.scores
       FROM session_scores x JOIN sessions s ON s.id = x.session_id
-      WHERE x.rubric_version = ${rubricVersion} AND s.org_id = ${opts.orgId ?? 'local'}
+      WHERE x.rubric_version = ${rubricVersion} AND (${opts.ownerUserId ?? null}::uuid IS NULL OR s.owner_user_id = ${opts.ownerUserId ?? null}::uuid)
       ORDER BY s.started_at DESC, s.id DESC LIMIT ${opts.limit ?? 200}`;
     return rows.reverse().map((r) => ({
       sessionId: r.id,

@@ -1,18 +1,23 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { getRubric, LATEST_RUBRIC_VERSION, SUBSCORE_KEYS, type SubscoreKey } from '@lectern/analyzers/scoring';
+import { AccountService } from '../access/AccountService.ts';
+import type { AuditLog } from '../access/AuditLog.ts';
+import { memberOf, principalOf } from '../access/Authenticator.ts';
+import type { Principal } from '../access/AccessTypes.ts';
+import type { Database } from '../db/Database.ts';
 import type { SessionRow } from '../db/DbTypes.ts';
-import type { SessionRepository } from '../db/SessionRepository.ts';
-import { HttpProblem } from '../http/v1/HttpProblem.ts';
+import { SessionRepository } from '../db/SessionRepository.ts';
+import { HttpProblem, problemErrorHandler } from '../http/v1/HttpProblem.ts';
 import { ProblemSchema } from '@lectern/contract';
 import { jsonSchema, SessionParamsSchema } from '../http/v1/schemas.ts';
 import { buildReportDto, jobDto, reportCsv, reportPdf, type SessionReportDto } from './ReportDocument.ts';
 import { runReadAloud } from './FullPassRunner.ts';
 import type { ReportJobs } from './ReportJobs.ts';
-import type { ReportRepository } from './ReportRepository.ts';
+import { ReportRepository } from './ReportRepository.ts';
 import { type ShareLinks, ShareTokenError } from './ShareLinks.ts';
 
 /** `GET …/report` query: a rubric version (default: the latest, else the newest scored). */
@@ -33,10 +38,20 @@ export const ProgressQuerySchema = z.object({ limit: z.coerce.number().int().min
 
 /** Dependencies of {@link ReportsApi}. */
 export interface ReportsApiDeps {
+  /** Signed-in routes query through {@link Database.asPrincipal} (row-level security). */
+  db: Database;
+  /** Owner-connection repositories, for shared links (the signed link is the grant). */
   sessions: SessionRepository;
   reports: ReportRepository;
   jobs: ReportJobs;
   shares: ShareLinks;
+  audit: AuditLog;
+}
+
+/** The repositories a report is read through: the caller's (RLS) or the owner connection's (shared links). */
+interface Repos {
+  sessions: SessionRepository;
+  reports: ReportRepository;
 }
 
 const PROBLEM = 'application/problem+json';
@@ -51,7 +66,9 @@ const PROBLEM = 'application/problem+json';
  * - `POST /v1/sessions/:id/share` `{ttlSec}` — signed, expiring read-only link → `{token, path, expiresAt}`.
  * - `GET /v1/shared/:token/report` (+ `.csv`, `.pdf`) — the shared report; tampered/malformed → 403,
  *   expired → 410.
- * - `GET /v1/progress?limit=` — subscores of scored sessions over time (oldest first) and personal bests.
+ * - `GET /v1/progress?limit=` — subscores of the caller's scored sessions over time (oldest first) and personal bests.
+ * Signed-in routes see only what row-level security lets the caller see (404 otherwise); analysing
+ * and sharing need the session's presenter or an admin (403).
  * - `POST /v1/drills/read-aloud?target=SENTENCE` with the recorded attempt as the body (audio/webm,
  *   audio/wav, …; ≤ 5 MiB) — ASR + word alignment → `{accuracy 0–1, wer, missedWords, alignment,
  *   transcript, engine, durationSec}`; undecodable audio → 422, too large → 413.
@@ -65,59 +82,56 @@ export class ReportsApi {
   }
 
   #routes(v1: FastifyInstance): void {
-    v1.setErrorHandler((err: FastifyError | HttpProblem, req, reply) => {
-      let problem: HttpProblem;
-      if (err instanceof HttpProblem) problem = err;
-      else if ((err as FastifyError).validation)
-        problem = new HttpProblem(400, 'Invalid request', `${(err as FastifyError).validationContext ?? 'request'} ${err.message.replace(/^(params|querystring|body)\/?/, '')}`.trim());
-      else if ((err as FastifyError).statusCode && (err as FastifyError).statusCode! < 500) problem = new HttpProblem((err as FastifyError).statusCode!, 'Bad request', err.message);
-      else {
-        req.log.error({ err }, 'v1 report handler failed');
-        problem = new HttpProblem(500, 'Internal error', 'see the server log');
-      }
-      return reply.code(problem.status).type(PROBLEM).send(problem.toJSON(req.url));
-    });
+    v1.setErrorHandler(problemErrorHandler);
     const params = jsonSchema(SessionParamsSchema);
     const tokenParams = jsonSchema(ShareParamsSchema);
     const query = jsonSchema(ReportQuerySchema);
     const problems = { 400: jsonSchema(ProblemSchema, 'output'), 404: jsonSchema(ProblemSchema, 'output') };
 
-    v1.get('/sessions/:id/report', { schema: { params, querystring: query, response: problems } }, async (req) =>
-      this.#report((req.params as { id: string }).id, (req.query as z.output<typeof ReportQuerySchema>).rubricVersion),
-    );
-    v1.get('/sessions/:id/report.csv', { schema: { params, querystring: query } }, async (req, reply) =>
-      this.#csv(reply, await this.#report((req.params as { id: string }).id, (req.query as z.output<typeof ReportQuerySchema>).rubricVersion)),
-    );
-    v1.get('/sessions/:id/report.pdf', { schema: { params, querystring: query } }, async (req, reply) =>
-      this.#pdf(reply, await this.#report((req.params as { id: string }).id, (req.query as z.output<typeof ReportQuerySchema>).rubricVersion)),
-    );
-    v1.get('/sessions/:id/job', { schema: { params } }, async (req) => {
-      const s = await this.#session((req.params as { id: string }).id);
-      const job = await this.deps.reports.getJob(s.id);
-      if (!job) throw new HttpProblem(404, 'Job not found', `session ${s.id} has not been queued for analysis`);
-      return jobDto(job);
+    const id = (req: FastifyRequest) => (req.params as { id: string }).id;
+    const version = (req: FastifyRequest) => (req.query as z.output<typeof ReportQuerySchema>).rubricVersion;
+    const exported = (req: FastifyRequest, format: string) =>
+      this.deps.audit.record({ orgId: principalOf(req).orgId, kind: 'session-exported', actor: principalOf(req), target: id(req).toLowerCase(), ctx: { ip: req.ip, requestId: req.id }, detail: { format } });
+    v1.get('/sessions/:id/report', { schema: { params, querystring: query, response: problems } }, async (req) => this.#as(req, (r) => this.#report(r, id(req), version(req))));
+    v1.get('/sessions/:id/report.csv', { schema: { params, querystring: query } }, async (req, reply) => {
+      const dto = await this.#as(req, (r) => this.#report(r, id(req), version(req)));
+      this.#ready(dto);
+      await exported(req, 'csv');
+      return this.#csv(reply, dto);
     });
+    v1.get('/sessions/:id/report.pdf', { schema: { params, querystring: query } }, async (req, reply) => {
+      const dto = await this.#as(req, (r) => this.#report(r, id(req), version(req)));
+      this.#ready(dto);
+      await exported(req, 'pdf');
+      return this.#pdf(reply, dto);
+    });
+    v1.get('/sessions/:id/job', { schema: { params } }, async (req) =>
+      this.#as(req, async (r) => {
+        const s = await this.#session(r, id(req));
+        const job = await r.reports.getJob(s.id);
+        if (!job) throw new HttpProblem(404, 'Job not found', `session ${s.id} has not been queued for analysis`);
+        return jobDto(job);
+      }),
+    );
     v1.post('/sessions/:id/analyze', { schema: { params } }, async (req, reply) => {
-      const s = await this.#session((req.params as { id: string }).id);
+      const s = await this.#as(req, (r, p) => this.#owned(r, p, id(req), 'analyse'));
       if (s.state === 'live') throw new HttpProblem(409, 'Session live', `session ${s.id} is still live; end it first`);
       await this.deps.jobs.enqueue(s.id);
       return reply.code(202).send(jobDto(await this.deps.reports.getJob(s.id)));
     });
     v1.post('/sessions/:id/share', { schema: { params, body: jsonSchema(ShareBodySchema) } }, async (req) => {
-      const s = await this.#session((req.params as { id: string }).id);
+      const s = await this.#as(req, (r, p) => this.#owned(r, p, id(req), 'share'));
       const { ttlSec } = ShareBodySchema.parse(req.body ?? {});
       const { token, expiresAtSec } = this.deps.shares.sign(s.id, ttlSec);
       return { token, path: `/shared/${token}`, expiresAt: new Date(expiresAtSec * 1000).toISOString() };
     });
-    v1.get('/shared/:token/report', { schema: { params: tokenParams } }, async (req) => this.#report(this.#grant((req.params as { token: string }).token)));
-    v1.get('/shared/:token/report.csv', { schema: { params: tokenParams } }, async (req, reply) =>
-      this.#csv(reply, await this.#report(this.#grant((req.params as { token: string }).token))),
-    );
-    v1.get('/shared/:token/report.pdf', { schema: { params: tokenParams } }, async (req, reply) =>
-      this.#pdf(reply, await this.#report(this.#grant((req.params as { token: string }).token))),
-    );
+    const shared = (req: FastifyRequest) => this.#report(this.deps, this.#grant((req.params as { token: string }).token));
+    v1.get('/shared/:token/report', { schema: { params: tokenParams } }, async (req) => shared(req));
+    v1.get('/shared/:token/report.csv', { schema: { params: tokenParams } }, async (req, reply) => this.#csv(reply, await shared(req)));
+    v1.get('/shared/:token/report.pdf', { schema: { params: tokenParams } }, async (req, reply) => this.#pdf(reply, await shared(req)));
     v1.addContentTypeParser(READ_ALOUD_TYPES, { parseAs: 'buffer', bodyLimit: READ_ALOUD_MAX_BYTES }, (_req, body, done) => done(null, body));
     v1.post('/drills/read-aloud', { schema: { querystring: jsonSchema(ReadAloudQuerySchema) } }, async (req) => {
+      memberOf(req);
       const { target } = req.query as z.output<typeof ReadAloudQuerySchema>;
       const body = req.body;
       if (!Buffer.isBuffer(body) || body.length === 0) throw new HttpProblem(400, 'Invalid request', `send the recorded attempt as the body (${READ_ALOUD_TYPES.slice(0, 3).join(', ')}, …)`);
@@ -133,9 +147,10 @@ export class ReportsApi {
         fs.rmSync(dir, { recursive: true, force: true });
       }
     });
-    v1.get('/progress', { schema: { querystring: jsonSchema(ProgressQuerySchema) } }, async (req) =>
-      this.#progress((req.query as z.output<typeof ProgressQuerySchema>).limit),
-    );
+    v1.get('/progress', { schema: { querystring: jsonSchema(ProgressQuerySchema) } }, async (req) => {
+      const p = memberOf(req);
+      return this.#as(req, (r) => this.#progress(r, p.userId, (req.query as z.output<typeof ProgressQuerySchema>).limit));
+    });
   }
 
   #grant(token: string): string {
@@ -148,15 +163,28 @@ export class ReportsApi {
     }
   }
 
-  async #session(id: string): Promise<SessionRow> {
-    const s = await this.deps.sessions.getSession(id.toLowerCase());
+  /** Runs `fn` with the caller's repositories, in one row-level-security transaction. */
+  #as<T>(req: FastifyRequest, fn: (r: Repos, p: Principal) => Promise<T>): Promise<T> {
+    const p = principalOf(req);
+    return this.deps.db.asPrincipal(AccountService.dbPrincipal(p), (tx) => fn({ sessions: new SessionRepository(tx), reports: new ReportRepository(tx) }, p));
+  }
+
+  async #session(r: Repos, id: string): Promise<SessionRow> {
+    const s = await r.sessions.getSession(id.toLowerCase());
     if (!s) throw new HttpProblem(404, 'Session not found', `no session with id ${id}`);
     return s;
   }
 
-  async #report(id: string, rubricVersion?: string): Promise<SessionReportDto> {
-    const s = await this.#session(id);
-    const { reports } = this.deps;
+  async #owned(r: Repos, p: Principal, id: string, what: string): Promise<SessionRow> {
+    const s = await this.#session(r, id);
+    if (!(p.role === 'owner' || p.role === 'admin' || (p.userId && s.ownerUserId === p.userId)))
+      throw new HttpProblem(403, 'Not your session', `only the session's presenter or an admin may ${what} it`, undefined, 'FORBIDDEN');
+    return s;
+  }
+
+  async #report(r: Repos, id: string, rubricVersion?: string): Promise<SessionReportDto> {
+    const s = await this.#session(r, id);
+    const { reports } = r;
     const [job, scores, analysis, versions] = await Promise.all([
       reports.getJob(s.id),
       reports.getScores(s.id, rubricVersion ? { rubricVersion } : { preferVersion: LATEST_RUBRIC_VERSION }),
@@ -186,9 +214,9 @@ export class ReportsApi {
     return reply.type('application/pdf').header('content-disposition', `attachment; filename="lectern-report-${dto.sessionId}.pdf"`).send(pdf);
   }
 
-  async #progress(limit: number) {
+  async #progress(r: Repos, ownerUserId: string, limit: number) {
     const version = getRubric().version;
-    const rows = await this.deps.reports.progress(version, { limit });
+    const rows = await r.reports.progress(version, { limit, ownerUserId });
     const sessions = rows.map((r) => ({
       sessionId: r.sessionId,
       title: r.title,

@@ -89,15 +89,16 @@ export class ShareLinks {
 }
 
 /**
- * The default share-link key of a node: `dataDir/share-secret` (32 random bytes, hex, mode 0600),
- * created on first use, so links survive restarts. Several gateways must share
- * `LECTERN_SHARE_SECRET` instead.
+ * A node's secret kept in `dataDir/<name>` (32 random bytes as hex, mode 0600), created on first use
+ * so it survives restarts: the share-link key (`share-secret`) and the JWT key (`jwt-secret`).
+ * Several gateways must be given the same value in configuration instead.
+ * @returns the secret (64 hex characters, or what the file holds if ≥ `minLength`).
  */
-export function loadShareSecret(dataDir: string): string {
-  const file = path.join(dataDir, 'share-secret');
+export function loadSecret(dataDir: string, name: string, minLength = 16): string {
+  const file = path.join(dataDir, name);
   try {
     const s = fs.readFileSync(file, 'utf8').trim();
-    if (s.length >= 16) return s;
+    if (s.length >= minLength) return s;
   } catch {
     /* first use */
   }
@@ -105,4 +106,9 @@ export function loadShareSecret(dataDir: string): string {
   const secret = randomBytes(32).toString('hex');
   fs.writeFileSync(file, secret + '\n', { mode: 0o600 });
   return secret;
+}
+
+/** The default share-link key of a node (`dataDir/share-secret`, see {@link loadSecret}). */
+export function loadShareSecret(dataDir: string): string {
+  return loadSecret(dataDir, 'share-secret');
 }

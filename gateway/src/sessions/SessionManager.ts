@@ -10,6 +10,7 @@ import { type RecordingResult, SessionRecorder } from '../recording/SessionRecor
 import type { SpoolDrainer } from '../recording/SpoolDrainer.ts';
 import { ObjectStore } from '../storage/ObjectStore.ts';
 import { MetricRecorder } from './MetricRecorder.ts';
+import { parseRoomKey } from '../access/RoomKey.ts';
 
 /** Logger (pino-compatible subset). */
 export interface SessionLog {
@@ -30,8 +31,6 @@ export interface SessionManagerOptions {
   spoolDir: string;
   /** This gateway's id (sessions.node_id). */
   nodeId: string;
-  /** Organisation of new sessions (default `local`). */
-  orgId?: string;
   log: SessionLog;
   /** Called once a session has ended (row written, recording uploaded or spooled); e.g. queues its analysis. */
   onEnded?: (sessionId: string, recording: RecordingResult | null) => void;
@@ -42,11 +41,15 @@ export interface SessionPeer {
   peerId: string;
   role: 'presenter' | 'coach' | 'viewer';
   displayName: string;
+  /** The peer's account (null for guests). */
+  userId?: string | null;
 }
 
 interface LiveSession {
   id: string;
+  /** The SFU room key (`<orgId>:<roomName>`, access/RoomKey.ts). */
   roomId: string;
+  orgId: string;
   room: Room;
   presenterPeerId: string;
   startedAt: Date;
@@ -89,7 +92,7 @@ export class SessionManager {
 
   /** @param opts see {@link SessionManagerOptions}. */
   constructor(opts: SessionManagerOptions) {
-    this.#o = { orgId: 'local', onEnded: () => {}, ...opts };
+    this.#o = { onEnded: () => {}, ...opts };
     this.#unsubscribe = opts.bus.subscribe((roomId, msg) => this.#byRoom.get(roomId)?.metrics.record(msg));
     opts.sfu.on('roomclosed', ({ roomId }) => {
       const s = this.#byRoom.get(roomId);
@@ -133,10 +136,10 @@ export class SessionManager {
    * presenter producer is recorded and (audio) gets a media time base. Call BEFORE the analyzer
    * taps the producer, so the time base sees the analyzer's tap being created.
    */
-  producerAdded(room: Room, peer: { peerId: string; role?: string }, producer: types.Producer): void {
+  producerAdded(room: Room, peer: { peerId: string; role?: string; userId?: string | null }, producer: types.Producer): void {
     if (this.#closed || peer.role !== 'presenter' || room.closed) return;
     let s = this.#byRoom.get(room.id);
-    if (!s) s = this.#start(room, peer.peerId);
+    if (!s) s = this.#start(room, peer.peerId, peer.userId ?? this.#peers.get(room.id)?.get(peer.peerId)?.userId ?? null);
     if (s.presenterPeerId !== peer.peerId) return; // a second presenter: not part of this session's recording
     if (producer.kind === 'audio' && !s.timebases.has(producer.id)) {
       const clockRate = producer.rtpParameters.codecs[0]?.clockRate ?? 48000;
@@ -206,13 +209,15 @@ export class SessionManager {
     this.#unsubscribe();
   }
 
-  #start(room: Room, presenterPeerId: string): LiveSession {
+  #start(room: Room, presenterPeerId: string, ownerUserId: string | null): LiveSession {
     const id = randomUUID();
+    const { orgId, roomName } = parseRoomKey(room.id);
     const startedAt = new Date();
     const timebases = new Map<string, MediaTimebase>();
     const s: LiveSession = {
       id,
       roomId: room.id,
+      orgId,
       room,
       presenterPeerId,
       startedAt,
@@ -227,17 +232,17 @@ export class SessionManager {
     };
     this.#live.set(id, s);
     this.#byRoom.set(room.id, s);
-    this.#o.store.createSession({ id, roomId: room.id, nodeId: this.#o.nodeId, startedAt });
+    this.#o.store.createSession({ id, orgId, ownerUserId, roomId: roomName, nodeId: this.#o.nodeId, startedAt });
     for (const p of this.#peers.get(room.id)?.values() ?? [])
-      this.#o.store.participantJoined({ sessionId: id, peerId: p.peerId, role: p.role, displayName: p.displayName, joinedAt: p.joinedAt });
+      this.#o.store.participantJoined({ sessionId: id, peerId: p.peerId, role: p.role, displayName: p.displayName, userId: p.userId ?? null, joinedAt: p.joinedAt });
     if (this.#o.objects) {
       s.mediaObjectId = randomUUID();
-      const key = ObjectStore.recordingKey(this.#o.orgId, id);
+      const key = ObjectStore.recordingKey(orgId, id);
       this.#o.store.createMediaObject({ id: s.mediaObjectId, sessionId: id, s3Key: key, contentType: 'video/webm', state: 'recording', hasAudio: false, hasVideo: false });
       s.recorder = new SessionRecorder({
         sessionId: id,
         mediaObjectId: s.mediaObjectId,
-        orgId: this.#o.orgId,
+        orgId,
         room,
         dir: path.join(this.#o.spoolDir, id),
         store: this.#o.objects,

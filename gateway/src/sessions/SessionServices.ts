@@ -13,7 +13,15 @@ import { SpoolDrainer } from '../recording/SpoolDrainer.ts';
 import { ReportJobs } from '../reports/ReportJobs.ts';
 import { ReportRepository } from '../reports/ReportRepository.ts';
 import { ReportsApi } from '../reports/ReportsApi.ts';
-import { loadShareSecret, ShareLinks } from '../reports/ShareLinks.ts';
+import { loadSecret, loadShareSecret, ShareLinks } from '../reports/ShareLinks.ts';
+import { AccessApi } from '../access/AccessApi.ts';
+import { AccountService } from '../access/AccountService.ts';
+import { AuditLog } from '../access/AuditLog.ts';
+import { registerAuthenticator } from '../access/Authenticator.ts';
+import { LoginThrottle } from '../access/LoginThrottle.ts';
+import { PrivacyService, RETENTION_CRON, RETENTION_QUEUE } from '../access/PrivacyService.ts';
+import { SocketRegistry } from '../access/SocketRegistry.ts';
+import { Tokens } from '../access/Tokens.ts';
 import { EmbeddedS3Server } from '../storage/EmbeddedS3Server.ts';
 import { ObjectStore } from '../storage/ObjectStore.ts';
 import { SessionManager, type SessionLog } from './SessionManager.ts';
@@ -25,6 +33,17 @@ import { SessionManager, type SessionLog } from './SessionManager.ts';
 export interface InjectedServices {
   database?: Database;
   objects?: ObjectStore;
+}
+
+/** Accounts and access of one gateway (see access/). */
+export interface AccessServices {
+  accounts: AccountService;
+  privacy: PrivacyService;
+  tokens: Tokens;
+  sockets: SocketRegistry;
+  audit: AuditLog;
+  /** The one-time set-up token while the server has no account (null after). */
+  readonly setupToken: string | null;
 }
 
 /**
@@ -58,6 +77,9 @@ export class SessionServices {
     readonly jobs: ReportJobs,
     /** Share-link signer. */
     readonly shares: ShareLinks,
+    /** Accounts, tokens, sockets registry, audit, privacy. */
+    readonly access: AccessServices,
+    private readonly config: LecternConfig,
   ) {}
 
   /**
@@ -131,17 +153,40 @@ export class SessionServices {
       onEnded: (id, rec) => jobs.sessionEnded(id, !!rec && rec.state !== 'failed' && rec.hasAudio),
     });
     drainer?.start();
-    return new SessionServices(database, repo, store, objects, drainer, manager, owned, owned.s3, timing, reports, jobs, shares);
+    const tokens = new Tokens(config.auth.jwtSecret ?? loadSecret(config.dataDir, 'jwt-secret', 32));
+    const audit = new AuditLog(database, deps.log);
+    const sockets = new SocketRegistry();
+    const accounts = new AccountService({
+      db: database, tokens, audit, sockets, log: deps.log,
+      accessTokenTtlSec: config.auth.accessTokenTtlSec,
+      refreshTokenTtlSec: config.auth.refreshTokenTtlSec,
+      openSignUp: config.auth.openSignUp,
+      throttle: new LoginThrottle({ maxLockMs: config.auth.accountLockMaxMs }),
+    });
+    await accounts.start();
+    const privacy = new PrivacyService({ db: database, objects, sessions: manager, accounts, audit, spoolDir, log: deps.log });
+    await jobs.schedule(RETENTION_QUEUE, RETENTION_CRON, () => privacy.runRetention());
+    const access: AccessServices = { accounts, privacy, tokens, sockets, audit, get setupToken() { return accounts.setupToken; } };
+    return new SessionServices(database, repo, store, objects, drainer, manager, owned, owned.s3, timing, reports, jobs, shares, access, config);
   }
 
-  /** Registers the `/v1` API on `app`. */
+  /** Registers authentication and the `/v1` API on `app`. */
   async registerApi(app: FastifyInstance, spoolDir: string): Promise<void> {
-    await new SessionsApi({ repo: this.repo, objects: this.objects, sessions: this.manager, spoolDir }).register(app);
-    await new ReportsApi({ sessions: this.repo, reports: this.reports, jobs: this.jobs, shares: this.shares }).register(app);
+    const { accounts, privacy, audit } = this.access;
+    registerAuthenticator(app, accounts);
+    await new AccessApi({
+      accounts, privacy,
+      authRateLimitMax: this.config.auth.rateLimitMax,
+      authRateLimitWindowMs: this.config.auth.rateLimitWindowMs,
+      secureCookies: this.config.auth.secureCookies,
+    }).register(app);
+    await new SessionsApi({ db: this.database, objects: this.objects, sessions: this.manager, spoolDir, audit }).register(app);
+    await new ReportsApi({ db: this.database, sessions: this.repo, reports: this.reports, jobs: this.jobs, shares: this.shares, audit }).register(app);
   }
 
   /** Ends live sessions, flushes writes, stops the drainer and what this node started. */
   async close(): Promise<void> {
+    this.access.sockets.close();
     await this.manager.close();
     await this.jobs.close();
     await this.drainer?.close();

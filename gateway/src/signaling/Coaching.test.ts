@@ -11,11 +11,15 @@ import { type Ack, type CoachCue, ErrorCode, type JoinResponse, type VoiceFrame 
 import { startLectern, type LecternNode } from '../app.ts';
 import { Database } from '../db/Database.ts';
 import { TEST_DATABASE_URL, tempDir, uniqueSchema, waitUntil } from '../testing/services.ts';
+import { authFetch, createTestAccount, roomGrant, type TestAccount } from '../testing/access.ts';
+import { roomKey } from '../access/RoomKey.ts';
 
 const ROOM = 'coach-it';
 const work = tempDir('coach-it');
 let db: Database;
 let node: LecternNode;
+/** The organization's owner (presents, and mints the coach and viewer grants: owners may). */
+let owner: TestAccount;
 
 interface Client {
   socket: Socket;
@@ -25,7 +29,7 @@ interface Client {
 }
 
 async function client(role: 'presenter' | 'coach' | 'viewer', roomId = ROOM): Promise<Client> {
-  const socket = io(node.url, { transports: ['websocket'], reconnection: false });
+  const socket = io(node.url, { transports: ['websocket'], reconnection: false, auth: { token: owner.accessToken } });
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());
     socket.once('connect_error', reject);
@@ -33,7 +37,7 @@ async function client(role: 'presenter' | 'coach' | 'viewer', roomId = ROOM): Pr
   const cues: CoachCue[] = [];
   socket.on('coach:cue', (c: CoachCue) => cues.push(c));
   const request = <T>(event: string, payload?: unknown) => socket.timeout(10_000).emitWithAck(event, payload) as Promise<Ack<T>>;
-  const join = await request<JoinResponse>('room:join', { roomId, role, displayName: `the ${role}` });
+  const join = await request<JoinResponse>('room:join', { roomId, grant: await roomGrant(node, owner, roomId, role), displayName: `the ${role}` });
   if (!join.ok) throw new Error(`join failed: ${join.error.message}`);
   return { socket, peerId: join.data.peerId, cues, request };
 }
@@ -44,6 +48,7 @@ beforeAll(async () => {
     { port: 0, sfuWorkers: 1, analyzerProcesses: 1, poseProcesses: 0, recording: false, logLevel: 'silent', dataDir: work.dir },
     { database: db },
   );
+  owner = await createTestAccount(node);
 }, 60_000);
 
 afterAll(async () => {
@@ -105,21 +110,22 @@ describe('remote coaching (cue:send, comment:add)', () => {
     if (!early.ok) expect(early.error.message).toMatch(/no live session/);
 
     // A presenter audio producer starts the session (a PlainTransport producer stands in for the browser).
-    const sfuRoom = await node.sfu.getOrCreateRoom(room);
+    const key = roomKey(owner.orgId, room);
+    const sfuRoom = await node.sfu.getOrCreateRoom(key);
     const transport: types.PlainTransport = await sfuRoom.router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: '127.0.0.1' }, rtcpMux: true, comedia: true });
     const producer = await transport.produce({
       kind: 'audio',
       rtpParameters: { codecs: [{ mimeType: 'audio/opus', payloadType: 100, clockRate: 48000, channels: 2 }], encodings: [{ ssrc: 11111 }] },
     });
     node.sessions!.manager.producerAdded(sfuRoom, { peerId: presenter.peerId, role: 'presenter' }, producer);
-    const sessionId = node.sessions!.manager.liveSessionOfRoom(room)!;
+    const sessionId = node.sessions!.manager.liveSessionOfRoom(key)!;
     expect(sessionId).toBeTruthy();
     // The analyzer has analysed up to 12.5 s of media.
     const frame: VoiceFrame = {
-      roomId: room, producerId: 'analyzer-stand-in', kind: 'voice', mediaTimeSec: 12, windowSec: 0.5, serverTimeMs: Date.now(),
+      roomId: key, producerId: 'analyzer-stand-in', kind: 'voice', mediaTimeSec: 12, windowSec: 0.5, serverTimeMs: Date.now(),
       levelDbfs: -20, f0Hz: 120, isSpeech: true, pauseSec: 0, speakingRatio: 0.8, pitchVariabilitySt: 2,
     } as VoiceFrame;
-    node.bus.publish(room, { event: 'metrics:voice', payload: frame });
+    node.bus.publish(key, { event: 'metrics:voice', payload: frame });
 
     expect(await presenter.request('comment:add', { text: 'self-praise' })).toMatchObject({ ok: false, error: { code: ErrorCode.Forbidden } });
     expect(await coach.request('comment:add', { text: 'z'.repeat(501) })).toMatchObject({ ok: false, error: { code: ErrorCode.BadRequest } });
@@ -136,7 +142,7 @@ describe('remote coaching (cue:send, comment:add)', () => {
     const [row] = await db.sql`SELECT session_id, text, media_time_sec, author_name FROM coach_comments WHERE id = ${added.data.commentId}`;
     expect(row).toMatchObject({ session_id: sessionId, text: 'Great opening; slow the second sentence.', media_time_sec: 12.5, author_name: 'the coach' });
 
-    const res = await fetch(`${node.url}/v1/sessions/${sessionId}/timeline`);
+    const res = await authFetch(owner, `${node.url}/v1/sessions/${sessionId}/timeline`);
     expect(res.status).toBe(200);
     const tl = await res.json();
     expect(tl.comments).toEqual([
@@ -144,7 +150,7 @@ describe('remote coaching (cue:send, comment:add)', () => {
     ]);
     expect(new Date(tl.comments[0].createdAt).getTime()).toBeGreaterThan(Date.now() - 60_000);
     // The range query filters comments like the other lists.
-    const outside = await (await fetch(`${node.url}/v1/sessions/${sessionId}/timeline?fromSec=13`)).json();
+    const outside = await (await authFetch(owner, `${node.url}/v1/sessions/${sessionId}/timeline?fromSec=13`)).json();
     expect(outside.comments).toEqual([]);
 
     expect(coach.socket.connected).toBe(true);

@@ -7,11 +7,16 @@ import { ErrorCode } from '@lectern/contract';
 import { SeededRandom } from '@lectern/analyzers/scoring';
 import { startLectern, type LecternNode } from '../app.ts';
 import { RoomObserver } from '../../../test/support/observer.ts';
+import { createTestAccount, roomGrant, type TestAccount } from '../testing/access.ts';
 
 let node: LecternNode;
+let owner: TestAccount;
 beforeAll(async () => {
   node = await startLectern({ port: 0, sfuWorkers: 1, analyzerProcesses: 1, logLevel: 'silent' });
+  owner = await createTestAccount(node);
 });
+/** Joins `roomId` as a viewer with the owner's account. */
+const observe = async (roomId: string) => RoomObserver.join(node.url, roomId, { accessToken: owner.accessToken, grant: await roomGrant(node, owner, roomId, 'viewer') });
 afterAll(async () => node?.close());
 
 const events = [
@@ -55,8 +60,8 @@ function randomValue(rand: () => number, depth = 0): unknown {
 
 describe('SignalingServer', () => {
   it('answers requests before joining with OUT_OF_ORDER and keeps the connection', async () => {
-    const c = await RoomObserver.join(node.url, 'sig-a');
-    const other = (await import('socket.io-client')).io(node.url, { transports: ['websocket'] });
+    const c = await observe('sig-a');
+    const other = (await import('socket.io-client')).io(node.url, { transports: ['websocket'], auth: { token: owner.accessToken } });
     await new Promise<void>((r) => other.once('connect', () => r()));
     const ack = await other.timeout(5000).emitWithAck('transport:create', { direction: 'send' });
     expect(ack).toMatchObject({ ok: false, error: { code: ErrorCode.OutOfOrder } });
@@ -66,7 +71,7 @@ describe('SignalingServer', () => {
   });
 
   it('rejects malformed payloads with BAD_REQUEST naming the field', async () => {
-    const c = await RoomObserver.join(node.url, 'sig-b');
+    const c = await observe('sig-b');
     const bad = await c.request('transport:connect', { transportId: 42 });
     expect(bad.ok).toBe(false);
     if (!bad.ok) {
@@ -76,14 +81,14 @@ describe('SignalingServer', () => {
     }
     const badRoom = await c.request('room:join', { roomId: '../../etc/passwd' });
     expect(badRoom).toMatchObject({ ok: false, error: { code: ErrorCode.BadRequest } });
-    const twice = await c.request('room:join', { roomId: 'sig-b' });
+    const twice = await c.request('room:join', { roomId: 'sig-b', grant: await roomGrant(node, owner, 'sig-b', 'viewer') });
     expect(twice).toMatchObject({ ok: false, error: { code: ErrorCode.OutOfOrder } });
     expect(c.socket.connected).toBe(true);
     c.close();
   });
 
   it('refuses media from viewers and unknown ids with FORBIDDEN / NOT_FOUND', async () => {
-    const c = await RoomObserver.join(node.url, 'sig-c');
+    const c = await observe('sig-c');
     const t = await c.request<{ id: string }>('transport:create', { direction: 'send' });
     expect(t.ok).toBe(true);
     const transportId = t.ok ? t.data.id : '';
@@ -96,10 +101,29 @@ describe('SignalingServer', () => {
     c.close();
   });
 
+  it('refuses a handshake without a valid access token, and a join without a grant for that room', async () => {
+    const { io } = await import('socket.io-client');
+    for (const auth of [undefined, { token: 'nope' }, { token: owner.accessToken.slice(0, -4) + 'AAAA' }]) {
+      const anon = io(node.url, { transports: ['websocket'], reconnection: false, ...(auth ? { auth } : {}) });
+      const err = await new Promise<Error>((resolve) => anon.once('connect_error', resolve));
+      expect(err.message).toMatch(/^UNAUTHENTICATED/);
+      anon.close();
+    }
+    const c = await observe('sig-d');
+    await c.request('room:leave', {});
+    const wrongRoom = await c.request('room:join', { roomId: 'sig-e', grant: await roomGrant(node, owner, 'sig-d', 'viewer') });
+    expect(wrongRoom).toMatchObject({ ok: false, error: { code: ErrorCode.Forbidden } });
+    const tampered = await c.request('room:join', { roomId: 'sig-d', grant: (await roomGrant(node, owner, 'sig-d', 'viewer')).slice(0, -3) + 'xyz' });
+    expect(tampered).toMatchObject({ ok: false, error: { code: ErrorCode.Unauthenticated } });
+    const noGrant = await c.request('room:join', { roomId: 'sig-d' });
+    expect(noGrant).toMatchObject({ ok: false, error: { code: ErrorCode.BadRequest } });
+    c.close();
+  });
+
   it('survives 600 fuzzed messages (random events, payloads, missing acks) and still works', async () => {
     const { io } = await import('socket.io-client');
     const rand = rng(20261121);
-    const sock = io(node.url, { transports: ['websocket'], reconnection: false });
+    const sock = io(node.url, { transports: ['websocket'], reconnection: false, auth: { token: owner.accessToken } });
     await new Promise<void>((r) => sock.once('connect', () => r()));
     let disconnected = false;
     sock.on('disconnect', () => (disconnected = true));
@@ -121,7 +145,7 @@ describe('SignalingServer', () => {
     for (const a of acks) expect(a).toHaveProperty('ok');
     // The connection and the server still work: a normal join succeeds (leave any fuzzed room first).
     await sock.timeout(5000).emitWithAck('room:leave', {});
-    const join = await sock.timeout(5000).emitWithAck('room:join', { roomId: 'after-fuzz', role: 'viewer' });
+    const join = await sock.timeout(5000).emitWithAck('room:join', { roomId: 'after-fuzz', grant: await roomGrant(node, owner, 'after-fuzz', 'viewer') });
     expect(join).toMatchObject({ ok: true });
     const health = await (await fetch(`${node.url}/health`)).json();
     expect(health.status).toBe('ok');

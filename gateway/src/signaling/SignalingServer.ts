@@ -20,8 +20,14 @@ import {
   ProducerCloseRequestSchema,
   type Role,
   type ServerToClientEvents,
+  AuthRefreshRequestSchema,
   validate,
 } from '@lectern/contract';
+import { AccessTokenError, type Principal } from '../access/AccessTypes.ts';
+import type { AccountService } from '../access/AccountService.ts';
+import { parseRoomKey, roomKey } from '../access/RoomKey.ts';
+import type { SocketRegistry } from '../access/SocketRegistry.ts';
+import type { Tokens } from '../access/Tokens.ts';
 import { type Room, SfuError, type SfuNode } from '@lectern/sfu';
 import { SignalingError } from './SignalingError.ts';
 import type { AudioTapManager } from '../analysis/AudioTapManager.ts';
@@ -32,8 +38,12 @@ type LecternSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
 interface PeerState {
   peerId: string;
   socket: LecternSocket;
+  /** Who connected (verified in the handshake; replaced by `auth:refresh`). */
+  principal: Principal;
   room?: Room;
   role?: Role;
+  /** From the room grant. */
+  canPublish?: boolean;
   displayName?: string;
   /** Epoch ms of this peer's last accepted cue / comment (rate limit). */
   lastCueAtMs?: number;
@@ -56,6 +66,13 @@ export interface CommentSink {
  * is answered with an error acknowledgement (`{ ok: false, error: { code, message } }`) and the
  * connection stays up. Presenter audio producers are handed to the {@link AudioTapManager}.
  *
+ * Access: the handshake needs a valid access token (`auth: { token }`; else the connection is
+ * refused with `UNAUTHENTICATED: …`), and `room:join` a room grant for that room, organization and
+ * caller (`UNAUTHENTICATED` for an expired/tampered grant, `FORBIDDEN` for another's). The room
+ * is the SFU room `<orgId>:<roomId>` (access/RoomKey.ts), so organizations never share one. The
+ * grant decides role and publishing. Sockets are registered in the {@link SocketRegistry}, which
+ * disconnects them on revocation and at token expiry unless `auth:refresh` brought a newer token.
+ *
  * Remote coaching: `cue:send` (pushed as `coach:cue` to the room's presenters only) and
  * `comment:add` (stored through the {@link CommentSink}) are accepted from `coach` peers only
  * (`FORBIDDEN` otherwise), at most one of each per second per coach (`RATE_LIMITED`).
@@ -71,12 +88,31 @@ export class SignalingServer {
     private readonly log: { warn: (obj: object, msg: string) => void; error: (obj: object, msg: string) => void },
     /** Told about peers joining and leaving rooms (session participants; see sessions/SessionManager.ts). */
     private readonly peers?: {
-      joined(room: Room, peer: { peerId: string; role: Role; displayName: string }): void;
+      joined(room: Room, peer: { peerId: string; role: Role; displayName: string; userId: string | null }): void;
       left(roomId: string, peerId: string): void;
     },
     /** Stores coach comments; absent when persistence is off (comments are then refused). */
     private readonly comments?: CommentSink,
+    /** Token checks and the socket registry. */
+    private readonly access?: { accounts: AccountService; tokens: Tokens; sockets: SocketRegistry },
   ) {
+    if (!access) throw new Error('SignalingServer needs the access services (accounts and tokens)');
+    io.use((socket, next) => {
+      const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+      access.accounts.authenticate(typeof token === 'string' ? token : undefined).then(
+        (principal) => {
+          (socket.data as { principal?: Principal }).principal = principal;
+          next();
+        },
+        (err: unknown) => {
+          if (err instanceof AccessTokenError) next(Object.assign(new Error(`${ErrorCode.Unauthenticated}: ${err.message}`), { data: { code: ErrorCode.Unauthenticated, reason: err.reason } }));
+          else {
+            this.log.error({ err }, 'socket authentication failed');
+            next(new Error(`${ErrorCode.Internal}: authentication is unavailable; try again shortly`));
+          }
+        },
+      );
+    });
     io.on('connection', (socket) => this.#onConnection(socket));
     sfu.on('roomclosed', ({ roomId, reason }) => {
       if (reason !== 'worker-died') return;
@@ -90,15 +126,47 @@ export class SignalingServer {
   }
 
   #onConnection(socket: LecternSocket): void {
-    const peer: PeerState = { peerId: randomUUID(), socket };
+    const access = this.access!;
+    const peer: PeerState = { peerId: randomUUID(), socket, principal: (socket.data as { principal: Principal }).principal };
+    access.sockets.set(socket, peer.principal);
+
+    this.#handle(socket, ClientEvent.RefreshAuth, AuthRefreshRequestSchema, async (req) => {
+      let next: Principal;
+      try {
+        next = await access.accounts.authenticate(req.token);
+      } catch (err) {
+        if (err instanceof AccessTokenError) throw new SignalingError(ErrorCode.Unauthenticated, err.message);
+        throw err;
+      }
+      const subject = (p: Principal) => p.userId ?? `guest:${p.familyId}`;
+      if (subject(next) !== subject(peer.principal) || next.orgId !== peer.principal.orgId)
+        throw new SignalingError(ErrorCode.Forbidden, 'the new token is for someone else; reconnect to change identity');
+      peer.principal = next;
+      access.sockets.set(socket, next);
+      return { expiresAt: new Date(next.expiresAtSec * 1000).toISOString() };
+    });
 
     this.#handle(socket, ClientEvent.Join, JoinRequestSchema, async (req) => {
       if (peer.room) throw new SignalingError(ErrorCode.OutOfOrder, `already joined room ${peer.room.id}; leave first`);
-      const room = await this.sfu.getOrCreateRoom(req.roomId);
+      const grant = await access.tokens.verifyGrant(req.grant).catch((err: unknown) => {
+        if (err instanceof AccessTokenError) throw new SignalingError(ErrorCode.Unauthenticated, `room grant refused: ${err.message}; mint a new one (POST /v1/rooms/:room/token)`);
+        throw err;
+      });
+      const p = peer.principal;
+      if (grant.roomId !== req.roomId || grant.orgId !== p.orgId || grant.subject !== (p.userId ?? `guest:${p.familyId}`))
+        throw new SignalingError(ErrorCode.Forbidden, `this grant is not yours for room ${req.roomId}`);
+      if (req.role && req.role !== grant.role) throw new SignalingError(ErrorCode.Forbidden, `the grant is for role ${grant.role}, not ${req.role}`);
+      if (grant.invitationId) {
+        // The invitation may have been revoked since the grant was minted.
+        if (!(await access.accounts.invitationActive(grant.invitationId))) throw new SignalingError(ErrorCode.AccessRevoked, 'the invitation behind this grant was revoked or has expired');
+        access.sockets.addInvitation(socket.id, grant.invitationId);
+      }
+      const room = await this.sfu.getOrCreateRoom(roomKey(p.orgId, req.roomId));
       room.addPeer(peer.peerId);
       peer.room = room;
-      peer.role = req.role;
-      peer.displayName = req.displayName;
+      peer.role = grant.role;
+      peer.canPublish = grant.canPublish;
+      peer.displayName = req.displayName ?? p.displayName;
       let set = this.#peersByRoom.get(room.id);
       if (!set) this.#peersByRoom.set(room.id, (set = new Set()));
       const peers: PeerInfo[] = [...set].map((p) => ({
@@ -107,9 +175,9 @@ export class SignalingServer {
         displayName: p.displayName ?? '',
       }));
       set.add(peer);
-      this.peers?.joined(room, { peerId: peer.peerId, role: req.role, displayName: req.displayName });
+      this.peers?.joined(room, { peerId: peer.peerId, role: grant.role, displayName: peer.displayName, userId: p.userId });
       await socket.join(room.id);
-      socket.to(room.id).emit('room:peer-joined', { peerId: peer.peerId, role: req.role, displayName: req.displayName });
+      socket.to(room.id).emit('room:peer-joined', { peerId: peer.peerId, role: grant.role, displayName: peer.displayName });
       return {
         peerId: peer.peerId,
         routerRtpCapabilities: room.rtpCapabilities,
@@ -145,7 +213,7 @@ export class SignalingServer {
 
     this.#handle(socket, ClientEvent.Produce, ProduceRequestSchema, async (req) => {
       const room = this.#joined(peer);
-      if (peer.role === 'viewer') throw new SignalingError(ErrorCode.Forbidden, 'viewers cannot publish media');
+      if (peer.role === 'viewer' || !peer.canPublish) throw new SignalingError(ErrorCode.Forbidden, 'your room grant does not allow publishing media');
       const producer = await room.produce(peer.peerId, req.transportId, req.kind, req.rtpParameters, {
         ...req.appData,
         role: peer.role,
@@ -188,7 +256,7 @@ export class SignalingServer {
       peer.lastCueAtMs = now;
       const cue = {
         cueId: randomUUID(),
-        roomId: room.id,
+        roomId: parseRoomKey(room.id).roomName,
         text: req.text,
         fromPeerId: peer.peerId,
         fromName: peer.displayName ?? 'Coach',
@@ -213,7 +281,10 @@ export class SignalingServer {
       return stored;
     });
 
-    socket.on('disconnect', () => this.#leave(peer, { notify: true }));
+    socket.on('disconnect', () => {
+      access.sockets.delete(socket.id);
+      this.#leave(peer, { notify: true });
+    });
   }
 
   /** The coach's room. @throws SignalingError OUT_OF_ORDER before joining, FORBIDDEN for other roles. */

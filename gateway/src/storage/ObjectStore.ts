@@ -58,10 +58,13 @@ export class ObjectStore {
   readonly client: S3Client;
   /** Bucket all keys live in. */
   readonly bucket: string;
+  /** The endpoint URL (undefined = AWS); presigned URLs point there (the web app's CSP allows it). */
+  readonly endpoint: string | undefined;
 
   /** @param opts see {@link ObjectStoreOptions}. */
   constructor(opts: ObjectStoreOptions) {
     this.bucket = opts.bucket;
+    this.endpoint = opts.endpoint;
     this.client = new S3Client({
       endpoint: opts.endpoint,
       region: opts.region,
