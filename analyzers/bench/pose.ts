@@ -35,9 +35,8 @@
  * process's CPU between its main thread and its other threads (inference worker, V8 helpers).
  * `--runtime onnx|tfjs|auto` sets LECTERN_POSE_RUNTIME for the server it starts (default: as set).
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -49,6 +48,7 @@ import { ASTRONAUT_PNG, decodeRgb, poseFixture, REPO_ROOT } from '../test/poseSu
 import { launchChromium } from '../../test/support/browser.ts';
 import { speechFixture } from '../../test/support/fixtures.ts';
 import { RoomObserver } from '../../test/support/observer.ts';
+import { startBenchServer } from '../../test/support/benchServer.ts';
 import { processTree } from '../../test/support/procstat.ts';
 import { percentile } from '../../test/support/stats.ts';
 import { parseCliArgs, usageError } from '../src/util/cli.ts';
@@ -215,46 +215,25 @@ function findProcess(root: number, needle: string): number | undefined {
 
 // ---------------------------------------------------------------------------------------------
 // 2. Live.
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 async function live(): Promise<Record<string, unknown>> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const server = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'gateway/src/main.ts')], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      LOG_LEVEL: 'warn',
-      ...(values['no-gating'] ? { LECTERN_POSE_GATING: '0' } : {}),
-      ...(values.runtime ? { LECTERN_POSE_RUNTIME: values.runtime } : {}),
-    },
-    stdio: ['ignore', process.stderr, 'inherit'], // the server's log goes to stderr: stdout is the JSON result
+  const bench = await startBenchServer({
+    ...(values['no-gating'] ? { LECTERN_POSE_GATING: '0' } : {}),
+    ...(values.runtime ? { LECTERN_POSE_RUNTIME: values.runtime } : {}),
   });
-  const stop = () => server.exitCode === null && server.kill('SIGTERM');
-  process.on('exit', stop);
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${url}/health`)).ok) break;
-    } catch {}
-    if (i > 900) throw new Error('server did not start in 90 s');
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const { url } = bench;
+  const server = bench.process;
   const posePid = findProcess(server.pid!, 'video/process/main.ts');
   if (!posePid) throw new Error('no pose-analyzer process found under the server (LECTERN_POSE_PROCESSES=0?)');
   log(`server up at ${url}, pose process ${posePid}; starting ${rooms} publisher(s) with ${clip.y4m}`);
   const browser = await launchChromium({ audioFile: speechFixture().wav48k, videoFile: clip.y4m });
+  const context = await browser.newContext();
+  await bench.signIn(context);
   const observers: RoomObserver[] = [];
   for (let r = 0; r < rooms; r++) {
     const roomId = `bench-pose-${r}`;
-    observers.push(await RoomObserver.join(url, roomId));
-    const page = await browser.newPage();
+    await bench.grant(roomId, 'presenter');
+    observers.push(await RoomObserver.join(url, roomId, { accessToken: bench.accessToken, grant: await bench.grant(roomId, 'viewer') }));
+    const page = await context.newPage();
     await page.goto(`${url}/rehearse?room=${roomId}&autostart=1`);
   }
   await Promise.all(observers.map((o, r) => o.waitFor(() => o.bodyFrames.some((f) => f.frame.videoFrameAtMs !== null), 60_000, `first body frame in room ${r}`)));
@@ -287,7 +266,7 @@ async function live(): Promise<Record<string, unknown>> {
   const voiceAB = Number(values['ab-voice']) > 0 ? await abVoice(observers, posePid, Number(values['ab-voice']), Number(values['ab-phases'])) : undefined;
   for (const o of observers) o.close();
   await browser.close();
-  stop();
+  await bench.stop();
   return {
     rooms,
     seconds: round(elapsedSec, 1),

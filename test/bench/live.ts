@@ -11,11 +11,10 @@
  *     workers, analyzer processes), excluding the Chromium clients.
  * Prints one JSON object. Everything stays on 127.0.0.1.
  */
-import { spawn } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { parseCliArgs, usageError } from '../../analyzers/src/util/cli.ts';
 import { launchChromium } from '../support/browser.ts';
+import { startBenchServer } from '../support/benchServer.ts';
 import { hostCalibration } from '../../analyzers/bench/hostCalibration.ts';
 import { repoRoot, speechFixture } from '../support/fixtures.ts';
 import { RoomObserver } from '../support/observer.ts';
@@ -38,43 +37,23 @@ if (!Number.isInteger(rooms) || rooms < 1 || !(seconds > 0)) {
   usageError('--rooms must be a positive integer and --seconds positive', USAGE);
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 const log = (msg: string) => process.stderr.write(`[bench:live] ${msg}\n`);
 const fixture = speechFixture();
-const port = await freePort();
-const url = `http://127.0.0.1:${port}`;
-const server = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'gateway/src/main.ts')], {
-  env: { ...process.env, PORT: String(port), LOG_LEVEL: 'warn' },
-  stdio: ['ignore', process.stderr, 'inherit'], // the server's log goes to stderr: stdout is the JSON result
-});
-const stopServer = () => server.exitCode === null && server.kill('SIGTERM');
-process.on('exit', stopServer);
-
-for (let i = 0; ; i++) {
-  try {
-    const res = await fetch(`${url}/health`);
-    if (res.ok) break;
-  } catch {}
-  if (i > 600) throw new Error('server did not start in 60 s');
-  await new Promise((r) => setTimeout(r, 100));
-}
+const bench = await startBenchServer();
+const { url } = bench;
+const server = bench.process;
 log(`server up at ${url}; starting ${rooms} publisher(s)`);
 
 const browser = await launchChromium({ audioFile: fixture.wav48k });
+const context = await browser.newContext();
+await bench.signIn(context); // the publishers' pages are the owner's, signed in like a user
 const observers: RoomObserver[] = [];
 const pages = [];
 for (let r = 0; r < rooms; r++) {
   const roomId = `bench-${r}`;
-  observers.push(await RoomObserver.join(url, roomId));
-  const page = await browser.newPage();
+  await bench.grant(roomId, 'presenter'); // the owner takes the room name, so the viewer grant is for their own room
+  observers.push(await RoomObserver.join(url, roomId, { accessToken: bench.accessToken, grant: await bench.grant(roomId, 'viewer') }));
+  const page = await context.newPage();
   await page.goto(`${url}/rehearse?room=${roomId}&autostart=1${values.video ? '' : '&video=0'}`);
   pages.push(page);
 }
@@ -152,5 +131,5 @@ const result = {
 console.log(JSON.stringify(result, null, 2));
 for (const o of observers) o.close();
 await browser.close();
-stopServer();
+await bench.stop();
 process.exit(0);

@@ -88,6 +88,11 @@ export class EmbeddedPostgresServer {
     return this.#port;
   }
 
+  /** Whether {@link start} found the server already running (e.g. Lectern itself) and only connected to it. */
+  get adopted(): boolean {
+    return this.#adoptedPid !== undefined;
+  }
+
   /** The cluster directory in use (the `dataDir` option, or its relocation when run as root). */
   get clusterDir(): string {
     return this.#clusterDir;
