@@ -56,7 +56,7 @@ export async function startBenchServer(env: Record<string, string> = {}, timeout
   const setupToken = new Promise<string>((resolve) => {
     readline.createInterface({ input: child.stdout! }).on('line', (line) => {
       process.stderr.write(`${line}\n`);
-      const m = /\/setup\?token=(\S+)/.exec(line);
+      const m = /\/setup\?token=([A-Za-z0-9_-]+)/.exec(line);
       if (m) resolve(m[1]!);
     });
   });
