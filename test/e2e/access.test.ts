@@ -247,7 +247,7 @@ describe('access-token expiry in the middle of a session', () => {
   beforeAll(async () => {
     db = await Database.connect({ url: TEST_DATABASE_URL, schema: uniqueSchema('e2e_access_ttl') });
     node = await startLectern(
-      { port: 0, sfuWorkers: 1, analyzerProcesses: 1, poseProcesses: 0, recording: false, logLevel: 'warn', dataDir: work.dir, accessTokenTtlSec: 8 },
+      { port: 0, sfuWorkers: 1, analyzerProcesses: 1, poseProcesses: 0, recording: false, logLevel: 'warn', dataDir: work.dir, auth: { accessTokenTtlSec: 8 } },
       { database: db },
     );
     const account = await createTestAccount(node, { role: 'owner' });

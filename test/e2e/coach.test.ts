@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Timeline, VoiceFrame } from '@lectern/contract';
 import { type LecternNode, startLectern } from '@lectern/gateway';
 import { Database } from '../../gateway/src/db/Database.ts';
+import { roomKey } from '../../gateway/src/access/RoomKey.ts';
 import { createTestAccount } from '../../gateway/src/testing/access.ts';
 import { TEST_DATABASE_URL, tempDir, uniqueSchema, waitUntil } from '../../gateway/src/testing/services.ts';
 import { bearerFor, launchChromium, signedInPage } from '../support/browser.ts';
@@ -113,7 +114,7 @@ describe('a remote coach in the presenter’s room', () => {
     const after = (await diag(coach))?.lastFrame?.mediaTimeSec ?? 0;
     await coach.screenshot({ path: path.join(results, 'coach-live.png'), fullPage: true });
 
-    const sessionId = node.sessions!.manager.liveSessionOfRoom(ROOM);
+    const sessionId = node.sessions!.manager.liveSessionOfRoom(roomKey(presenterAccount.orgId, ROOM));
     expect(sessionId).toBeTruthy();
     let timeline: Timeline | undefined;
     await waitUntil(async () => {

@@ -14,6 +14,7 @@ import { type LecternNode, startLectern } from '@lectern/gateway';
 import { Database } from '../../gateway/src/db/Database.ts';
 import { EmbeddedS3Server } from '../../gateway/src/storage/EmbeddedS3Server.ts';
 import { ObjectStore } from '../../gateway/src/storage/ObjectStore.ts';
+import { roomKey } from '../../gateway/src/access/RoomKey.ts';
 import { createTestAccount } from '../../gateway/src/testing/access.ts';
 import { TEST_DATABASE_URL, tempDir, uniqueSchema, waitUntil } from '../../gateway/src/testing/services.ts';
 import { decodeToPcm16k, levelEnvelopeDbfs } from '../support/audio.ts';
@@ -78,7 +79,7 @@ async function publish(n: LecternNode, room: string, acc: Account = account): Pr
   page.on('close', () => void page.context().close().catch(() => {}));
   await page.goto(`${n.url}/rehearse?room=${room}&autostart=1`);
   let sessionId = '';
-  await waitUntil(() => !!(sessionId = n.sessions!.manager.liveSessionOfRoom(room) ?? ''), 30_000, 'session start');
+  await waitUntil(() => !!(sessionId = n.sessions!.manager.liveSessionOfRoom(roomKey(acc.orgId, room)) ?? ''), 30_000, 'session start');
   return { page, sessionId };
 }
 

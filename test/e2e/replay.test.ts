@@ -12,6 +12,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LecternNode, startLectern } from '@lectern/gateway';
+import { roomKey } from '../../gateway/src/access/RoomKey.ts';
 import { createTestAccount } from '../../gateway/src/testing/access.ts';
 import { tempDir, waitUntil } from '../../gateway/src/testing/services.ts';
 import { bearerFor, launchChromium, signedInPage } from '../support/browser.ts';
@@ -51,7 +52,7 @@ beforeAll(async () => {
   // Publish one pass of the fixture plus margin, then end the session through the API.
   const { page: live } = await signedInPage(browser, node.url, account, { label: 'rehearse', context: { viewport: { width: 1280, height: 720 } } });
   await live.goto(`${node.url}/rehearse?room=${ROOM}&autostart=1`);
-  await waitUntil(() => !!(sessionId = node.sessions!.manager.liveSessionOfRoom(ROOM) ?? ''), 30_000, 'session start');
+  await waitUntil(() => !!(sessionId = node.sessions!.manager.liveSessionOfRoom(roomKey(account.orgId, ROOM)) ?? ''), 30_000, 'session start');
   const needSec = fixture.durationSec + 4;
   await live.waitForFunction(
     (s) => ((window as unknown as { __lectern?: { lastFrame: { mediaTimeSec: number } | null } }).__lectern?.lastFrame?.mediaTimeSec ?? 0) >= s,

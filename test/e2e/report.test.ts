@@ -20,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LecternNode, startLectern } from '@lectern/gateway';
 import { Database } from '../../gateway/src/db/Database.ts';
 import { ObjectStore } from '../../gateway/src/storage/ObjectStore.ts';
+import { roomKey } from '../../gateway/src/access/RoomKey.ts';
 import { createTestAccount } from '../../gateway/src/testing/access.ts';
 import { tempDir, TEST_DATABASE_URL, uniqueSchema, waitUntil } from '../../gateway/src/testing/services.ts';
 import { bearerFor, launchChromium, signedInPage } from '../support/browser.ts';
@@ -210,7 +211,7 @@ describe('session end queues the analysis', () => {
       const room = 'e2e-report-live';
       let id = '';
       await p.goto(`${node.url}/rehearse?room=${room}&autostart=1`);
-      await waitUntil(() => !!(id = node.sessions!.manager.liveSessionOfRoom(room) ?? ''), 30_000, 'session start');
+      await waitUntil(() => !!(id = node.sessions!.manager.liveSessionOfRoom(roomKey(account.orgId, room)) ?? ''), 30_000, 'session start');
       await p.waitForFunction(
         (sec) => ((window as unknown as { __lectern?: { lastFrame: { mediaTimeSec: number } | null } }).__lectern?.lastFrame?.mediaTimeSec ?? 0) >= sec,
         12,
