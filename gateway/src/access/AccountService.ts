@@ -328,14 +328,17 @@ export class AccountService {
   }
 
   /**
-   * Changes the password; every other sign-in of the user ends.
+   * Changes the password; every other sign-in of the user ends (their sockets are disconnected).
    * @throws AccessError 403 when `currentPassword` is wrong.
    */
   async changePassword(p: Principal, currentPassword: string, newPassword: string, ctx: AuditContext = {}): Promise<void> {
     const user = await this.#user(p);
     if (!(await verifyPassword(user.passwordHash, currentPassword))) throw new AccessError(403, 'Wrong password', 'the current password is wrong');
     await this.#o.db.sql`UPDATE users SET password_hash = ${await hashPassword(newPassword)}, updated_at = now() WHERE id = ${user.id}`;
-    await this.#o.db.sql`UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = ${user.id} AND family_id <> ${p.familyId} AND revoked_at IS NULL`;
+    const ended = await this.#o.db.sql<{ familyId: string }[]>`UPDATE refresh_tokens SET revoked_at = now()
+      WHERE user_id = ${user.id} AND family_id <> ${p.familyId} AND revoked_at IS NULL RETURNING family_id AS "familyId"`;
+    // Their live sockets end now too, not when their access tokens expire.
+    for (const familyId of new Set(ended.map((r) => r.familyId))) this.#o.sockets.revoke({ familyId }, 'your password was changed; sign in again');
     await this.#o.audit.record({ orgId: p.orgId, kind: 'password-changed', actor: p, target: user.id, ctx });
   }
 
