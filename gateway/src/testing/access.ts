@@ -69,6 +69,6 @@ export function authFetch(account: Pick<TestAccount, 'accessToken'>, url: string
 export function actAsOwner(app: import('fastify').FastifyInstance, orgId = 'local'): void {
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (req) => {
-    req.principal = { kind: 'user', userId: null, orgId, role: 'owner', displayName: 'test owner', email: null, familyId: 'test', invitationId: null, guestRoomId: null, expiresAtSec: Math.floor(Date.now() / 1000) + 900 };
+    req.principal = { kind: 'user', userId: '00000000-0000-4000-8000-000000000001', orgId, role: 'owner', displayName: 'test owner', email: null, familyId: 'test', invitationId: null, guestRoomId: null, expiresAtSec: Math.floor(Date.now() / 1000) + 900 };
   });
 }
