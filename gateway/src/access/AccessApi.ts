@@ -58,7 +58,7 @@ export class AccessApi {
     v1.setErrorHandler(problemErrorHandler);
     const limited = { config: { rateLimit: { max: this.o.authRateLimitMax ?? 20, timeWindow: this.o.authRateLimitWindowMs ?? 60_000 } } };
     const ctx = (req: FastifyRequest) => ({ ip: req.ip, requestId: req.id });
-    const send = (req: FastifyRequest, reply: FastifyReply, issued: IssuedSession, code = 200) => {
+    const setRefreshCookie = (req: FastifyRequest, reply: FastifyReply, issued: IssuedSession) =>
       reply.setCookie(REFRESH_COOKIE, issued.refreshToken, {
         httpOnly: true,
         sameSite: 'strict',
@@ -66,6 +66,8 @@ export class AccessApi {
         path: '/v1/auth',
         expires: issued.refreshExpiresAt,
       });
+    const send = (req: FastifyRequest, reply: FastifyReply, issued: IssuedSession, code = 200) => {
+      setRefreshCookie(req, reply, issued);
       return reply.code(code).header('cache-control', 'no-store').send(issued.session);
     };
     const clearCookie = (reply: FastifyReply) => reply.clearCookie(REFRESH_COOKIE, { path: '/v1/auth' });
@@ -145,7 +147,8 @@ export class AccessApi {
       const { token } = parseWith(TokenParam, req.params);
       const { displayName } = parseWith(InvitationAcceptRequestSchema, req.body);
       const { acceptance, refresh } = await accounts.acceptInvitation(token, req.principal, displayName, ctx(req));
-      if (refresh) send(req, reply, refresh);
+      // A guest gets the refresh cookie of their new session; the body is the acceptance (session + grant).
+      if (refresh) setRefreshCookie(req, reply, refresh);
       return reply.code(200).header('cache-control', 'no-store').send(acceptance);
     });
 
