@@ -733,11 +733,17 @@ describe('row-level security alone (no WHERE clause)', () => {
     await refusedInsert("a comment on A's session (org from the session)", (tx) => tx`INSERT INTO coach_comments (id, session_id, author_peer_id, author_name, text, media_time_sec) VALUES (${randomUUID()}, ${A.session}, 'b', 'B', 'B was here', 1)`);
     await refusedInsert("a comment on A's session labelled org B", (tx) => tx`INSERT INTO coach_comments (id, session_id, org_id, author_peer_id, author_name, text, media_time_sec) VALUES (${randomUUID()}, ${A.session}, ${bOwner.orgId}, 'b', 'B', 'B was here', 1)`);
     await refusedInsert("a metric frame on A's session labelled org B", (tx) => tx`INSERT INTO metric_frames (session_id, org_id, producer_id, kind, media_time_sec, server_time_ms, payload) VALUES (${A.session}, ${bOwner.orgId}, 'b', 'voice', 1, 1, '{}')`);
-    // B's own row moved onto A's session (UPDATE … SET session_id): the same check as an insert.
+    // B's own row moved onto A's session (UPDATE … SET session_id): with a WHERE clause the new row
+    // must also pass the USING clause (PostgreSQL applies the SELECT policy), without one only WITH CHECK.
     await db.sql`INSERT INTO pauses (session_id, producer_id, start_sec, end_sec, duration_sec) VALUES (${B.session}, 'b-pause', 1, 2, 1)`;
-    const moved = await asB((tx) => tx`UPDATE pauses SET session_id = ${A.session} WHERE session_id = ${B.session}`).then((r) => r.count, () => 0);
-    rows.push(`[probe] RLS write as B: UPDATE pauses SET session_id = A's session (B's own row) → ${moved ? 'ACCEPTED' : 'refused'}`);
-    expect.soft(moved, "B's row moved onto A's session").toBe(0);
+    for (const [label, q] of [
+      ['with WHERE', (tx: import('postgres').Sql) => tx`UPDATE pauses SET session_id = ${A.session} WHERE session_id = ${B.session}`],
+      ['without WHERE', (tx: import('postgres').Sql) => tx`UPDATE pauses SET session_id = ${A.session}`],
+    ] as const) {
+      const moved = await asB(q).then((r) => r.count, () => 0);
+      rows.push(`[probe] RLS write as B: UPDATE pauses SET session_id = A's session ${label} (B's own row) → ${moved ? 'ACCEPTED' : 'refused'}`);
+      expect.soft(moved, `B's row moved onto A's session (${label})`).toBe(0);
+    }
     await refusedInsert('a membership in org A', (tx) => tx`INSERT INTO memberships (org_id, user_id, role) VALUES (${aOwner.orgId}, ${bOwner.userId}, 'owner')`);
     await refusedInsert('an invitation of org A', (tx) => tx`INSERT INTO invitations (id, org_id, kind, role, expires_at) VALUES (${randomUUID()}, ${aOwner.orgId}, 'org', 'admin', now() + interval '1 day')`);
     await refusedInsert('an audit event of org A', (tx) => tx`INSERT INTO audit_events (id, org_id, kind) VALUES (${randomUUID()}, ${aOwner.orgId}, 'sign-in')`);
