@@ -23,10 +23,11 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LecternNode, startLectern } from '@lectern/gateway';
 import { Database } from '../../gateway/src/db/Database.ts';
-import { createTestAccount } from '../../gateway/src/testing/access.ts';
+import { createTestAccount, roomGrant } from '../../gateway/src/testing/access.ts';
 import { TEST_DATABASE_URL, tempDir, uniqueSchema } from '../../gateway/src/testing/services.ts';
 import { launchChromium, type PageWatch, signedInPage, watchPage } from '../support/browser.ts';
 import { speechFixture } from '../support/fixtures.ts';
+import { RoomObserver } from '../support/observer.ts';
 
 const fixture = speechFixture();
 const shots = process.env.LECTERN_SHOTS || '/tmp/shots';
@@ -243,6 +244,7 @@ describe('access-token expiry in the middle of a session', () => {
   let db: Database;
   let node: LecternNode;
   let page: Page;
+  let account: Awaited<ReturnType<typeof createTestAccount>>;
 
   beforeAll(async () => {
     db = await Database.connect({ url: TEST_DATABASE_URL, schema: uniqueSchema('e2e_access_ttl') });
@@ -250,7 +252,7 @@ describe('access-token expiry in the middle of a session', () => {
       { port: 0, sfuWorkers: 1, analyzerProcesses: 1, poseProcesses: 0, recording: false, logLevel: 'warn', dataDir: work.dir, auth: { accessTokenTtlSec: 8 } },
       { database: db },
     );
-    const account = await createTestAccount(node, { role: 'owner' });
+    account = await createTestAccount(node, { role: 'owner' });
     const signedIn = await signedInPage(browser, node.url, account, { label: 'ttl' });
     page = signedIn.page;
     watches.push({ label: 'ttl', watch: signedIn.watch });
@@ -267,6 +269,10 @@ describe('access-token expiry in the middle of a session', () => {
   it('keeps the socket and the voice frames for 25 s (> 3 token lifetimes of 8 s)', async () => {
     await page.goto(`${node.url}/rehearse?room=e2e-ttl&autostart=1&video=0`);
     await expect.poll(async () => (await diag(page))?.framesReceived ?? 0, { timeout: 30_000, interval: 250 }).toBeGreaterThan(10);
+    // The control: a socket that never sends auth:refresh is closed when its token runs out.
+    const control = await RoomObserver.join(node.url, 'e2e-ttl', { accessToken: account.accessToken, grant: await roomGrant(node, account, 'e2e-ttl', 'viewer') });
+    const controlRevoked: { code: string; atMs: number }[] = [];
+    control.socket.on('auth:revoked', (e) => controlRevoked.push({ code: e.code, atMs: Date.now() }));
     const start = (await diag(page))!;
     const t0 = Date.now();
     const samples: { t: number; frames: number }[] = [];
@@ -279,6 +285,10 @@ describe('access-token expiry in the middle of a session', () => {
     console.log(
       `[measure] token ttl 8 s: ${end.framesReceived - start.framesReceived} frames in 25 s, last 2 s ${lastTwo}, socket disconnects ${end.socketDisconnects}, connections ${end.socketConnections}, auth:refresh acks ${end.tokenRefreshes}`,
     );
+    console.log(`[measure] control socket without auth:refresh: ${controlRevoked.map((r) => `${r.code} after ${r.atMs - t0} ms`).join(', ') || 'still connected'}`);
+    expect(controlRevoked.map((r) => r.code)).toEqual(['UNAUTHENTICATED']);
+    expect(control.socket.connected).toBe(false);
+    control.close();
     expect(end.socketDisconnects).toBe(0);
     expect(end.socketConnections).toBe(1);
     expect(end.state).toBe('live');
