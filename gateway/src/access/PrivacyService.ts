@@ -32,7 +32,8 @@ export const RETENTION_CRON = '17 3 * * *';
  *   and, per session they presented, `sessions/<id>/session.json` (summary, participants,
  *   timeline, analysis, scores) and `sessions/<id>/recording.webm` when uploaded;
  * - {@link deleteAccount}: their sessions (rows, S3 objects, spool), sign-ins, memberships and the
- *   account itself; their audit entries lose the e-mail and user id;
+ *   account itself; their audit entries lose the e-mail and user id, their participant rows in
+ *   others' sessions the user id;
  * - {@link runRetention}: per organization, sessions older than `retention_days` are deleted
  *   (the daily pg-boss job {@link RETENTION_QUEUE}).
  */
@@ -109,6 +110,8 @@ export class PrivacyService {
     await db.sql.begin(async (tx) => {
       await tx`UPDATE audit_events SET actor_user_id = NULL, actor_email = NULL WHERE actor_user_id = ${p.userId}`;
       await tx`UPDATE audit_events SET target = NULL WHERE target = ${p.userId}`;
+      // Sessions of others they took part in keep the participant (by peer and display name), not the account.
+      await tx`UPDATE participants SET user_id = NULL WHERE user_id = ${p.userId}`;
       await tx`DELETE FROM users WHERE id = ${p.userId}`; // memberships, refresh tokens, rooms cascade
       for (const o of owned) await tx`DELETE FROM orgs WHERE id = ${o.orgId}`;
     });
