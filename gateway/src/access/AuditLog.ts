@@ -41,11 +41,11 @@ export class AuditLog {
   }
 
   /**
-   * Newest first, `limit` (1–200) per page, under `tx` (a transaction of {@link Database.asPrincipal}:
+   * Newest first, `limit` (1–200) per page, only `kind` when given, under `tx` (a transaction of {@link Database.asPrincipal}:
    * row-level security returns nothing to roles other than owner and admin).
    * @throws RangeError for a malformed cursor.
    */
-  static async list(tx: Sql, opts: { limit: number; cursor?: string }): Promise<AuditPage> {
+  static async list(tx: Sql, opts: { limit: number; cursor?: string; kind?: AuditKind }): Promise<AuditPage> {
     let after: [string, string] | null = null;
     if (opts.cursor) {
       try {
@@ -59,7 +59,7 @@ export class AuditLog {
     const rows = await tx<(Omit<AuditEvent, 'at'> & { at: Date; cursorAt: string })[]>`
       SELECT id, at, kind, actor_user_id AS "actorUserId", actor_email AS "actorEmail", target, ip, request_id AS "requestId", detail,
         to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "cursorAt"
-      FROM audit_events ${after ? tx`WHERE (at, id) < (${after[0]}::timestamptz, ${after[1]}::uuid)` : tx``}
+      FROM audit_events WHERE true ${after ? tx`AND (at, id) < (${after[0]}::timestamptz, ${after[1]}::uuid)` : tx``} ${opts.kind ? tx`AND kind = ${opts.kind}` : tx``}
       ORDER BY at DESC, id DESC LIMIT ${limit + 1}`;
     const page = rows.slice(0, limit);
     const last = page.at(-1);
