@@ -96,7 +96,7 @@ describe('sign-in brute force', () => {
     );
     expect(afterSec).toBeLessThan(12);
     // The failures are in the owner's audit log.
-    const [{ n }] = await db.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM audit_events WHERE kind = 'sign-in-failed' AND actor_user_id = ${owner.userId}`;
+    const n = (await db.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM audit_events WHERE kind = 'sign-in-failed' AND actor_user_id = ${owner.userId}`)[0]!.n;
     expect(n).toBe(counts[401]);
   }, 120_000);
 });

@@ -79,7 +79,7 @@ async function recordedSession(acc: TestAccount, opts: { startedAt?: Date; recor
     // Something else of the session under its prefix (e.g. a later export), deleted with it.
     await objects.put(`${ObjectStore.sessionPrefix(acc.orgId, id)}thumbnail.jpg`, Buffer.from('jpg'), 'image/jpeg');
   }
-  await repo.insertFrames(Array.from({ length: 30 }, (_, i) => ({ sessionId: id, producerId: 'mic', kind: 'voice', mediaTimeSec: i * 0.1, windowSec: 0.1, serverTimeMs: startedAt.getTime() + i * 100, payload: { levelDbfs: -20, isSpeech: true } })));
+  await repo.insertFrames(Array.from({ length: 30 }, (_, i) => ({ sessionId: id, producerId: 'mic', kind: 'voice', mediaTimeSec: i * 0.1, windowSec: 0.1, serverTimeMs: startedAt.getTime() + i * 100, payload: { levelDbfs: -20, f0Hz: 120, vadProb: 0.9, isSpeech: true, pauseSec: 0, speakingRatio: 0.8, pitchVariabilitySt: 2, concealedPackets: 0 } })));
   await repo.insertPauses([{ sessionId: id, producerId: 'mic', startSec: 1, endSec: 2, durationSec: 1 }]);
   await repo.insertWords([{ sessionId: id, producerId: 'mic', segmentId: 1, word: 'hello', startSec: 0.2, endSec: 0.5, confidence: 0.9 }]);
   await repo.insertDisfluencies([{ sessionId: id, producerId: 'mic', kind: 'filled-pause', text: 'um', startSec: 0.6, endSec: 0.8 }]);
@@ -162,7 +162,7 @@ describe('export and delete my account', () => {
     // Nothing of the owner's session in the presenter's export.
     expect(names.some((n) => n.includes(other.id))).toBe(false);
     const files = names.length;
-    const [{ n: exported }] = await db.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM audit_events WHERE kind = 'account-exported' AND actor_user_id = ${presenter.userId}`;
+    const exported = (await db.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM audit_events WHERE kind = 'account-exported' AND actor_user_id = ${presenter.userId}`)[0]!.n;
     expect(exported).toBe(1);
 
     // The owner of an organization with members cannot delete their account.
@@ -181,7 +181,7 @@ describe('export and delete my account', () => {
     const left: string[] = [];
     for (const s of [s1, s2]) left.push(...(await keys(ObjectStore.sessionPrefix(presenter.orgId, s.id))));
     // Audit events that name the deleted sessions as their target stay (the audit trail; no personal data).
-    const [{ n: auditTargets }] = await db.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM audit_events WHERE target = ANY(${[s1.id, s2.id]}::uuid[]::text[])`;
+    const auditTargets = (await db.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM audit_events WHERE target = ANY(${[s1.id, s2.id]}::uuid[]::text[])`)[0]!.n;
     console.log(`[measure] export: ${files} files, ${zip.length} bytes; after delete: rows=${rows} objects=${left.length} (per table: ${JSON.stringify(after)}; audit events naming the deleted sessions as target, kept: ${auditTargets})`);
     expect(after, JSON.stringify(after)).toEqual(Object.fromEntries(Object.keys(after).map((k) => [k, 0])));
     expect(left).toEqual([]);
@@ -193,7 +193,7 @@ describe('export and delete my account', () => {
     expect((await db.sql`SELECT 1 FROM sessions WHERE id = ${other.id}`).length).toBe(1);
     expect(await objects.head(ObjectStore.recordingKey(owner.orgId, other.id))).toMatchObject({ bytes: other.bytes.length });
     expect((await db.sql`SELECT count(*)::int AS n FROM participants WHERE session_id = ${other.id}`)[0]!.n).toBe(2);
-    const [{ n: deletedEvents }] = await db.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM audit_events WHERE kind = 'account-deleted' AND org_id = ${owner.orgId}`;
+    const deletedEvents = (await db.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM audit_events WHERE kind = 'account-deleted' AND org_id = ${owner.orgId}`)[0]!.n;
     expect(deletedEvents).toBe(1);
   }, 60_000);
 
@@ -209,7 +209,7 @@ describe('export and delete my account', () => {
     const after = await rowsReferring(solo.userId, [s.id]);
     expect(after).toEqual(Object.fromEntries(Object.keys(after).map((k) => [k, 0])));
     for (const t of ['memberships', 'invitations', 'refresh_tokens', 'rooms', 'sessions']) {
-      const [{ n }] = await db.sql.unsafe<{ n: number }[]>(`SELECT count(*)::int AS n FROM ${t} WHERE org_id = $1`, [solo.orgId]);
+      const n = (await db.sql.unsafe<{ n: number }[]>(`SELECT count(*)::int AS n FROM ${t} WHERE org_id = $1`, [solo.orgId]))[0]!.n;
       expect(n, t).toBe(0);
     }
   });

@@ -168,7 +168,7 @@ async function seedOrgA(): Promise<void> {
   await repo.insertFrames(
     Array.from({ length: 50 }, (_, i) => ({
       sessionId: A.session, producerId: `a-producer-${tag}`, kind: 'voice', mediaTimeSec: i * 0.1, windowSec: 0.1, serverTimeMs: startedAt.getTime() + i * 100,
-      payload: { levelDbfs: -20 - (i % 7), f0Hz: 110 + i, isSpeech: true, pauseSec: 0, speakingRatio: 0.8, pitchVariabilitySt: 2, note: `a-frame-${tag}` },
+      payload: { levelDbfs: -20 - (i % 7), f0Hz: 110 + i, vadProb: 0.9, isSpeech: true, pauseSec: 0, speakingRatio: 0.8, pitchVariabilitySt: 2, concealedPackets: 0 },
     })),
   );
   await repo.insertPauses([{ sessionId: A.session, producerId: `a-producer-${tag}`, startSec: 2, endSec: 3, durationSec: 1 }]);

@@ -290,7 +290,7 @@ describe('invitations', () => {
     const lost = raced.find((r): r is PromiseRejectedResult => r.status === 'rejected')!;
     expect((lost.reason as AccessError).status).toBe(410);
     expect(await status(signUp('late'))).toBe(410);
-    const [{ n }] = await db.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM users WHERE display_name IN ('racer-a', 'racer-b', 'late')`;
+    const n = (await db.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM users WHERE display_name IN ('racer-a', 'racer-b', 'late')`)[0]!.n;
     expect(n).toBe(1);
   });
 
