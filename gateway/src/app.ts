@@ -51,7 +51,8 @@ export async function startLectern(overrides: ConfigOverrides = {}, services: In
   if (!config.persistence)
     throw new Error('LECTERN_PERSISTENCE=off is not supported any more: accounts, room grants and invitations live in the database (the embedded one needs no set-up)');
   const startedAtMs = Date.now();
-  const http = Fastify({ logger: { level: config.logLevel }, requestIdHeader: 'x-request-id', genReqId: () => randomUUID(), trustProxy: config.trustProxy ?? false });
+  // maxParamLength: invitation and share tokens in the path are up to 2000 characters.
+  const http = Fastify({ logger: { level: config.logLevel }, maxParamLength: 2048, requestIdHeader: 'x-request-id', genReqId: () => randomUUID(), trustProxy: config.trustProxy ?? false });
   const sfu = new SfuNode({
     numWorkers: config.sfuWorkers,
     listenIp: config.rtcListenIp,

@@ -11,11 +11,21 @@ declare module 'fastify' {
 }
 
 /**
- * `/v1` routes that answer without an access token: first-run set-up, sign-up/in, refresh and
+ * Route patterns of `/v1` routes that answer without an access token: first-run set-up, sign-up/in, refresh and
  * sign-out (the refresh cookie identifies the caller), invitation links (preview and accept; an
  * access token is used when sent) and shared-report links (the signed link is the grant).
  */
-export const PUBLIC_V1 = /^\/v1\/(setup|auth\/(sign-in|sign-up|refresh|sign-out)|join\/[^/?]+|shared\/[^/?]+\/report(\.csv|\.pdf)?)(\?|$)/;
+export const PUBLIC_V1 = new Set([
+  '/v1/setup',
+  '/v1/auth/sign-in',
+  '/v1/auth/sign-up',
+  '/v1/auth/refresh',
+  '/v1/auth/sign-out',
+  '/v1/join/:token',
+  '/v1/shared/:token/report',
+  '/v1/shared/:token/report.csv',
+  '/v1/shared/:token/report.pdf',
+]);
 
 /**
  * Registers the `/v1` authentication hook: `Authorization: Bearer <access token>` is verified and
@@ -26,9 +36,12 @@ export const PUBLIC_V1 = /^\/v1\/(setup|auth\/(sign-in|sign-up|refresh|sign-out)
 export function registerAuthenticator(app: FastifyInstance, accounts: AccountService): void {
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (req, reply) => {
-    if (!req.url.startsWith('/v1/')) return;
+    // The matched route pattern, not the raw URL: a percent-encoded path (`/%761/…`) that routes to
+    // /v1 is checked like /v1. Unrouted requests (404) have none.
+    const route = req.routeOptions.url ?? '';
+    if (!route.startsWith('/v1/')) return;
     const header = req.headers.authorization;
-    const isPublic = PUBLIC_V1.test(req.url);
+    const isPublic = PUBLIC_V1.has(route);
     if (!header && isPublic) return;
     try {
       req.principal = await accounts.authenticate(bearer(header));

@@ -27,7 +27,7 @@ it('moves org-local sessions, frames, words and comments into the first owner or
   const repo = new SessionRepository(db.sql);
   const id = randomUUID();
   await repo.createSession({ id, roomId: 'old-room', nodeId: 'n1' }); // org 'local', no owner
-  await repo.insertFrames([{ sessionId: id, producerId: 'p', kind: 'voice', mediaTimeSec: 1, windowSec: 0.1, serverTimeMs: Date.now(), payload: { levelDbfs: -20 } }]);
+  await repo.insertFrames([{ sessionId: id, producerId: 'p', kind: 'voice', mediaTimeSec: 1, windowSec: 0.1, serverTimeMs: Date.now(), payload: { levelDbfs: -20, f0Hz: 120, vadProb: 0.9, isSpeech: true, pauseSec: 0, speakingRatio: 1, pitchVariabilitySt: null, concealedPackets: 0 } }]);
   await repo.insertWords([{ sessionId: id, producerId: 'p', segmentId: 1, word: 'hello', startSec: 1, endSec: 1.4, confidence: null }]);
   await repo.insertComment({ id: randomUUID(), sessionId: id, authorPeerId: 'c', authorName: 'Coach', text: 'nice', mediaTimeSec: 1 });
   const accounts = new AccountService({ db, tokens: new Tokens('x'.repeat(32)), audit: new AuditLog(db, log), sockets: new SocketRegistry(), log });
