@@ -14,6 +14,7 @@ import { SessionRepository } from '../db/SessionRepository.ts';
 import { HttpProblem, problemErrorHandler } from '../http/v1/HttpProblem.ts';
 import { ProblemSchema } from '@lectern/contract';
 import { jsonSchema, SessionParamsSchema } from '../http/v1/schemas.ts';
+import { ownedSession, visibleSession } from '../http/v1/SessionsApi.ts';
 import { buildReportDto, jobDto, reportCsv, reportPdf, type SessionReportDto } from './ReportDocument.ts';
 import { runReadAloud } from './FullPassRunner.ts';
 import type { ReportJobs } from './ReportJobs.ts';
@@ -169,17 +170,12 @@ export class ReportsApi {
     return this.deps.db.asPrincipal(AccountService.dbPrincipal(p), (tx) => fn({ sessions: new SessionRepository(tx), reports: new ReportRepository(tx) }, p));
   }
 
-  async #session(r: Repos, id: string): Promise<SessionRow> {
-    const s = await r.sessions.getSession(id.toLowerCase());
-    if (!s) throw new HttpProblem(404, 'Session not found', `no session with id ${id}`);
-    return s;
+  #session(r: Repos, id: string): Promise<SessionRow> {
+    return visibleSession(r.sessions, id);
   }
 
-  async #owned(r: Repos, p: Principal, id: string, what: string): Promise<SessionRow> {
-    const s = await this.#session(r, id);
-    if (!(p.role === 'owner' || p.role === 'admin' || (p.userId && s.ownerUserId === p.userId)))
-      throw new HttpProblem(403, 'Not your session', `only the session's presenter or an admin may ${what} it`, undefined, 'FORBIDDEN');
-    return s;
+  #owned(r: Repos, p: Principal, id: string, what: string): Promise<SessionRow> {
+    return ownedSession(r.sessions, p, id, what);
   }
 
   async #report(r: Repos, id: string, rubricVersion?: string): Promise<SessionReportDto> {

@@ -145,20 +145,35 @@ export class SessionsApi {
     });
   }
 
-  /** A session the caller may see. @throws HttpProblem 404 otherwise (also for other organizations'). */
-  async #session(repo: SessionRepository, id: string): Promise<SessionRow> {
-    const s = await repo.getSession(id.toLowerCase());
-    if (!s) throw new HttpProblem(404, 'Session not found', `no session with id ${id}`);
-    return s;
+  #session(repo: SessionRepository, id: string): Promise<SessionRow> {
+    return visibleSession(repo, id);
   }
 
-  /** A session the caller may change: theirs, or any in the org for owner/admins. @throws HttpProblem 404/403. */
-  async #owned(repo: SessionRepository, p: Principal, id: string, what: string): Promise<SessionRow> {
-    const s = await this.#session(repo, id);
-    if (!(p.role === 'owner' || p.role === 'admin' || (p.userId && s.ownerUserId === p.userId)))
-      throw new HttpProblem(403, 'Not your session', `only the session's presenter or an admin may ${what} it`, undefined, 'FORBIDDEN');
-    return s;
+  #owned(repo: SessionRepository, p: Principal, id: string, what: string): Promise<SessionRow> {
+    return ownedSession(repo, p, id, what);
   }
+}
+
+/**
+ * A session the caller may see (`repo` runs under the caller's row-level security).
+ * @throws HttpProblem 404 otherwise — also for another organization's, so ids do not leak.
+ */
+export async function visibleSession(repo: SessionRepository, id: string): Promise<SessionRow> {
+  const s = await repo.getSession(id.toLowerCase());
+  if (!s) throw new HttpProblem(404, 'Session not found', `no session with id ${id}`);
+  return s;
+}
+
+/**
+ * A session the caller may change (end, edit, analyse, share, delete): their own, or any of the
+ * organization for the owner and admins (the README's matrix).
+ * @throws HttpProblem 404 (not visible), 403 (visible, e.g. to a coach, but not theirs).
+ */
+export async function ownedSession(repo: SessionRepository, p: Principal, id: string, what: string): Promise<SessionRow> {
+  const s = await visibleSession(repo, id);
+  if (!(p.role === 'owner' || p.role === 'admin' || (p.userId && s.ownerUserId === p.userId)))
+    throw new HttpProblem(403, 'Not your session', `only the session's presenter or an admin may ${what} it`, undefined, 'FORBIDDEN');
+  return s;
 }
 
 /**
