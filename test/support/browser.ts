@@ -115,6 +115,10 @@ export function watchPage(page: Page, label: string): PageWatch {
     watch.errors.push(e.message);
     console.error(`[${label}] pageerror`, e.message);
   });
+  // Which request failed (the console line above does not say).
+  page.on('response', (r) => {
+    if (r.status() >= 400) console.error(`[${label}] ${r.status()} ${r.request().method()} ${new URL(r.url()).pathname}`);
+  });
   return watch;
 }
 
