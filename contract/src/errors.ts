@@ -21,6 +21,8 @@ export const ErrorCode = {
   RateLimited: 'RATE_LIMITED',
   /** No valid identity: missing, expired, tampered or wrong-key token (sign in / refresh, then retry). */
   Unauthenticated: 'UNAUTHENTICATED',
+  /** Recording needs the presenter's consent first (`POST /v1/me/consent`); asked once per account. */
+  ConsentRequired: 'CONSENT_REQUIRED',
   /** The caller's access was revoked (invitation revoked, membership removed, signed out everywhere). */
   AccessRevoked: 'ACCESS_REVOKED',
   /** Unexpected server fault; the connection stays up. */

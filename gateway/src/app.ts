@@ -52,7 +52,7 @@ export async function startLectern(overrides: ConfigOverrides = {}, services: In
     throw new Error('LECTERN_PERSISTENCE=off is not supported any more: accounts, room grants and invitations live in the database (the embedded one needs no set-up)');
   const startedAtMs = Date.now();
   // maxParamLength: invitation and share tokens in the path are up to 2000 characters.
-  const http = Fastify({ logger: { level: config.logLevel }, maxParamLength: 2048, requestIdHeader: 'x-request-id', genReqId: () => randomUUID(), trustProxy: config.trustProxy ?? false });
+  const http = Fastify({ logger: { level: config.logLevel }, routerOptions: { maxParamLength: 2048 }, requestIdHeader: 'x-request-id', genReqId: () => randomUUID(), trustProxy: config.trustProxy ?? false });
   const sfu = new SfuNode({
     numWorkers: config.sfuWorkers,
     listenIp: config.rtcListenIp,

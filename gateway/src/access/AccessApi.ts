@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import {
   AuditKindSchema,
+  ErrorCode,
   InvitationAcceptRequestSchema,
   InvitationCreateRequestSchema,
   MemberPatchSchema,
@@ -57,6 +58,9 @@ export class AccessApi {
     const { accounts, privacy } = this.o;
     v1.setErrorHandler(problemErrorHandler);
     const limited = { config: { rateLimit: { max: this.o.authRateLimitMax ?? 20, timeWindow: this.o.authRateLimitWindowMs ?? 60_000 } } };
+    // Refresh runs on every page load and every ~12 min per tab: many people behind one NAT share
+    // an IP, so it gets 15× the sign-in budget (a refresh token is 256 random bits: not guessable).
+    const refreshLimited = { config: { rateLimit: { max: 15 * (this.o.authRateLimitMax ?? 20), timeWindow: this.o.authRateLimitWindowMs ?? 60_000 } } };
     const ctx = (req: FastifyRequest) => ({ ip: req.ip, requestId: req.id });
     const setRefreshCookie = (req: FastifyRequest, reply: FastifyReply, issued: IssuedSession) =>
       reply.setCookie(REFRESH_COOKIE, issued.refreshToken, {
@@ -80,7 +84,7 @@ export class AccessApi {
       const { email, password } = parseWith(SignInRequestSchema, req.body);
       return send(req, reply, await accounts.signIn(email, password, ctx(req)));
     });
-    v1.post('/auth/refresh', limited, async (req, reply) => {
+    v1.post('/auth/refresh', refreshLimited, async (req, reply) => {
       try {
         return send(req, reply, await accounts.refresh(req.cookies[REFRESH_COOKIE], ctx(req)));
       } catch (err) {
@@ -158,7 +162,7 @@ export class AccessApi {
       const { role } = parseWith(RoomTokenRequestSchema, req.body);
       const p = principalOf(req);
       if (role === 'presenter' && p.userId && !(await accounts.hasConsented(p.userId)))
-        throw new HttpProblem(403, 'Consent needed', 'sessions are recorded: agree to recording first (POST /v1/me/consent)', undefined, 'CONSENT_REQUIRED');
+        throw new HttpProblem(403, 'Consent needed', 'sessions are recorded: agree to recording first (POST /v1/me/consent)', undefined, ErrorCode.ConsentRequired);
       return accounts.mintRoomGrant(p, room, role);
     });
 

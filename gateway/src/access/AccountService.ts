@@ -476,7 +476,7 @@ export class AccountService {
     if (!(p.role === 'owner' || p.role === 'admin' || inv.createdBy === p.userId)) throw new AccessError(403, 'Not your invitation', 'only its creator or an admin can revoke it');
     await this.#o.db.sql`UPDATE invitations SET revoked_at = COALESCE(revoked_at, now()) WHERE id = ${id}`;
     await this.#o.db.sql`UPDATE refresh_tokens SET revoked_at = now() WHERE invitation_id = ${id} AND revoked_at IS NULL`;
-    const n = this.#o.sockets.revoke({ invitationId: id }, 'the invitation you joined with was revoked');
+    const n = this.#o.sockets.revoke({ invitationId: id }, `${p.displayName} revoked the invitation you joined with`);
     await this.#o.audit.record({ orgId: p.orgId, kind: 'invite-revoked', actor: p, target: id, ctx, detail: { socketsDisconnected: n } });
   }
 
@@ -578,7 +578,7 @@ export class AccountService {
     if (m.role === 'owner') throw new AccessError(403, 'Owner', 'the owner cannot be removed');
     await this.#o.db.asPrincipal(AccountService.dbPrincipal(p), (tx) => tx`DELETE FROM memberships WHERE user_id = ${userId}`);
     await this.#o.db.sql`UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = ${userId} AND org_id = ${p.orgId} AND revoked_at IS NULL`;
-    const n = this.#o.sockets.revoke({ userId, orgId: p.orgId }, 'you were removed from the organization');
+    const n = this.#o.sockets.revoke({ userId, orgId: p.orgId }, `${p.displayName} removed you from the organization`);
     await this.#o.audit.record({ orgId: p.orgId, kind: 'member-removed', actor: p, target: userId, ctx, detail: { role: m.role, socketsDisconnected: n } });
   }
 
