@@ -40,7 +40,9 @@ export async function registerWebApp(app: FastifyInstance, webDir: string): Prom
     app.setNotFoundHandler((req, reply) => {
       // SPA fallback for page routes only; a missing asset (/_app/…, a file name) is a real 404.
       const pathname = req.url.split('?')[0] ?? '';
-      const isPage = !/^\/(v1|socket\.io|_app)\//.test(pathname) && !/\.[a-z0-9]+$/i.test(pathname);
+      // A file name ends in a short extension; invitation links (/join/<JWT>) contain dots but end in
+      // a 43-character signature, so they are pages.
+      const isPage = !/^\/(v1|socket\.io|_app)\//.test(pathname) && (/^\/(join|shared)\//.test(pathname) || !/\.[a-z0-9]{1,5}$/i.test(pathname));
       if (req.method === 'GET' && isPage) return reply.type('text/html').sendFile('index.html');
       return reply.code(404).type('application/problem+json').send({
         type: 'about:blank',
