@@ -19,23 +19,19 @@ import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LecternNode, startLectern } from '@lectern/gateway';
 import { Database } from '../../gateway/src/db/Database.ts';
-import { EmbeddedS3Server } from '../../gateway/src/storage/EmbeddedS3Server.ts';
 import { ObjectStore } from '../../gateway/src/storage/ObjectStore.ts';
 import { authFetch, createTestAccount, type TestAccount } from '../../gateway/src/testing/access.ts';
-import { TEST_DATABASE_URL, tempDir, uniqueSchema } from '../../gateway/src/testing/services.ts';
+import { TestStorage } from '../../gateway/src/testing/services.ts';
 
-const work = tempDir('e2e-privacy');
-const s3 = new EmbeddedS3Server({ directory: path.join(work.dir, 's3'), bucket: 'lectern' });
+const storage = new TestStorage('e2e_privacy');
+const { work, s3 } = storage;
 let db: Database;
 let objects: ObjectStore;
 let node: LecternNode;
 let owner: TestAccount;
 
 beforeAll(async () => {
-  await s3.start();
-  db = await Database.connect({ url: TEST_DATABASE_URL, schema: uniqueSchema('e2e_privacy') });
-  objects = new ObjectStore({ endpoint: s3.endpoint, bucket: 'lectern', region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', forcePathStyle: true });
-  await objects.ensureBucket();
+  ({ db, objects } = await storage.start());
   node = await startLectern(
     { port: 0, sfuWorkers: 1, analyzerProcesses: 1, poseProcesses: 0, logLevel: 'silent', dataDir: path.join(work.dir, 'node'), auth: { rateLimitMax: 10000 } },
     { database: db, objects },
@@ -45,11 +41,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await node?.close();
-  objects?.close();
-  await db?.dropSchema();
-  await db?.close();
-  await s3.stop();
-  work.cleanup();
+  await storage.close();
 });
 
 /** Keys in the bucket under `prefix`. */

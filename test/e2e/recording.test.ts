@@ -12,19 +12,18 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LecternNode, startLectern } from '@lectern/gateway';
 import { Database } from '../../gateway/src/db/Database.ts';
-import { EmbeddedS3Server } from '../../gateway/src/storage/EmbeddedS3Server.ts';
 import { ObjectStore } from '../../gateway/src/storage/ObjectStore.ts';
 import { roomKey } from '../../gateway/src/access/RoomKey.ts';
 import { createTestAccount } from '../../gateway/src/testing/access.ts';
-import { TEST_DATABASE_URL, tempDir, uniqueSchema, waitUntil } from '../../gateway/src/testing/services.ts';
+import { TestStorage, waitUntil } from '../../gateway/src/testing/services.ts';
 import { decodeToPcm16k, levelEnvelopeDbfs } from '../support/audio.ts';
 import { launchChromium, signedInPage } from '../support/browser.ts';
 import { speechFixture } from '../support/fixtures.ts';
 import { bestLag, pearson } from '../support/stats.ts';
 
 const fixture = speechFixture();
-const work = tempDir('e2e-rec');
-const s3 = new EmbeddedS3Server({ directory: path.join(work.dir, 's3'), bucket: 'lectern' });
+const storage = new TestStorage('e2e_rec');
+const { work, s3 } = storage;
 let db: Database;
 let objects: ObjectStore;
 let node: LecternNode;
@@ -39,10 +38,7 @@ const tokens = new Map<string, string>();
 const nodeConfig = (dataDir: string) => ({ port: 0, sfuWorkers: 1, analyzerProcesses: 1, poseProcesses: 0, logLevel: 'warn', dataDir });
 
 beforeAll(async () => {
-  await s3.start();
-  db = await Database.connect({ url: TEST_DATABASE_URL, schema: uniqueSchema('e2e_rec') });
-  objects = new ObjectStore({ endpoint: s3.endpoint, bucket: 'lectern', region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', forcePathStyle: true });
-  await objects.ensureBucket();
+  ({ db, objects } = await storage.start());
   node = await startLectern(nodeConfig(path.join(work.dir, 'node')), { database: db, objects });
   account = await createTestAccount(node, { role: 'owner' });
   browser = await launchChromium({ audioFile: fixture.wav48k });
@@ -51,11 +47,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await node?.close();
-  objects?.close();
-  await db?.dropSchema();
-  await db?.close();
-  await s3.stop();
-  work.cleanup();
+  await storage.close();
 });
 
 /** A /v1 call as `acc` (Bearer); a 401 signs in again once and retries. */

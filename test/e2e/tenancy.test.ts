@@ -33,13 +33,12 @@ import { roomKey } from '../../gateway/src/access/RoomKey.ts';
 import { Database } from '../../gateway/src/db/Database.ts';
 import { SessionRepository } from '../../gateway/src/db/SessionRepository.ts';
 import { ReportRepository } from '../../gateway/src/reports/ReportRepository.ts';
-import { EmbeddedS3Server } from '../../gateway/src/storage/EmbeddedS3Server.ts';
 import { ObjectStore } from '../../gateway/src/storage/ObjectStore.ts';
 import { authFetch, createTestAccount, roomGrant, type TestAccount } from '../../gateway/src/testing/access.ts';
-import { TEST_DATABASE_URL, tempDir, uniqueSchema, waitUntil } from '../../gateway/src/testing/services.ts';
+import { TestStorage, waitUntil } from '../../gateway/src/testing/services.ts';
 
-const work = tempDir('e2e-tenancy');
-const s3 = new EmbeddedS3Server({ directory: path.join(work.dir, 's3'), bucket: 'lectern' });
+const storage = new TestStorage('e2e_tenancy');
+const { work, s3 } = storage;
 const tag = randomBytes(4).toString('hex');
 let db: Database;
 let objects: ObjectStore;
@@ -215,10 +214,7 @@ async function seedOrgA(): Promise<void> {
 }
 
 beforeAll(async () => {
-  await s3.start();
-  db = await Database.connect({ url: TEST_DATABASE_URL, schema: uniqueSchema('e2e_tenancy') });
-  objects = new ObjectStore({ endpoint: s3.endpoint, bucket: 'lectern', region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', forcePathStyle: true });
-  await objects.ensureBucket();
+  ({ db, objects } = await storage.start());
   node = await startLectern(
     { port: 0, sfuWorkers: 1, analyzerProcesses: 1, poseProcesses: 0, logLevel: 'silent', dataDir: path.join(work.dir, 'node'), auth: { rateLimitMax: 10000 } },
     { database: db, objects },
@@ -235,11 +231,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await node?.close();
-  objects?.close();
-  await db?.dropSchema();
-  await db?.close();
-  await s3.stop();
-  work.cleanup();
+  await storage.close();
 });
 
 /** A snapshot of A's data, to compare before and after B's probes. */
