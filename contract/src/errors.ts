@@ -25,6 +25,17 @@ export const ErrorCode = {
   ConsentRequired: 'CONSENT_REQUIRED',
   /** The caller's access was revoked (invitation revoked, membership removed, signed out everywhere). */
   AccessRevoked: 'ACCESS_REVOKED',
+  /**
+   * No node can take a new room now (every node's load is above its admission threshold, or the
+   * room's node is gone and none has room). `retryAfterSec` says when to try again; rooms already
+   * running are not affected.
+   */
+  Capacity: 'CAPACITY',
+  /**
+   * The room lives on another node: reconnect to `redirectUrl` (the same path and grant) and
+   * join there. Sent only when Lectern runs as several nodes sharing Redis.
+   */
+  WrongNode: 'WRONG_NODE',
   /** Unexpected server fault; the connection stays up. */
   Internal: 'INTERNAL',
 } as const;
@@ -37,4 +48,8 @@ export interface ErrorBody {
   message: string;
   /** Optional structured detail, e.g. zod issues `[{ path, message }]`. */
   details?: unknown;
+  /** With `CAPACITY`: seconds after which a retry may succeed (≥ 1). */
+  retryAfterSec?: number;
+  /** With `WRONG_NODE`: base URL of the node that hosts the room, e.g. `http://10.0.0.7:8080`. */
+  redirectUrl?: string;
 }

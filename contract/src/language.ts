@@ -95,5 +95,10 @@ export const AsrStatusSchema = z.object({
   engine: z.string(),
   /** Human-readable reason, e.g. "sherpa-onnx model not installed (run npm run models); using pocketsphinx". */
   reason: z.string(),
+  /**
+   * True while partial hypotheses are withheld because the recogniser is behind (overload): captions
+   * then arrive as finals only, and `reason` says so. Absent = false.
+   */
+  partialsShed: z.boolean().optional(),
 });
 export type AsrStatus = z.infer<typeof AsrStatusSchema>;

@@ -75,5 +75,11 @@ export const AnalyzerStatusSchema = z.object({
   state: z.enum(['starting', 'running', 'restarting', 'unavailable', 'stopped']),
   /** Human-readable reason for the state, e.g. "analyzer process exited (code 1); restarting". */
   reason: z.string().optional(),
+  /**
+   * Analysis this stream currently skips because the node is overloaded, in shedding order:
+   * `pose` (body-pose frames) first, then `asr-partials` (captions arrive as finals only). Voice
+   * windows are never shed. Absent or empty = full analysis.
+   */
+  shed: z.array(z.enum(['pose', 'asr-partials'])).optional(),
 });
 export type AnalyzerStatus = z.infer<typeof AnalyzerStatusSchema>;
