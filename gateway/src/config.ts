@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { boolVar, enumVar, EnvConfigError, intVar, parseEnv, readAnalyzerEnv, stringVar, type AnalyzerEnv } from '@lectern/analyzers/env';
+import { boolVar, enumVar, EnvConfigError, intVar, numberVar, parseEnv, readAnalyzerEnv, stringVar, type AnalyzerEnv } from '@lectern/analyzers/env';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -47,6 +47,10 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../
  * | `LECTERN_CORS_ORIGINS` | — (same origin only) | comma-separated origins | origins allowed to call the API and Socket.IO from a browser |
  * | `LECTERN_SECURE_COOKIES` | `auto` | auto/on/off | `Secure` refresh cookie: auto = when the request came over HTTPS |
  * | `LECTERN_PUBLIC_URL` | `http://HOST:PORT` | URL | base of the links the server prints (set-up link) |
+ * | `REDIS_URL` | — (one node, in-process) | URL | Redis shared by several nodes: node registry, room placement, Socket.IO adapter, metric bus, revocations |
+ * | `LECTERN_ADVERTISED_URL` | `LECTERN_PUBLIC_URL` or `http://HOST:PORT` | URL | this node's URL as other nodes send clients to it |
+ * | `LECTERN_LOAD_THRESHOLD` | `0.7` | 0.05–1 | node load (CPU of its process tree ÷ cores, plus analyzer backlog) above which it takes no new rooms |
+ * | `LECTERN_METRICS` | `on` | on/off | Prometheus metrics at `GET /metrics` |
  *
  * Also validated here at start-up, but read by the analyzer child processes (per process): the
  * `LECTERN_ASR_*`, `LECTERN_POSE_*`, `LECTERN_MOVENET_MODEL` and `LECTERN_MODELS_*` variables of
@@ -105,10 +109,14 @@ export interface LecternConfig {
   trustProxy?: boolean;
   /** Accounts, tokens and HTTP hardening (`LECTERN_JWT_SECRET`, `LECTERN_ACCESS_TOKEN_TTL_SEC`, …). */
   auth: AuthConfig;
+  /** Several nodes and admission control (`REDIS_URL`, `LECTERN_ADVERTISED_URL`, `LECTERN_LOAD_THRESHOLD`). */
+  cluster: ClusterConfig;
+  /** Prometheus metrics at `GET /metrics` (`LECTERN_METRICS`, default on). */
+  metrics: boolean;
 }
 
 /** Configuration given in code (tests, embedding): any field, and any part of `auth`. */
-export type ConfigOverrides = Partial<Omit<LecternConfig, 'auth'>> & { auth?: Partial<AuthConfig> };
+export type ConfigOverrides = Partial<Omit<LecternConfig, 'auth' | 'cluster'>> & { auth?: Partial<AuthConfig>; cluster?: Partial<ClusterConfig> };
 
 /** Accounts and tokens. */
 export interface AuthConfig {
@@ -132,6 +140,23 @@ export interface AuthConfig {
   secureCookies: 'auto' | boolean;
   /** Base of printed links (`LECTERN_PUBLIC_URL`; default `http://HOST:PORT`). */
   publicUrl?: string;
+}
+
+/** Multi-node and admission-control settings. */
+export interface ClusterConfig {
+  /** Redis URL (`REDIS_URL`); unset = one node, everything in-process. */
+  redisUrl?: string;
+  /** This node's base URL for clients sent here by another node (`LECTERN_ADVERTISED_URL`). */
+  advertisedUrl?: string;
+  /**
+   * Load above which this node takes no new rooms (`LECTERN_LOAD_THRESHOLD`, 0.05–1, default 0.7;
+   * the default of LiveKit Agents' `load_threshold`). Load = CPU of the node's process tree ÷ cores.
+   */
+  loadThreshold: number;
+  /** Node heartbeat period, ms (default 2000). */
+  heartbeatMs: number;
+  /** A node missing heartbeats this long counts as gone, ms (default 6000). */
+  nodeTtlMs: number;
 }
 
 /** Post-session report settings. */
@@ -207,6 +232,10 @@ export const ConfigEnvSchema = z.object({
   LECTERN_CORS_ORIGINS: stringVar(),
   LECTERN_SECURE_COOKIES: enumVar(['auto', 'on', 'off'], 'auto'),
   LECTERN_PUBLIC_URL: stringVar(),
+  REDIS_URL: stringVar(),
+  LECTERN_ADVERTISED_URL: stringVar(),
+  LECTERN_LOAD_THRESHOLD: numberVar(0.7, 0.05),
+  LECTERN_METRICS: boolVar(true),
 });
 
 /**
@@ -263,7 +292,16 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
       shareSecret: e.LECTERN_SHARE_SECRET,
     },
     analyzerEnv,
+    metrics: e.LECTERN_METRICS,
     ...(overrides as Partial<LecternConfig>),
+    cluster: {
+      redisUrl: e.REDIS_URL,
+      advertisedUrl: e.LECTERN_ADVERTISED_URL ?? e.LECTERN_PUBLIC_URL,
+      loadThreshold: e.LECTERN_LOAD_THRESHOLD,
+      heartbeatMs: 2000,
+      nodeTtlMs: 6000,
+      ...overrides.cluster,
+    },
     auth: {
       jwtSecret: e.LECTERN_JWT_SECRET,
       accessTokenTtlSec: e.LECTERN_ACCESS_TOKEN_TTL_SEC,
@@ -284,6 +322,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   if (cfg.reports.shareSecret !== undefined && cfg.reports.shareSecret.length < 16) throw new Error('LECTERN_SHARE_SECRET must be at least 16 characters');
   if (cfg.reports.poseFps < 1) throw new Error('LECTERN_REPORT_POSE_FPS must be ≥ 1');
   if (!(cfg.auth.accessTokenTtlSec >= 1 && cfg.auth.accessTokenTtlSec <= 900)) throw new Error('LECTERN_ACCESS_TOKEN_TTL_SEC must be 1–900');
+  if (!(cfg.cluster.loadThreshold >= 0.05 && cfg.cluster.loadThreshold <= 1)) throw new Error('LECTERN_LOAD_THRESHOLD must be 0.05–1');
   if (cfg.auth.jwtSecret !== undefined && cfg.auth.jwtSecret.length < 32) throw new Error('LECTERN_JWT_SECRET must be at least 32 characters');
   return cfg;
 }
