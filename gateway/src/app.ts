@@ -12,6 +12,7 @@ import { InProcessBus } from './bus/InProcessBus.ts';
 import type { MetricBus } from './bus/MetricBus.ts';
 import { type ConfigOverrides, type LecternConfig, loadConfig } from './config.ts';
 import { registerRoutes } from './http/routes.ts';
+import { NodeMetrics } from './metrics/NodeMetrics.ts';
 import { registerSecurity } from './http/security.ts';
 import { parseRoomKey } from './access/RoomKey.ts';
 import { type InjectedServices, SessionServices } from './sessions/SessionServices.ts';
@@ -102,6 +103,8 @@ export async function startLectern(overrides: ConfigOverrides = {}, services: In
   analyzers.on('streams-lost', (info) => http.log.warn(info, 'analyzer process exited; restarting'));
   poses.on('streams-lost', (info) => http.log.warn(info, 'pose process exited; restarting'));
 
+  const metrics = config.metrics ? NodeMetrics.attach({ http, io: io as unknown as Server, sfu, analyzers, poses, bus, sessions, nodeLoad: () => 0 }) : null;
+
   try {
     await registerSecurity(http, { webDir: config.webDir, corsOrigins: config.auth.corsOrigins, objectStoreUrl: sessions?.objects?.endpoint });
     await sessions?.registerApi(http, path.join(config.dataDir, 'spool'));
@@ -137,6 +140,7 @@ export async function startLectern(overrides: ConfigOverrides = {}, services: In
     videoTaps,
     sessions,
     async close() {
+      metrics?.close();
       io.close();
       await http.close();
       await sessions?.close();

@@ -134,6 +134,10 @@ export const StatsMessageSchema = z.object({
   packetsConcealed: z.number().int().nonnegative(),
   rtcpPackets: z.number().int().nonnegative(),
   framesEmitted: z.number().int().nonnegative(),
+  /** Audio handed to the recogniser but not yet decoded, s (0 with captions off). */
+  asrBacklogSec: z.number().nonnegative().optional(),
+  /** Recogniser real-time factor over the last stats period: decode time ÷ audio time (≥ 0). */
+  asrRtf: z.number().nonnegative().optional(),
 });
 export type StatsMessage = z.infer<typeof StatsMessageSchema>;
 
