@@ -29,6 +29,8 @@ APT_PACKAGES=(
   chromium pocketsphinx-testdata python3-skimage
   # pdftotext: the report end-to-end test checks the downloaded PDF's text
   poppler-utils
+  # the multi-node tests start a throw-away Redis (the product needs none unless REDIS_URL is set)
+  redis-server
 )
 if [ "$apt" = 1 ]; then
   missing=()

@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import os from 'node:os';
 import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Server } from 'socket.io';
+import { createAdapter } from '@socket.io/redis-adapter';
+import { Redis } from 'ioredis';
 import type { ClientToServerEvents, ServerToClientEvents } from '@lectern/contract';
 import { SfuNode } from '@lectern/sfu';
 import { AnalyzerPool } from './analysis/AnalyzerPool.ts';
@@ -10,6 +13,15 @@ import { PoseProcessPool } from './analysis/PoseProcessPool.ts';
 import { VideoTapManager } from './analysis/VideoTapManager.ts';
 import { InProcessBus } from './bus/InProcessBus.ts';
 import type { MetricBus } from './bus/MetricBus.ts';
+import { RedisBus } from './bus/RedisBus.ts';
+import { AnalyzerBacklog } from './cluster/AnalyzerBacklog.ts';
+import type { RoomPlacement } from './cluster/ClusterTypes.ts';
+import { LocalPlacement } from './cluster/LocalPlacement.ts';
+import { LoadShedder } from './cluster/LoadShedder.ts';
+import { NodeHeartbeat } from './cluster/NodeHeartbeat.ts';
+import { NodeLoad } from './cluster/NodeLoad.ts';
+import { RedisPlacement } from './cluster/RedisPlacement.ts';
+import type { SocketMatch } from './access/SocketRegistry.ts';
 import { type ConfigOverrides, type LecternConfig, loadConfig } from './config.ts';
 import { registerRoutes } from './http/routes.ts';
 import { NodeMetrics } from './metrics/NodeMetrics.ts';
@@ -33,6 +45,14 @@ export interface LecternNode {
   poses: PoseProcessPool;
   /** Presenter video producers → pose processes. */
   videoTaps: VideoTapManager;
+  /** This node's id (`LECTERN_NODE_ID`, default the host name). */
+  nodeId: string;
+  /** Where rooms go: admission control, and the Redis registry when `REDIS_URL` is set. */
+  placement: RoomPlacement;
+  /** Samples the load figure every 2 s and publishes the node's status. */
+  heartbeat: NodeHeartbeat;
+  /** Pose shedding under overload. */
+  shedder: LoadShedder;
   /** The one-time set-up link while the server has no account (null after). */
   setupLink(): string | null;
   /** Sessions, recording, persistence, accounts and `/v1` (null when `persistence` is off). */
@@ -62,7 +82,15 @@ export async function startLectern(overrides: ConfigOverrides = {}, services: In
     rtcMaxPort: config.rtcMaxPort,
   });
   const analyzers = new AnalyzerPool({ processes: config.analyzerProcesses });
-  const bus: MetricBus = new InProcessBus();
+  const nodeId = config.nodeId ?? os.hostname();
+  const redisUrl = config.cluster.redisUrl;
+  const redisBus = redisUrl ? new RedisBus(redisUrl) : null;
+  if (redisBus) await redisBus.ready().catch(async (err: unknown) => {
+    await redisBus.close();
+    throw new Error(`cannot reach Redis at ${redisUrl} (REDIS_URL): ${(err as Error).message}; start Redis or unset REDIS_URL to run one node`);
+  });
+  const bus: MetricBus = redisBus ?? new InProcessBus();
+  const placement: RoomPlacement = redisUrl ? new RedisPlacement({ redisUrl, nodeId, nodeTtlMs: config.cluster.nodeTtlMs }) : new LocalPlacement(nodeId);
   const poses = new PoseProcessPool({ processes: config.poseProcesses });
   // Video analysis is optional: if the pose model cannot load, voice analysis still starts.
   const posesReady = poses.start().catch((err: unknown) => http.log.error({ err }, 'pose analysis unavailable'));
@@ -73,7 +101,7 @@ export async function startLectern(overrides: ConfigOverrides = {}, services: In
     // Stop whatever did start (mediasoup workers, analyzer and pose processes, the database) at
     // once, so a failed start leaves no process behind.
     const sessions = started[0].status === 'fulfilled' ? started[0].value : null;
-    await Promise.allSettled([sessions?.close(), sfu.close(), analyzers.close(), poses.close()]);
+    await Promise.allSettled([sessions?.close(), sfu.close(), analyzers.close(), poses.close(), bus.close(), placement.close()]);
     throw failed.reason;
   }
   const sessions = (started[0] as PromiseFulfilledResult<SessionServices | null>).value;
@@ -83,6 +111,14 @@ export async function startLectern(overrides: ConfigOverrides = {}, services: In
     maxHttpBufferSize: 256 * 1024,
     cors: { origin: config.auth.corsOrigins.length > 0 ? config.auth.corsOrigins : false, credentials: true },
   });
+  let redisAdapter: { pub: Redis; sub: Redis } | null = null;
+  if (redisUrl) {
+    // Several nodes: Socket.IO's Redis adapter carries server-side events between them (revocations).
+    redisAdapter = { pub: new Redis(redisUrl), sub: new Redis(redisUrl) };
+    redisAdapter.pub.on('error', () => {});
+    redisAdapter.sub.on('error', () => {});
+    io.adapter(createAdapter(redisAdapter.pub, redisAdapter.sub, { key: 'lectern:io' }));
+  }
   const taps = new AudioTapManager(analyzers, bus, http.log);
   const videoTaps = new VideoTapManager(poses, bus, http.log);
   const addProducer: (typeof taps)['add'] = (room, producer) => {
@@ -93,26 +129,54 @@ export async function startLectern(overrides: ConfigOverrides = {}, services: In
     videoTaps.add(room, producer);
   };
   const peerHooks = sessions && { joined: sessions.manager.peerJoined.bind(sessions.manager), left: sessions.manager.peerLeft.bind(sessions.manager) };
-  new SignalingServer(io, sfu, { add: addProducer }, http.log, peerHooks ?? undefined, sessions?.manager, sessions?.access);
+  new SignalingServer(io, sfu, { add: addProducer }, http.log, peerHooks ?? undefined, sessions?.manager, sessions?.access, placement);
+  sfu.on('roomclosed', ({ roomId }) => void placement.release(roomId));
+  if (redisAdapter && sessions) {
+    // A revocation on any node ends the matching sockets on every node.
+    const registry = sessions.access.sockets;
+    const serverSide = io as unknown as { serverSideEmit(ev: string, ...a: unknown[]): void; on(ev: string, fn: (...a: unknown[]) => void): void };
+    registry.fanOut = (m, message) => serverSide.serverSideEmit('lectern:revoke', m, message);
+    serverSide.on('lectern:revoke', (m, message) => {
+      if (m && typeof m === 'object' && typeof message === 'string') registry.revokeLocal(m as SocketMatch, message);
+    });
+  }
+  const backlog = new AnalyzerBacklog();
+  analyzers.on('stream-message', (m) => backlog.onStreamMessage(m));
+  analyzers.on('streams-lost', ({ streamIds }) => backlog.forget(streamIds));
+  const nodeLoad = new NodeLoad({ childRoots: () => [...sfu.workerPids, ...analyzers.pids, ...poses.pids], maxBacklogSec: () => backlog.maxSec });
+  let heartbeatRef: NodeHeartbeat | null = null;
+  const shedder = new LoadShedder({ setPoseShedding: (reason) => videoTaps.setShedding(reason) });
   // Clients know their room by name: the SFU room key's organization prefix stays on the server.
   bus.subscribe((key, msg) => {
     const p = msg.payload as { roomId?: string };
-    io.to(key).emit(msg.event, (p && typeof p.roomId === 'string' ? { ...p, roomId: parseRoomKey(key).roomName } : p) as never);
+    // io.local: with several nodes every node receives every message and delivers it to its own sockets.
+    io.local.to(key).emit(msg.event, (p && typeof p.roomId === 'string' ? { ...p, roomId: parseRoomKey(key).roomName } : p) as never);
   });
   sfu.on('workerdied', ({ pid, roomIds }) => http.log.error({ pid, roomIds }, 'mediasoup worker died; replaced'));
   analyzers.on('streams-lost', (info) => http.log.warn(info, 'analyzer process exited; restarting'));
   poses.on('streams-lost', (info) => http.log.warn(info, 'pose process exited; restarting'));
 
-  const metrics = config.metrics ? NodeMetrics.attach({ http, io: io as unknown as Server, sfu, analyzers, poses, bus, sessions, nodeLoad: () => 0 }) : null;
+  const metrics = config.metrics ? NodeMetrics.attach({ http, io: io as unknown as Server, sfu, analyzers, poses, bus, sessions, nodeLoad: () => nodeLoad.current.load }) : null;
 
   try {
     await registerSecurity(http, { webDir: config.webDir, corsOrigins: config.auth.corsOrigins, objectStoreUrl: sessions?.objects?.endpoint });
     await sessions?.registerApi(http, path.join(config.dataDir, 'spool'));
-    await registerRoutes(http, { sfu, pool: analyzers, webDir: config.webDir, startedAtMs });
+    await registerRoutes(http, {
+      sfu,
+      pool: analyzers,
+      webDir: config.webDir,
+      startedAtMs,
+      cluster: async () => {
+        const node = heartbeatRef?.latest ?? null;
+        return { node, admitting: !node || node.load <= node.threshold, nodes: await placement.nodes() };
+      },
+    });
     await http.listen({ host: config.host, port: config.port });
   } catch (err) {
     io.close();
-    await Promise.allSettled([sessions?.close(), sfu.close(), analyzers.close(), poses.close()]);
+    await Promise.allSettled([sessions?.close(), sfu.close(), analyzers.close(), poses.close(), bus.close(), placement.close()]);
+    redisAdapter?.pub.disconnect();
+    redisAdapter?.sub.disconnect();
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE') throw new Error(`port ${config.port} on ${config.host} is in use: stop the other server or set PORT`);
     throw err;
@@ -120,6 +184,20 @@ export async function startLectern(overrides: ConfigOverrides = {}, services: In
   const addr = http.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const url = `http://${config.host}:${port}`;
+  const heartbeat = (heartbeatRef = new NodeHeartbeat({
+    nodeId,
+    url: config.cluster.advertisedUrl ?? config.auth.publicUrl ?? url,
+    threshold: config.cluster.loadThreshold,
+    periodMs: config.cluster.heartbeatMs,
+    load: nodeLoad,
+    placement,
+    counts: () => ({
+      rooms: sfu.rooms.size,
+      streams: [...analyzers.info(), ...poses.info()].reduce((n, p) => n + p.streams, 0),
+      backlogSec: backlog.maxSec,
+    }),
+    onStatus: (st) => shedder.onLoad(st.load),
+  }));
   const setupToken = sessions?.access.setupToken;
   if (setupToken) {
     const link = `${config.auth.publicUrl ?? url}/setup?token=${setupToken}`;
@@ -130,6 +208,10 @@ export async function startLectern(overrides: ConfigOverrides = {}, services: In
     config,
     url,
     setupLink: () => (sessions?.access.setupToken ? `${config.auth.publicUrl ?? url}/setup?token=${sessions.access.setupToken}` : null),
+    nodeId,
+    placement,
+    heartbeat,
+    shedder,
     http,
     io,
     sfu,
@@ -141,6 +223,7 @@ export async function startLectern(overrides: ConfigOverrides = {}, services: In
     sessions,
     async close() {
       metrics?.close();
+      heartbeat.stop();
       io.close();
       await http.close();
       await sessions?.close();
@@ -148,6 +231,9 @@ export async function startLectern(overrides: ConfigOverrides = {}, services: In
       await analyzers.close();
       await poses.close();
       await bus.close();
+      await placement.close();
+      redisAdapter?.pub.disconnect();
+      redisAdapter?.sub.disconnect();
     },
   };
 }

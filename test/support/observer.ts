@@ -10,6 +10,7 @@ import type {
   BodyStats,
   ClientToServerEvents,
   JoinResponse,
+  ErrorBody,
   PauseEvent,
   ServerToClientEvents,
   VoiceFrame,
@@ -25,6 +26,14 @@ export interface ReceivedFrame {
 export interface ReceivedBodyFrame {
   frame: BodyFrame;
   receivedAtMs: number;
+}
+
+/** `room:join` was refused; `error` is the server's (code `CAPACITY` carries `retryAfterSec`). */
+export class JoinRefusedError extends Error {
+  constructor(readonly error: ErrorBody) {
+    super(`join failed: ${error.code} ${error.message}`);
+    this.name = 'JoinRefusedError';
+  }
 }
 
 /**
@@ -46,8 +55,10 @@ export class RoomObserver {
   readonly disfluencies: DisfluencyEvent[] = [];
   readonly asrStatuses: AsrStatus[] = [];
   readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
+  /** Nodes that answered `WRONG_NODE` on the way to this one (several nodes sharing Redis), in order. */
+  redirectedFrom: string[] = [];
 
-  private constructor(url: string, accessToken: string) {
+  private constructor(readonly url: string, accessToken: string) {
     this.socket = io(url, { transports: ['websocket'], reconnection: false, auth: { token: accessToken } });
     this.socket.on('metrics:voice', (frame) => this.frames.push({ frame, receivedAtMs: Date.now() }));
     this.socket.on('metrics:pause', (p) => this.pauses.push(p));
@@ -62,17 +73,28 @@ export class RoomObserver {
 
   /**
    * Connects with `auth.accessToken` and joins `roomId` with `auth.grant` (a viewer grant, see
-   * gateway/src/testing/access.ts). @throws Error if the connection or the join is refused.
+   * gateway/src/testing/access.ts). A `WRONG_NODE` answer is followed to its `redirectUrl` (≤ 3
+   * hops), as the web app does.
+   * @throws JoinRefusedError if the join is refused (e.g. `CAPACITY`); Error if the connection is.
    */
   static async join(url: string, roomId: string, auth: { accessToken: string; grant: string; role?: 'viewer' | 'coach' | 'presenter' }): Promise<RoomObserver> {
-    const obs = new RoomObserver(url, auth.accessToken);
-    await new Promise<void>((resolve, reject) => {
-      obs.socket.once('connect', () => resolve());
-      obs.socket.once('connect_error', reject);
-    });
-    const ack = await obs.request<JoinResponse>('room:join', { roomId, grant: auth.grant, role: auth.role ?? 'viewer', displayName: 'observer' });
-    if (!ack.ok) throw new Error(`join failed: ${ack.error.code} ${ack.error.message}`);
-    return obs;
+    const redirectedFrom: string[] = [];
+    for (;;) {
+      const obs = new RoomObserver(url, auth.accessToken);
+      await new Promise<void>((resolve, reject) => {
+        obs.socket.once('connect', () => resolve());
+        obs.socket.once('connect_error', reject);
+      });
+      const ack = await obs.request<JoinResponse>('room:join', { roomId, grant: auth.grant, role: auth.role ?? 'viewer', displayName: 'observer' });
+      if (ack.ok) {
+        obs.redirectedFrom = redirectedFrom;
+        return obs;
+      }
+      obs.close();
+      if (ack.error.code !== 'WRONG_NODE' || !ack.error.redirectUrl || redirectedFrom.length >= 3) throw new JoinRefusedError(ack.error);
+      redirectedFrom.push(url);
+      url = ack.error.redirectUrl;
+    }
   }
 
   /** Sends any event with an ack (also used to send malformed input in tests). */

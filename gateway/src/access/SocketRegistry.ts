@@ -72,10 +72,30 @@ export class SocketRegistry {
   }
 
   /**
-   * Disconnects every socket matching `m` after telling it why (`auth:revoked`).
-   * @returns how many were disconnected.
+   * Disconnects every socket matching `m` after telling it why (`auth:revoked`), on this node and,
+   * through {@link fanOut}, on every other node.
+   * @returns how many were disconnected on this node.
    */
   revoke(m: SocketMatch, message: string): number {
+    try {
+      this.fanOut?.(m, message);
+    } catch {
+      /* other nodes are best-effort; this node's sockets still end below */
+    }
+    return this.revokeLocal(m, message);
+  }
+
+  /**
+   * Sends revocations to the other nodes (set when several nodes share Redis: Socket.IO's
+   * `serverSideEmit`); each of them calls {@link revokeLocal}. Unset = one node.
+   */
+  fanOut?: (m: SocketMatch, message: string) => void;
+
+  /**
+   * {@link revoke} on this node only (what another node's revocation runs here).
+   * @returns how many were disconnected.
+   */
+  revokeLocal(m: SocketMatch, message: string): number {
     let n = 0;
     for (const e of [...this.#entries.values()]) {
       const p = e.principal;

@@ -33,6 +33,54 @@ export class VideoTapManager extends TapManager<TappedVideo, StartVideoStream> {
     pool.on('process-error', (info) => this.log.warn(info, 'pose process reported an error'));
   }
 
+  #shedReason: string | null = null;
+
+  /** Whether pose analysis is paused because the node is overloaded (see {@link setShedding}). */
+  get shedding(): boolean {
+    return this.#shedReason !== null;
+  }
+
+  /**
+   * Load shedding, first stage (#12): pauses (or resumes) the RTP taps of every video stream, so
+   * the pose processes get no frames and run no inference; voice analysis and the media path are
+   * untouched. Each stream's room is told with `analyzer:status` `{ state: 'running', shed: ['pose'] }`
+   * and the reason (or `shed: []` on resume). Streams tapped while shedding start paused.
+   * @param reason why, shown to the user, e.g. "server busy (load 0.93); body-language analysis paused"; null resumes.
+   */
+  setShedding(reason: string | null): void {
+    if ((reason === null) === (this.#shedReason === null)) {
+      this.#shedReason = reason;
+      return;
+    }
+    this.#shedReason = reason;
+    for (const s of this.streams.values()) void this.#applyShedding(s);
+  }
+
+  async #applyShedding(s: TappedVideo): Promise<void> {
+    const consumer = s.tap?.consumer;
+    if (!consumer || consumer.closed) return;
+    try {
+      if (this.#shedReason !== null) await consumer.pause();
+      else {
+        await consumer.resume();
+        await consumer.requestKeyFrame();
+      }
+    } catch (err) {
+      this.log.warn({ err, producerId: s.producer.id }, 'could not pause/resume the pose tap');
+      return;
+    }
+    this.bus.publish(s.room.id, {
+      event: 'analyzer:status',
+      payload: {
+        roomId: s.room.id,
+        producerId: s.producer.id,
+        state: 'running',
+        shed: this.#shedReason !== null ? ['pose'] : [],
+        reason: this.#shedReason ?? 'server load is back to normal; body-language analysis resumed',
+      },
+    });
+  }
+
   /** Keyframe requests forwarded for a producer so far (tests and diagnostics). */
   keyframeRequests(producerId: string): number {
     return this.streams.get(producerId)?.keyframeRequests ?? 0;
@@ -56,6 +104,7 @@ export class VideoTapManager extends TapManager<TappedVideo, StartVideoStream> {
 
   /** Prefers the lowest simulcast layer: pose needs ~200 px, not 720p. */
   protected override async onTapped(s: TappedVideo, tap: RtpTap): Promise<void> {
+    if (this.#shedReason !== null) await this.#applyShedding(s);
     if (tap.consumer.type === 'simulcast' || tap.consumer.type === 'svc')
       await tap.consumer.setPreferredLayers({ spatialLayer: 0 }).catch((err: unknown) =>
         this.log.warn({ err, producerId: s.producer.id }, 'could not select the lowest simulcast layer'),

@@ -3,6 +3,7 @@ import path from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 import type { SfuNode } from '@lectern/sfu';
+import type { NodeStatus } from '../cluster/ClusterTypes.ts';
 import type { AnalyzerPool } from '../analysis/AnalyzerPool.ts';
 
 /**
@@ -11,7 +12,14 @@ import type { AnalyzerPool } from '../analysis/AnalyzerPool.ts';
  */
 export async function registerRoutes(
   app: FastifyInstance,
-  deps: { sfu: SfuNode; pool: AnalyzerPool; webDir: string; startedAtMs: number },
+  deps: {
+    sfu: SfuNode;
+    pool: AnalyzerPool;
+    webDir: string;
+    startedAtMs: number;
+    /** This node's latest heartbeat and, with several nodes, every live node's (`cluster` in the answer). */
+    cluster?: () => Promise<{ node: NodeStatus | null; admitting: boolean; nodes: NodeStatus[] }>;
+  },
 ): Promise<void> {
   app.get('/health', async () => {
     const workers = await deps.sfu.workerStats();
@@ -22,6 +30,7 @@ export async function registerRoutes(
       uptimeSec: Math.round((Date.now() - deps.startedAtMs) / 1000),
       sfu: { workers, rooms: deps.sfu.rooms.size },
       analyzers: { processes: analyzers },
+      ...(deps.cluster ? { cluster: await deps.cluster().catch((err: unknown) => ({ error: `node registry unavailable: ${(err as Error).message}` })) } : {}),
     };
   });
 

@@ -1,4 +1,4 @@
-import type { ErrorCode } from '@lectern/contract';
+import type { ErrorBody, ErrorCode } from '@lectern/contract';
 
 /**
  * A request signaling refuses on its own account (not the SFU's): out of order (e.g. producing
@@ -10,10 +10,12 @@ export class SignalingError extends Error {
   /**
    * @param code the ack's error code, e.g. `OUT_OF_ORDER`, `FORBIDDEN`, `RATE_LIMITED`, `NOT_FOUND`.
    * @param message what the client should do differently, e.g. `join a room first (room:join)`.
+   * @param extra `retryAfterSec` (with `CAPACITY`) or `redirectUrl` (with `WRONG_NODE`), sent in the ack's error.
    */
   constructor(
     readonly code: ErrorCode,
     message: string,
+    readonly extra: Pick<ErrorBody, 'retryAfterSec' | 'redirectUrl'> = {},
   ) {
     super(message);
     this.name = 'SignalingError';

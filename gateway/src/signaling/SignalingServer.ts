@@ -27,6 +27,7 @@ import { AccessTokenError, type Principal } from '../access/AccessTypes.ts';
 import type { AccountService } from '../access/AccountService.ts';
 import { parseRoomKey, roomKey } from '../access/RoomKey.ts';
 import type { SocketRegistry } from '../access/SocketRegistry.ts';
+import type { RoomPlacement } from '../cluster/ClusterTypes.ts';
 import type { Tokens } from '../access/Tokens.ts';
 import { type Room, SfuError, type SfuNode } from '@lectern/sfu';
 import { SignalingError } from './SignalingError.ts';
@@ -95,6 +96,8 @@ export class SignalingServer {
     private readonly comments?: CommentSink,
     /** Token checks and the socket registry. */
     private readonly access?: { accounts: AccountService; tokens: Tokens; sockets: SocketRegistry },
+    /** Where new rooms go (admission control; several nodes: Redis). Absent = every room here. */
+    private readonly placement?: RoomPlacement,
   ) {
     if (!access) throw new Error('SignalingServer needs the access services (accounts and tokens)');
     io.use((socket, next) => {
@@ -161,7 +164,15 @@ export class SignalingServer {
         if (!(await access.accounts.invitationActive(grant.invitationId))) throw new SignalingError(ErrorCode.AccessRevoked, 'the invitation behind this grant was revoked or has expired');
         access.sockets.addInvitation(socket.id, grant.invitationId);
       }
-      const room = await this.sfu.getOrCreateRoom(roomKey(p.orgId, req.roomId));
+      const key = roomKey(p.orgId, req.roomId);
+      // Admission: a room already open here takes more peers; a new one is placed first.
+      if (!this.sfu.rooms.has(key) && this.placement) {
+        const where = await this.placement.place(key);
+        if (where.kind === 'elsewhere')
+          throw new SignalingError(ErrorCode.WrongNode, `room ${req.roomId} is hosted by ${where.url}; reconnect there and join again`, { redirectUrl: where.url });
+        if (where.kind === 'capacity') throw new SignalingError(ErrorCode.Capacity, where.message, { retryAfterSec: where.retryAfterSec });
+      }
+      const room = await this.sfu.getOrCreateRoom(key);
       room.addPeer(peer.peerId);
       peer.room = room;
       peer.role = grant.role;
@@ -333,7 +344,8 @@ export class SignalingServer {
         }
         result = { ok: true, data: await handler(req as S extends z.ZodType ? z.output<S> : unknown) };
       } catch (err) {
-        if (err instanceof SfuError || err instanceof SignalingError) result = { ok: false, error: { code: err.code, message: err.message } };
+        if (err instanceof SignalingError) result = { ok: false, error: { code: err.code, message: err.message, ...err.extra } };
+        else if (err instanceof SfuError) result = { ok: false, error: { code: err.code, message: err.message } };
         else {
           this.log.error({ err, event }, 'signaling handler failed');
           result = { ok: false, error: { code: ErrorCode.Internal, message: 'internal error; see server log' } };
