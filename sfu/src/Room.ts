@@ -62,6 +62,13 @@ export class Room extends EventEmitter<RoomEvents> {
     return this.#peers.size;
   }
 
+  /** Number of WebRTC consumers of the room's peers (RTP taps not included), for metrics. */
+  get consumerCount(): number {
+    let n = 0;
+    for (const peer of this.#peers.values()) n += peer.consumers.size;
+    return n;
+  }
+
   /** mediasoup RtpCapabilities of the router, for `Device.load()`. */
   get rtpCapabilities(): types.RtpCapabilities {
     return this.router.rtpCapabilities;

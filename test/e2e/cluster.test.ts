@@ -179,6 +179,20 @@ describe('two nodes sharing Redis', () => {
     nodeB.heartbeat.setThreshold(0.7);
   });
 
+  it('a revocation on B ends the matching socket on A (Socket.IO Redis adapter)', async () => {
+    const coachAccount = await createTestAccount(nodeB, { role: 'admin', orgId: owner.orgId });
+    const grant = await roomGrant(nodeB, coachAccount, 'cluster-1', 'coach');
+    const coach = await RoomObserver.join(nodeB.url, 'cluster-1', { accessToken: coachAccount.accessToken, grant, role: 'coach' });
+    observers.push(coach);
+    expect(coach.url).toBe(urlA);
+    const revoked = new Promise<{ code: string; message: string }>((resolve) => coach.socket.once('auth:revoked', resolve));
+    const t0 = Date.now();
+    const n = nodeB.sessions!.access.sockets.revoke({ userId: coachAccount.userId }, 'your membership was removed');
+    expect(n).toBe(0); // none of this user's sockets is on B…
+    expect(await revoked).toMatchObject({ code: 'ACCESS_REVOKED', message: 'your membership was removed' }); // …the one on A ends
+    console.log(`[cluster] revocation on node B reached the socket on node A in ${Date.now() - t0} ms`);
+  });
+
   it('killing node A: its clients get a clear error, and their rejoin lands on B', async () => {
     const coach = observers.find((o) => o.url === urlA && o.socket.connected)!;
     const lost = new Promise<string>((resolve) => coach.socket.once('disconnect', (reason) => resolve(reason)));

@@ -1,18 +1,32 @@
 import fs from 'node:fs';
 
 const CLK_TCK = 100; // Linux USER_HZ; /proc/<pid>/stat times are in these ticks.
+const PAGE_BYTES = 4096;
 
 interface ProcSample {
   cpuTicks: number;
   rssBytes: number;
 }
 
-function readStat(pid: number): { ppid: number; ticks: number; rssPages: number } | null {
+/** One process of a tree: its CPU ticks (utime + stime) and RSS, with its name and command line. */
+export interface TreeProcess {
+  pid: number;
+  ppid: number;
+  /** `comm` (executable name, ≤ 15 characters: `mediasoup-worke`, `ffmpeg`, `node`, `chrome`…). */
+  comm: string;
+  /** The command line, arguments joined by spaces ('' for kernel threads or when unreadable). */
+  cmdline: string;
+  cpuTicks: number;
+  rssBytes: number;
+}
+
+function readStat(pid: number): { ppid: number; comm: string; ticks: number; rssPages: number } | null {
   try {
     const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const rest = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    const close = s.lastIndexOf(')');
+    const rest = s.slice(close + 2).split(' ');
     // fields after "(comm)": state(0) ppid(1) ... utime(11) stime(12) ... rss(21)
-    return { ppid: Number(rest[1]), ticks: Number(rest[11]) + Number(rest[12]), rssPages: Number(rest[21]) };
+    return { ppid: Number(rest[1]), comm: s.slice(s.indexOf('(') + 1, close), ticks: Number(rest[11]) + Number(rest[12]), rssPages: Number(rest[21]) };
   } catch {
     return null;
   }
@@ -40,21 +54,40 @@ export function processTree(root: number): number[] {
   return out;
 }
 
+/** Every process of the tree under `root` (root first, parents before children), one /proc pass each. */
+export function treeProcesses(root: number): TreeProcess[] {
+  const out: TreeProcess[] = [];
+  for (const pid of processTree(root)) {
+    const st = readStat(pid);
+    if (!st) continue;
+    let cmdline = '';
+    try {
+      cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
+    } catch {}
+    out.push({ pid, ppid: st.ppid, comm: st.comm, cmdline, cpuTicks: st.ticks, rssBytes: st.rssPages * PAGE_BYTES });
+  }
+  return out;
+}
+
 /** CPU ticks and RSS summed over a process tree. */
 export function sampleTree(root: number): ProcSample {
-  const pageSize = 4096;
   let cpuTicks = 0;
   let rssBytes = 0;
   for (const pid of processTree(root)) {
     const st = readStat(pid);
     if (!st) continue;
     cpuTicks += st.ticks;
-    rssBytes += st.rssPages * pageSize;
+    rssBytes += st.rssPages * PAGE_BYTES;
   }
   return { cpuTicks, rssBytes };
 }
 
 /** CPU % (100 = one core) of a tree between two samples taken `elapsedMs` apart. */
 export function cpuPercent(a: ProcSample, b: ProcSample, elapsedMs: number): number {
-  return (((b.cpuTicks - a.cpuTicks) / CLK_TCK) * 1000 * 100) / elapsedMs;
+  return ticksToPercent(b.cpuTicks - a.cpuTicks, elapsedMs);
+}
+
+/** CPU % (100 = one core) of `ticks` CPU ticks spent in `elapsedMs`. */
+export function ticksToPercent(ticks: number, elapsedMs: number): number {
+  return ((ticks / CLK_TCK) * 1000 * 100) / elapsedMs;
 }

@@ -72,7 +72,7 @@ export class AsrWorkerStream extends EventEmitter<AsrStreamEventMap> implements 
     this.queuedSamples += copy.length;
     this.counters.pushedSec += copy.length / 16_000;
     this.counters.maxQueuedSec = Math.max(this.counters.maxQueuedSec, this.queuedSamples / 16_000);
-    this.link.post({ type: 'push', id: this.id, samples: copy, startSec }, [copy.buffer as ArrayBuffer]);
+    this.link.post({ type: 'push', id: this.id, samples: copy, startSec, postedAt: performance.timeOrigin + performance.now() } as never, [copy.buffer as ArrayBuffer]);
   }
 
   /** @inheritdoc */

@@ -24,6 +24,19 @@ if (!port) throw new Error('asrWorkerMain must run in a worker thread');
 const send = (m: FromWorker): void => port.postMessage(m);
 
 const streams = new Map<number, AsrStream>();
+const T = new Map<number, { waits: number[]; wall: number; cpu: number; audio: number }>();
+function trace(id: number, wait: number, wall: number, cpu: number, audio: number): void {
+  if (!process.env.LECTERN_ASR_TRACE) return;
+  let t = T.get(id);
+  if (!t) T.set(id, (t = { waits: [], wall: 0, cpu: 0, audio: 0 }));
+  t.waits.push(wait); t.wall += wall; t.cpu += cpu; t.audio += audio;
+}
+if (process.env.LECTERN_ASR_TRACE) setInterval(() => {
+  const tc = process.threadCpuUsage();
+  const rows = [...T.entries()].map(([id, t]) => { const w = t.waits.sort((a, b) => a - b); return `s${id}: n=${w.length} wait p50=${w[w.length >> 1]?.toFixed(0)} p95=${w[Math.floor(w.length * 0.95)]?.toFixed(0)} max=${w.at(-1)?.toFixed(0)} ms, decode wall/audio=${(t.wall / 1000 / t.audio).toFixed(3)} cpu/audio=${(t.cpu / 1000 / t.audio).toFixed(3)}`; });
+  T.clear();
+  process.stderr.write(`[asr-trace pid=${process.pid}] threadCpu=${((tc.user + tc.system) / 1e6).toFixed(1)}s ${rows.join(' | ')}\n`);
+}, 5000).unref();
 let engine: AsrEngine;
 try {
   engine = await createEngine((workerData as AsrWorkerData).spec);
@@ -48,9 +61,14 @@ async function handle(m: ToWorker): Promise<void> {
     }
     case 'push': {
       const s = streams.get(m.id);
+      const t0 = performance.timeOrigin + performance.now();
+      const c0 = process.threadCpuUsage();
       try {
         s?.push(m.samples, m.startSec);
       } finally {
+        const t1 = performance.timeOrigin + performance.now();
+        const c1 = process.threadCpuUsage(c0);
+        trace(m.id, t0 - (m as unknown as { postedAt: number }).postedAt, t1 - t0, (c1.user + c1.system) / 1000, m.samples.length / 16000);
         send({ type: 'progress', id: m.id, samples: m.samples.length });
       }
       return;

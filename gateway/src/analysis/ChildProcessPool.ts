@@ -6,8 +6,8 @@ import type { VideoChildMessage } from '@lectern/analyzers/video-protocol';
 import { tsxLoader } from './tsxLoader.ts';
 
 /**
- * A child message about one stream beyond the common protocol (the voice process's `origin` and
- * `stats`, the pose process's `keyframe-request`), emitted as is as `stream-message`.
+ * A child message beyond the common protocol (the voice process's `origin` and `stats`, the pose
+ * process's `keyframe-request` and `inference-times`), emitted as is as `stream-message`.
  */
 export type StreamMessage = Exclude<ChildMessage | VideoChildMessage, BaseChildMessage>;
 

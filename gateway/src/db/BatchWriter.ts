@@ -95,6 +95,11 @@ export class BatchWriter<T> {
     if (this.#buf.length > 0) this.#kick(0);
   }
 
+  /** The writer's name (e.g. `metric_frames`; metrics label). */
+  get name(): string {
+    return this.#o.name;
+  }
+
   /** Counters (a snapshot). */
   get stats(): BatchWriterStats {
     return { buffered: this.#buf.length, ...this.#stats };

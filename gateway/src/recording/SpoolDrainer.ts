@@ -18,6 +18,8 @@ export interface SpoolDrainerStats {
   uploaded: number;
   /** Failed passes (S3 or database unreachable); each is retried with backoff. */
   failures: number;
+  /** Uploads attempted from the spool (each a retry of a recording whose live upload failed, or a leftover). */
+  attempts: number;
   /** Spool directories waiting. */
   pending: number;
 }
@@ -40,7 +42,7 @@ export class SpoolDrainer {
   /** Wait after the last pass if it failed (0 after a good pass: wait `intervalMs`). */
   #retryMs = 0;
   #closed = false;
-  readonly #stats = { uploaded: 0, failures: 0 };
+  readonly #stats = { uploaded: 0, failures: 0, attempts: 0 };
 
   /**
    * @param spoolDir directory holding one sub-directory per recording.
@@ -64,6 +66,26 @@ export class SpoolDrainer {
   /** Counters. */
   get stats(): SpoolDrainerStats {
     return { ...this.#stats, pending: this.#dirs().length };
+  }
+
+  /**
+   * What the spool holds now (metrics; reads the directory): recordings waiting for upload
+   * (`waiting`: finished or left over, their session not active here) and the bytes of every file
+   * under the spool directory, recordings in progress included.
+   */
+  usage(): { waiting: number; bytes: number } {
+    let waiting = 0;
+    let bytes = 0;
+    for (const dir of this.#dirs()) {
+      const meta = readSpoolMeta(dir);
+      if (meta && !this.isActive(meta.sessionId)) waiting++;
+      try {
+        for (const f of fs.readdirSync(dir, { withFileTypes: true })) if (f.isFile()) bytes += fs.statSync(path.join(dir, f.name)).size;
+      } catch {
+        /* removed meanwhile */
+      }
+    }
+    return { waiting, bytes };
   }
 
   /** Runs a first pass now and schedules the next ones. */
@@ -127,6 +149,7 @@ export class SpoolDrainer {
           Object.assign(meta, { finished: true, durationSec: probe?.durationSec ?? null, audioStartSec: probe?.audioStartSec ?? 0 });
           writeSpoolMeta(dir, meta);
         }
+        this.#stats.attempts++;
         const bytes = await this.store.uploadFile(meta.key, file, meta.contentType);
         const info = await this.store.head(meta.key);
         if (info?.bytes !== bytes) throw new Error(`uploaded ${info?.bytes} bytes of ${bytes}`);

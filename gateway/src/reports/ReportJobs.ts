@@ -45,6 +45,15 @@ export interface ReportJobDeps {
   log: SessionLog;
 }
 
+/** One job attempt that ran on this node (see {@link ReportJobs.onJobFinished}). */
+export interface JobFinished {
+  queue: string;
+  /** Wall time of the attempt, s. */
+  seconds: number;
+  /** False when the attempt failed (it may be retried). */
+  ok: boolean;
+}
+
 /** A failure that retrying cannot fix (no session, no recording): the job fails at once. */
 class PermanentJobError extends Error {}
 
@@ -83,6 +92,9 @@ export class ReportJobs {
   #running = new Set<Promise<unknown>>();
   /** Aborted by close(): kills a running full-pass child so shutdown never waits for an analysis. */
   readonly #shutdown = new AbortController();
+  readonly #finishedListeners = new Set<(info: JobFinished) => void>();
+  /** Queues this node created or scheduled (for {@link queueDepths}). */
+  readonly #queues = new Set<string>([ANALYSIS_QUEUE]);
 
   private constructor(deps: ReportJobDeps, opts: ReportJobOptions) {
     this.#deps = deps;
@@ -185,6 +197,8 @@ export class ReportJobs {
     const attempt = job.retryCount + 1;
     const final = job.retryCount >= job.retryLimit;
     const t0 = performance.now();
+    let ok = false;
+    let deferred = false;
     await reports.jobRunning(sessionId, attempt);
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lectern-job-'));
     let lastWrite = 0;
@@ -209,6 +223,7 @@ export class ReportJobs {
         await reports.jobQueued(sessionId, next);
         await reports.jobAttemptFailed(sessionId, `waiting for the recording to reach the object store (${rec.state}); checking again in ${this.#opts.uploadWaitSec} s`, false);
         log.info({ sessionId, waits }, 'analysis deferred: recording not uploaded yet');
+        deferred = true;
         return;
       }
       if (rec.state !== 'uploaded') throw new Error(`the recording is not in the object store (state ${rec.state}${rec.error ? `: ${rec.error}` : ''})`);
@@ -229,6 +244,7 @@ export class ReportJobs {
       const wallMs = performance.now() - t0;
       await reports.jobDone(sessionId, wallMs);
       log.info({ sessionId, attempt, wallMs: Math.round(wallMs), stageMs: analysis.stageMs }, 'session report ready');
+      ok = true;
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       const permanent = err instanceof PermanentJobError;
@@ -239,6 +255,7 @@ export class ReportJobs {
       // A permanent failure completes the queue job: retrying cannot help, the status says why.
     } finally {
       fs.rmSync(tmp, { recursive: true, force: true });
+      if (!deferred) this.#finished({ queue: ANALYSIS_QUEUE, seconds: (performance.now() - t0) / 1000, ok });
     }
   }
 
@@ -265,7 +282,49 @@ export class ReportJobs {
         if (!(await this.#boss.getQueue(queue))) throw err;
       });
     await this.#boss.schedule(queue, cron, {}, { tz: 'UTC' });
-    if (this.#opts.work) await this.#boss.work(queue, { pollingIntervalSeconds: 30 }, async () => void (await run()));
+    this.#queues.add(queue);
+    if (this.#opts.work)
+      await this.#boss.work(queue, { pollingIntervalSeconds: 30 }, async () => {
+        const t0 = performance.now();
+        let ok = false;
+        try {
+          await run();
+          ok = true;
+        } finally {
+          this.#finished({ queue, seconds: (performance.now() - t0) / 1000, ok });
+        }
+      });
+  }
+
+  /**
+   * Calls `listener` after each job attempt this node ran (analysis and scheduled jobs; an analysis
+   * deferred because its recording is not uploaded yet is not reported). Metrics use it.
+   * @returns a function that removes the listener.
+   */
+  onJobFinished(listener: (info: JobFinished) => void): () => void {
+    this.#finishedListeners.add(listener);
+    return () => this.#finishedListeners.delete(listener);
+  }
+
+  /**
+   * Jobs waiting per queue (pg-boss `queuedCount`: queued, deferred included, not yet active), as
+   * of pg-boss's last queue-monitor pass (it refreshes the counts about once a minute).
+   * @throws Error when the database is unreachable.
+   */
+  async queueDepths(): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    for (const q of await this.#boss.getQueues([...this.#queues])) out[q.name] = q.queuedCount;
+    return out;
+  }
+
+  #finished(info: JobFinished): void {
+    for (const l of this.#finishedListeners) {
+      try {
+        l(info);
+      } catch {
+        /* a listener must not fail the job */
+      }
+    }
   }
 
   /** Drops the queue schema (tests only). */

@@ -86,6 +86,8 @@ export class SessionManager {
   readonly #byRoom = new Map<string, LiveSession>();
   readonly #peers = new Map<string, Map<string, SessionPeer & { joinedAt: Date }>>();
   readonly #ended = new Map<string, EndedSession>();
+  /** Finished recordings by outcome since start (metrics). */
+  readonly #recordingOutcomes = { uploaded: 0, spooled: 0, failed: 0 };
   readonly #unsubscribe: () => void;
   readonly #o: Required<SessionManagerOptions>;
   #closed = false;
@@ -119,6 +121,24 @@ export class SessionManager {
   /** Result of a session ended by this node since start (the last 1000; recording outcome, time origin). */
   endedSession(sessionId: string): EndedSession | undefined {
     return this.#ended.get(sessionId);
+  }
+
+  /** Peers in this node's rooms by role (metrics). */
+  peerCountsByRole(): Record<SessionPeer['role'], number> {
+    const counts = { presenter: 0, coach: 0, viewer: 0 };
+    for (const peers of this.#peers.values()) for (const p of peers.values()) counts[p.role]++;
+    return counts;
+  }
+
+  /**
+   * Recordings (metrics): `recording` = live sessions whose recorder is running or finishing now;
+   * `finished` = recordings ended on this node since start, by outcome (`spooled`: the upload
+   * failed and the file waits for the spool drainer).
+   */
+  get recordingStats(): { recording: number; finished: { uploaded: number; spooled: number; failed: number } } {
+    let recording = 0;
+    for (const s of this.#live.values()) if (s.recorder) recording++;
+    return { recording, finished: { ...this.#recordingOutcomes } };
   }
 
   /** Signaling: a peer joined a room. */
@@ -264,6 +284,7 @@ export class SessionManager {
       if (s.recorder && s.mediaObjectId) {
         try {
           recording = await s.recorder.stop();
+          this.#recordingOutcomes[recording.state]++;
           const tb = s.audioProducerId ? s.timebases.get(s.audioProducerId) : undefined;
           if (recording.audioFirstRtp !== null && tb) origin = tb.recordingOriginSec(recording.audioFirstRtp, recording.audioStartSec);
           else if (recording.audioFirstRtp !== null) origin = recording.audioStartSec;

@@ -167,7 +167,11 @@ export class SignalingServer {
       const key = roomKey(p.orgId, req.roomId);
       // Admission: a room already open here takes more peers; a new one is placed first.
       if (!this.sfu.rooms.has(key) && this.placement) {
-        const where = await this.placement.place(key);
+        // Redis down: the room runs here rather than not at all (one-node behaviour until it is back).
+        const where = await this.placement.place(key).catch((err: unknown) => {
+          this.log.warn({ err, roomId: key }, 'room placement unavailable; hosting the room on this node');
+          return { kind: 'here' } as const;
+        });
         if (where.kind === 'elsewhere')
           throw new SignalingError(ErrorCode.WrongNode, `room ${req.roomId} is hosted by ${where.url}; reconnect there and join again`, { redirectUrl: where.url });
         if (where.kind === 'capacity') throw new SignalingError(ErrorCode.Capacity, where.message, { retryAfterSec: where.retryAfterSec });

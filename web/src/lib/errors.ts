@@ -29,16 +29,23 @@ export type LecternErrorCode = ErrorCode | ClientErrorCode;
 /** A failed request or session step, with a stable `code` to switch on and a readable message. */
 export class LecternError extends Error {
   override readonly name = 'LecternError';
+  /** With `CAPACITY`: seconds after which a retry may succeed (from the server's error body). */
+  readonly retryAfterSec?: number;
+  /** With `WRONG_NODE`: base URL of the node hosting the room (from the server's error body). */
+  readonly redirectUrl?: string;
   constructor(
     readonly code: LecternErrorCode,
     message: string,
     readonly details?: unknown,
+    extra?: Pick<ErrorBody, 'retryAfterSec' | 'redirectUrl'>,
   ) {
     super(message);
+    if (extra?.retryAfterSec !== undefined) this.retryAfterSec = extra.retryAfterSec;
+    if (extra?.redirectUrl !== undefined) this.redirectUrl = extra.redirectUrl;
   }
 
   static fromBody(body: ErrorBody): LecternError {
-    return new LecternError(body.code, body.message, body.details);
+    return new LecternError(body.code, body.message, body.details, body);
   }
 
   /** Wraps anything thrown into a LecternError (unknown errors become `INTERNAL`). */

@@ -19,7 +19,7 @@ export async function step<T>(label: string, p: Promise<T>): Promise<T> {
   } catch (err) {
     if (err instanceof LecternError && err.message.startsWith(label)) throw err;
     const e = LecternError.from(err);
-    throw new LecternError(e.code, `${label} failed: ${e.message}`, e.details);
+    throw new LecternError(e.code, `${label} failed: ${e.message}`, e.details, e);
   }
 }
 

@@ -77,9 +77,15 @@ try {
 }
 renice(); // after the worker thread exists, so it is included; ffmpeg children inherit it
 
+/** Inference wall times (ms) since the last `inference-times` message (gateway metrics). */
+const inferMs: number[] = [];
 const ffmpegVersion = (spawnSync('ffmpeg', ['-version'], { encoding: 'utf8' }).stdout ?? '').split('\n')[0] ?? 'ffmpeg';
 const host = new PoseProcess({
-  infer: worker.infer,
+  infer: (rgb, width, height) =>
+    worker.infer(rgb, width, height).then((result) => {
+      if (inferMs.push(result.inferMs) > 1000) inferMs.shift();
+      return result;
+    }),
   send,
   engines: {
     pose: worker.description,
@@ -93,6 +99,7 @@ const tickTimer = setInterval(() => host.tick(), TICK_MS);
 let restarting = false;
 const statsTimer = setInterval(() => {
   host.sendStats();
+  if (inferMs.length > 0) send({ type: 'inference-times', inferMs: inferMs.splice(0) });
   // A dead inference thread (e.g. out of memory) is restarted; frames meanwhile keep their last pose.
   if (worker.dead && !restarting) {
     restarting = true;

@@ -30,6 +30,18 @@ export const KeyframeRequestMessageSchema = z.object({
 });
 export type KeyframeRequestMessage = z.infer<typeof KeyframeRequestMessageSchema>;
 
+/**
+ * Child → parent: wall times of the pose inferences run since the previous such message (sent with
+ * the 5 s stats, only when there were any; at most the latest 1000), for the gateway's
+ * `lectern_pose_inference_seconds` histogram. Not about one stream: the inference thread is shared.
+ */
+export const InferenceTimesMessageSchema = z.object({
+  type: z.literal('inference-times'),
+  /** Inference wall time per inference, ms (on the inference thread). */
+  inferMs: z.array(z.number().nonnegative()).max(1000),
+});
+export type InferenceTimesMessage = z.infer<typeof InferenceTimesMessageSchema>;
+
 /** Any child → parent message of the pose process. */
-export const VideoChildMessageSchema = z.discriminatedUnion('type', [...BASE_CHILD_MESSAGES, KeyframeRequestMessageSchema]);
+export const VideoChildMessageSchema = z.discriminatedUnion('type', [...BASE_CHILD_MESSAGES, KeyframeRequestMessageSchema, InferenceTimesMessageSchema]);
 export type VideoChildMessage = z.infer<typeof VideoChildMessageSchema>;

@@ -17,14 +17,15 @@ import type { SocketStore } from './socket.svelte';
  * Remote coach lifecycle (also `window.__lectern.state` on /coach):
  * - `idle`: nothing started.
  * - `connecting`: waiting for the Socket.IO connection.
- * - `joining`: joining the room as `coach` and creating the receive transport.
+ * - `joining`: joining the room as `coach` (following `WRONG_NODE` redirects) and creating the receive transport.
+ * - `busy`: every server is at capacity (`CAPACITY`); joins again by itself at `capacity.retryAt`.
  * - `waiting`: in the room, but no presenter is publishing yet.
  * - `live`: receiving the presenter's media (metrics flow).
  * - `reconnecting`: the socket dropped; re-joins automatically when it is back.
  * - `error`: a step failed (see `error`); `start()` again to retry.
  * - `stopped`: `stop()` was called.
  */
-export type CoachState = 'idle' | 'connecting' | 'joining' | 'waiting' | 'live' | 'reconnecting' | 'error' | 'stopped';
+export type CoachState = 'idle' | 'connecting' | 'joining' | 'busy' | 'waiting' | 'live' | 'reconnecting' | 'error' | 'stopped';
 
 /**
  * The coach's side of a room: joins as `coach` (publishes nothing), consumes the presenter's audio
@@ -55,6 +56,7 @@ export class CoachSession extends LiveSession<CoachState> {
     this.roomId = roomId;
     this.displayName = displayName;
     this.error = null;
+    this.resetAdmission();
     try {
       await this.connectAndJoin(gen);
     } catch (err) {

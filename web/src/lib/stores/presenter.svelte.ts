@@ -12,7 +12,9 @@ import type { SocketStore } from './socket.svelte';
  * - `idle`: nothing started.
  * - `media`: asking for microphone/camera.
  * - `connecting`: waiting for the Socket.IO connection (server may be unreachable: see `socket.error`).
- * - `joining`: joining the room, creating the WebRTC transport and producers.
+ * - `joining`: joining the room (following `WRONG_NODE` redirects), creating the WebRTC transport and producers.
+ * - `busy`: every server is at capacity (`CAPACITY`); joins again by itself at `capacity.retryAt`
+ *   (media stays on), or at once with `retryNow()`.
  * - `live`: audio (and video) are being sent; metric frames flow.
  * - `reconnecting`: the socket dropped; will re-join automatically when it is back.
  * - `reset`: the server reset the room (e.g. SFU_WORKER_DIED); `rejoin()` to continue.
@@ -24,6 +26,7 @@ export type SessionState =
   | 'media'
   | 'connecting'
   | 'joining'
+  | 'busy'
   | 'live'
   | 'reconnecting'
   | 'reset'
@@ -87,6 +90,7 @@ export class PresenterSession extends LiveSession<SessionState> {
     this.#wantVideo = video;
     this.error = null;
     this.notices = [];
+    this.resetAdmission();
     try {
       this.state = 'media';
       this.stream = await this.#getUserMedia(video);
@@ -106,6 +110,7 @@ export class PresenterSession extends LiveSession<SessionState> {
     const gen = ++this.generation;
     this.closeMedia();
     this.error = null;
+    this.resetAdmission();
     try {
       await this.connectAndJoin(gen);
     } catch (err) {
@@ -113,8 +118,12 @@ export class PresenterSession extends LiveSession<SessionState> {
     }
   }
 
-  protected override async requestJoin() {
-    const joined = await step('Joining the room', super.requestJoin());
+  protected override async requestJoin(gen: number) {
+    // Server errors get a "Joining the room failed: " prefix; the session's own control flow
+    // (superseded, capacity wait) passes through untouched.
+    const joined = await super.requestJoin(gen).catch((err: unknown) =>
+      err instanceof LecternError ? step('Joining the room', Promise.reject<never>(err)) : Promise.reject(err),
+    );
     this.#serverJoined = true;
     return joined;
   }

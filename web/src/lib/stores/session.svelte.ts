@@ -3,6 +3,7 @@ import type * as ms from 'mediasoup-client/types';
 import type { ErrorBody, JoinResponse, PeerInfo, RoomGrant } from '@lectern/contract';
 import { LecternError } from '#lib/errors.ts';
 import { loadDevice, openTransport } from '#lib/webrtc.ts';
+import { JoinAdmission, REDIRECT_CONNECT_MS, type AdmissionStep, type CapacityWait, type SocketTarget } from './admission.ts';
 import type { MetricsStore } from './metrics.svelte';
 import { removePeer, upsertPeer } from './roomPeers.ts';
 import type { SocketStore } from './socket.svelte';
@@ -12,16 +13,24 @@ import type { SocketStore } from './socket.svelte';
  * `reset`, the coach `waiting`:
  * - `idle`: nothing started.
  * - `connecting`: waiting for the Socket.IO connection (server may be unreachable: see `socket.error`).
- * - `joining`: joining the room and creating the WebRTC transport.
+ * - `joining`: joining the room and creating the WebRTC transport (following `WRONG_NODE` redirects).
+ * - `busy`: every server is at capacity (`CAPACITY`); joins again by itself at `capacity.retryAt`.
  * - `live`: media flows; metric frames flow.
  * - `reconnecting`: the socket dropped; re-joins automatically when it is back.
  * - `error`: a step failed; see `error`.
  * - `stopped`: `stop()` was called.
  */
-export type LiveState = 'idle' | 'connecting' | 'joining' | 'live' | 'reconnecting' | 'error' | 'stopped';
+export type LiveState = 'idle' | 'connecting' | 'joining' | 'busy' | 'live' | 'reconnecting' | 'error' | 'stopped';
 
 /** Thrown (and swallowed) when a newer start/stop superseded the step that was running. */
 export class Aborted extends Error {}
+
+/** Thrown by `requestJoin` on `CAPACITY` with retries left: `fail` turns it into the `busy` wait. */
+class RetryLater extends Error {
+  constructor(readonly step: Extract<AdmissionStep, { kind: 'retry' }>) {
+    super(step.error.message);
+  }
+}
 
 /**
  * Where a session gets its room grant for each `room:join` (the first, and every re-join after a
@@ -51,8 +60,13 @@ export abstract class LiveSession<S extends string> {
   /** The presenter's audio producer (the presenter's own, or the one the coach watches). */
   audioProducerId = $state<string | null>(null);
   videoProducerId = $state<string | null>(null);
+  /** While `busy`: when the next automatic join attempt happens (and which one). */
+  capacity = $state.raw<CapacityWait | null>(null);
 
   protected readonly socket: SocketStore;
+  /** Redirect and capacity-retry budget (see `JoinAdmission`). */
+  protected readonly admission = new JoinAdmission();
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
   protected readonly metrics: MetricsStore;
   protected displayName: string;
   /** Bumped by every start/stop/drop: a flow whose generation is no longer current stops. */
@@ -96,6 +110,7 @@ export abstract class LiveSession<S extends string> {
   /** Leaves the room (when joined), closes the transport, releases local media, disconnects. */
   async stop(): Promise<void> {
     this.generation++;
+    this.#cancelRetry();
     const joined = this.takeServerPeer() && this.socket.connected;
     this.closeMedia();
     this.releaseLocalMedia();
@@ -127,7 +142,28 @@ export abstract class LiveSession<S extends string> {
 
   /** Whether a socket drop in the current state ends the media (and so waits to re-join). */
   protected dropsOnDisconnect(): boolean {
-    return this.active;
+    return this.active && this.state !== 'busy';
+  }
+
+  /** While `busy`: joins now instead of at `capacity.retryAt` (the "Retry now" button). */
+  retryNow(): void {
+    if (this.state !== 'busy') return;
+    this.#cancelRetry();
+    const gen = ++this.generation;
+    this.admission.newJoin();
+    this.connectAndJoin(gen).catch((err) => this.fail(gen, err));
+  }
+
+  /** A new start or rejoin by the user: forgets the redirect/capacity budgets and any wait. */
+  protected resetAdmission(): void {
+    this.#cancelRetry();
+    this.admission.reset();
+  }
+
+  #cancelRetry(): void {
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+    this.capacity = null;
   }
 
   /** Releases local devices on `stop()` (the presenter's camera and microphone). */
@@ -136,22 +172,55 @@ export abstract class LiveSession<S extends string> {
   /** Connects the socket (state `connecting`), then joins. */
   protected async connectAndJoin(gen: number): Promise<void> {
     this.state = 'connecting';
+    // Stays on the node a redirect sent it to while that connection is up.
     this.socket.connect();
     await this.socket.whenConnected();
     this.check(gen);
     await this.join(gen);
   }
 
-  /** `room:join` with a grant for this room (its role is the peer's) and this session's name. */
-  protected async requestJoin(): Promise<JoinResponse> {
+  /**
+   * `room:join` with a grant for this room (its role is the peer's) and this session's name.
+   * `WRONG_NODE`: moves the socket to the node hosting the room and joins there (at most
+   * `MAX_REDIRECT_HOPS`). `CAPACITY`: throws `RetryLater` while retries are left (see `fail`).
+   */
+  protected async requestJoin(gen: number): Promise<JoinResponse> {
     if (!this.grantSource) throw new LecternError('UNAUTHENTICATED', 'No room grant: sign in, or open an invitation link.');
     const grant = await this.grantSource(this.roomId);
-    try {
-      return await this.socket.request('room:join', { roomId: this.roomId, grant: grant.grant, role: grant.role, displayName: this.displayName });
-    } catch (err) {
-      if (err instanceof LecternError && ['UNAUTHENTICATED', 'FORBIDDEN', 'ACCESS_REVOKED'].includes(err.code)) this.grantRefused?.(this.roomId);
-      throw err;
+    this.check(gen);
+    for (;;) {
+      try {
+        const joined = await this.socket.request('room:join', { roomId: this.roomId, grant: grant.grant, role: grant.role, displayName: this.displayName });
+        this.admission.joined();
+        return joined;
+      } catch (err) {
+        if (err instanceof LecternError && ['UNAUTHENTICATED', 'FORBIDDEN', 'ACCESS_REVOKED'].includes(err.code)) this.grantRefused?.(this.roomId);
+        this.check(gen);
+        const next = this.admission.next(err, this.socket.target);
+        if (next.kind === 'other') throw err;
+        if (next.kind === 'fail') throw next.error;
+        if (next.kind === 'retry') throw new RetryLater(next);
+        console.info(`[lectern] room ${this.roomId} is hosted by ${next.target.url}; reconnecting there (redirect ${next.hop} of ${this.admission.limits.maxHops})`);
+        await this.#moveTo(gen, next.target);
+      }
     }
+  }
+
+  /** Moves the socket to `target` and waits for it; an unreachable target sends it back home. */
+  async #moveTo(gen: number, target: SocketTarget): Promise<void> {
+    this.socket.redirect(target);
+    try {
+      await this.socket.whenConnected(AbortSignal.timeout(REDIRECT_CONNECT_MS));
+    } catch (err) {
+      this.check(gen);
+      if (!(err instanceof DOMException)) throw err; // refused (e.g. signed out): as any connection
+      const back = this.admission.unreachable(this.socket.home);
+      if (back.kind !== 'redirect') throw back.kind === 'fail' ? back.error : err;
+      console.warn(`[lectern] ${target.url} did not answer; joining via ${this.socket.home.url} again`);
+      this.socket.redirect(this.socket.home);
+      await this.socket.whenConnected();
+    }
+    this.check(gen);
   }
 
   /**
@@ -159,7 +228,7 @@ export abstract class LiveSession<S extends string> {
    * the coach), setting `peerId`, `peers`, `device` and `transport`.
    */
   protected async joinAndOpenTransport(gen: number): Promise<{ joined: JoinResponse; device: Device; transport: ms.Transport }> {
-    const joined = await this.requestJoin();
+    const joined = await this.requestJoin(gen);
     this.check(gen);
     this.peerId = joined.peerId;
     this.peers = joined.peers;
@@ -190,6 +259,7 @@ export abstract class LiveSession<S extends string> {
   protected onSocketUp(): void {
     if (this.state !== 'reconnecting') return;
     const gen = ++this.generation;
+    this.admission.newJoin();
     this.join(gen).catch((err) => this.fail(gen, err));
   }
 
@@ -202,8 +272,22 @@ export abstract class LiveSession<S extends string> {
   protected fail(gen: number, err: unknown): void {
     if (err instanceof Aborted || gen !== this.generation) return;
     this.closeMedia();
+    if (err instanceof RetryLater) {
+      this.#waitForCapacity(err);
+      return;
+    }
     this.state = 'error';
     this.error = LecternError.from(err);
+  }
+
+  /** State `busy` until `retryAfterSec` has passed, then joins again (or `retryNow()`). */
+  #waitForCapacity({ step }: RetryLater): void {
+    this.#cancelRetry();
+    const ms = step.afterSec * 1000;
+    this.state = 'busy';
+    this.error = null;
+    this.capacity = { retryAt: Date.now() + ms, attempt: step.attempt, maxAttempts: step.maxAttempts, serverMessage: step.error.message };
+    this.#retryTimer = setTimeout(() => this.retryNow(), ms);
   }
 
   /** Closes the transport and forgets the room's media (not the presenter's local tracks). */

@@ -6,6 +6,7 @@ import {
   type ServerToClientEvents,
 } from '@lectern/contract';
 import { LecternError } from '#lib/errors.ts';
+import { NodeFailover, sameTarget, type SocketTarget } from './admission.ts';
 import { handshakeErrorCode, SocketTokenSync, type SocketTokens } from './socketAuth.ts';
 
 /** A Socket.IO client socket typed with the contract's event maps. */
@@ -32,6 +33,9 @@ export type SocketState = 'idle' | 'connecting' | 'connected' | 'unreachable' | 
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 
+/** What the page says while it gives up a lost redirected node and goes back to its own origin. */
+export const NODE_LOST_MESSAGE = 'Lost the connection to the server hosting this room; reconnecting…';
+
 type Handler<E extends ServerEventName> = (payload: PayloadOf<E>) => void;
 type AnyHandler = (payload: unknown) => void;
 
@@ -44,8 +48,18 @@ export class SocketStore {
   state = $state<SocketState>('idle');
   /** Why the socket is not connected (UNREACHABLE / NOT_CONNECTED), cleared on connect. */
   error = $state.raw<LecternError | null>(null);
-  /** Base URL the socket connects to (origin of the page unless given to `connect`). */
+  /**
+   * Base URL the socket connects to now: the page's origin (or the URL given to `connect`), or the
+   * node a `WRONG_NODE` answer sent it to (`redirect`).
+   */
   url = $state('');
+  /** Where `connect` pointed the socket (the page's origin by default): the way back from a lost node. */
+  homeUrl = $state('');
+  /**
+   * Set while the socket, having lost the redirected node that hosts the room, reconnects to
+   * `homeUrl` (whose server takes the room over); cleared on connect.
+   */
+  nodeLost = $state.raw<LecternError | null>(null);
   /** Number of successful (re)connections since `connect()`. */
   connections = $state(0);
   /** Established connections that dropped since `connect()` (any reason). */
@@ -65,6 +79,10 @@ export class SocketStore {
   #sync: SocketTokenSync | null = null;
   /** One token refresh per refused handshake (reset by a successful connect). */
   #authRetried = false;
+  #home: SocketTarget = { url: '', path: '/socket.io' };
+  #target: SocketTarget = { url: '', path: '/socket.io' };
+  #failover = new NodeFailover();
+  #failoverTimer: ReturnType<typeof setTimeout> | undefined;
 
   /**
    * Where the socket gets its access token (the auth store): sent in every handshake, and each new
@@ -94,36 +112,87 @@ export class SocketStore {
     return this.#socket?.connected ?? false;
   }
 
+  /** Where the socket connects now (see `url`). */
+  get target(): SocketTarget {
+    return this.#target;
+  }
+
+  /** Where `connect` pointed the socket (see `homeUrl`). */
+  get home(): SocketTarget {
+    return this.#home;
+  }
+
+  /** True while the socket is on a node a `WRONG_NODE` answer sent it to (not `homeUrl`). */
+  get redirected(): boolean {
+    return this.#socket !== null && !sameTarget(this.#target, this.#home);
+  }
+
   /**
-   * Opens the connection (no-op if already open to the same URL). Socket.IO retries failed
-   * attempts with backoff; watch `state` / `error`.
+   * Opens the connection (no-op if already open to the same URL, or to a node it redirected to).
+   * Socket.IO retries failed attempts with backoff; watch `state` / `error`.
    * @param url gateway origin, default `location.origin`
    * @param path Socket.IO path, default `/socket.io`
    */
   connect(url: string = location.origin, path = '/socket.io'): void {
-    if (this.#socket && this.url === url) {
-      if (!this.#socket.active) {
+    const home = { url, path };
+    if (this.#socket && sameTarget(home, this.#home)) {
+      if (this.#socket.active) return;
+      if (!this.redirected) {
         this.state = 'connecting';
         this.#socket.connect();
+        return;
       }
-      return;
+      // Closed on a node it was redirected to: start over at home.
     }
     this.disconnect();
-    this.url = url;
-    this.state = 'connecting';
+    this.#home = home;
+    this.homeUrl = url;
     this.connections = 0;
     this.disconnects = 0;
     this.revoked = null;
+    this.#open(home, 'connecting');
+  }
+
+  /**
+   * Moves the connection to another node (a `WRONG_NODE` answer's `redirectUrl`, or back to
+   * `home`): same access token, same subscriptions; pending requests are rejected. `state` is
+   * `connecting` until it is up; the `onDisconnect` handlers are not called.
+   */
+  redirect(target: SocketTarget): void {
+    this.#closeSocket();
+    this.#rejectPending(new LecternError('NOT_CONNECTED', 'Moved to another server.'));
+    this.#open(target, 'connecting');
+  }
+
+  /** Gives up the lost redirected node: reconnects to `home` (state stays `reconnecting`). */
+  #failOver(): void {
+    const lost = this.url;
+    const lostError = new LecternError('NOT_CONNECTED', NODE_LOST_MESSAGE, { node: lost });
+    console.warn(`[lectern] the server hosting this room (${lost}) is gone; reconnecting via ${this.#home.url}`);
+    this.#closeSocket();
+    this.#open(this.#home, 'reconnecting');
+    this.error = lostError;
+    this.nodeLost = lostError;
+  }
+
+  #open(target: SocketTarget, state: 'connecting' | 'reconnecting'): void {
+    const { url, path } = target;
+    this.#target = target;
+    this.url = url;
+    this.state = state;
     this.#authRetried = false;
     const socket: LecternSocket = io(url, {
       path,
       reconnectionDelay: 500,
       reconnectionDelayMax: 5_000,
       timeout: 8_000,
+      // Its own Manager: a node left behind by a redirect must not be reused from socket.io's cache.
+      forceNew: true,
       // A function, so every (re)connection attempt sends the newest access token.
       auth: (cb) => cb({ token: this.#sync?.handshake() ?? '' }),
     });
     this.#socket = socket;
+    const onNode = () => !sameTarget(target, this.#home);
 
     for (const name of Object.values(ServerEvent)) {
       // Dispatch every contract event through the store's registry so subscriptions made
@@ -137,8 +206,10 @@ export class SocketStore {
       );
     });
     socket.on('connect', () => {
+      this.#stopFailoverWatch();
       this.state = 'connected';
       this.error = null;
+      this.nodeLost = null;
       this.#authRetried = false;
       this.connections += 1;
       this.#sync?.connected();
@@ -148,11 +219,15 @@ export class SocketStore {
       if (socket.active) {
         // Transport-level failure: socket.io keeps retrying.
         if (this.state !== 'reconnecting') this.state = 'unreachable';
-        this.error = new LecternError(
-          'UNREACHABLE',
-          `Can't reach the Lectern server at ${url}; is \`npm start\` running?`,
-          err.message,
-        );
+        if (!this.nodeLost) {
+          this.error = new LecternError(
+            'UNREACHABLE',
+            `Can't reach the Lectern server at ${url}; is \`npm start\` running?`,
+            err.message,
+          );
+        }
+        // A redirected node that stays unreachable after a drop: go back home.
+        if (this.#failover.attemptFailed(Date.now())) this.#failOver();
       } else {
         // The server refused the connection (middleware error); no automatic retry.
         const code = handshakeErrorCode(err.message);
@@ -166,6 +241,7 @@ export class SocketStore {
           });
           return;
         }
+        this.#stopFailoverWatch();
         this.#refused(code, err.message);
       }
     });
@@ -173,6 +249,9 @@ export class SocketStore {
       this.#rejectPending(new LecternError('NOT_CONNECTED', `Connection to the Lectern server was lost (${reason}).`));
       if (this.#socket !== socket) return;
       this.disconnects += 1;
+      // Losing the node a redirect sent us to (killed, restarted, network): unless the server ended
+      // our access, fall back to home after a few failed attempts, or at once if it closed on us.
+      const nodeGone = onNode() && !this.revoked && reason !== 'io client disconnect';
       if (this.revoked?.code === 'UNAUTHENTICATED' && this.#tokens && !this.#authRetried) {
         // The token ran out (not a revocation): reconnect once with a new one.
         this.#authRetried = true;
@@ -195,6 +274,11 @@ export class SocketStore {
       } else if (socket.active) {
         this.state = 'reconnecting';
         this.error = new LecternError('NOT_CONNECTED', `Connection lost (${reason}); reconnecting…`);
+        if (nodeGone) this.#watchFailover();
+      } else if (nodeGone) {
+        // The node closed the connection (e.g. shutting down): reconnect via home right away.
+        this.state = 'reconnecting';
+        this.error = new LecternError('NOT_CONNECTED', NODE_LOST_MESSAGE);
       } else if (reason === 'io client disconnect') {
         this.state = 'idle';
       } else {
@@ -202,7 +286,33 @@ export class SocketStore {
         this.error = new LecternError('NOT_CONNECTED', `The Lectern server closed the connection (${reason}).`);
       }
       for (const h of this.#disconnectHandlers) h(reason);
+      if (nodeGone && !socket.active && this.#socket === socket) this.#failOver();
     });
+  }
+
+  #watchFailover(): void {
+    this.#failover.dropped(Date.now());
+    clearTimeout(this.#failoverTimer);
+    this.#failoverTimer = setTimeout(() => {
+      if (this.#failover.lost(Date.now()) && !this.connected) this.#failOver();
+    }, this.#failover.limits.ms);
+  }
+
+  #stopFailoverWatch(): void {
+    this.#failover.clear();
+    clearTimeout(this.#failoverTimer);
+    this.#failoverTimer = undefined;
+  }
+
+  /** Drops the current socket without telling anyone (its listeners are removed first). */
+  #closeSocket(): void {
+    this.#stopFailoverWatch();
+    const socket = this.#socket;
+    this.#socket = null;
+    if (socket) {
+      socket.removeAllListeners();
+      socket.disconnect();
+    }
   }
 
   /** A refused handshake: `closed`, with an error that says what to do. */
@@ -219,15 +329,11 @@ export class SocketStore {
 
   /** Closes the connection and rejects pending requests. Subscriptions are kept. */
   disconnect(): void {
-    const socket = this.#socket;
-    this.#socket = null;
-    if (socket) {
-      socket.removeAllListeners();
-      socket.disconnect();
-    }
+    this.#closeSocket();
     this.#rejectPending(new LecternError('NOT_CONNECTED', 'Disconnected.'));
     this.state = 'idle';
     this.error = null;
+    this.nodeLost = null;
   }
 
   /**

@@ -20,6 +20,8 @@ export function sessionStatus(state: SessionState, socketState: SocketState): St
         : { label: 'Connecting…', tone: 'busy' };
     case 'joining':
       return { label: 'Joining room…', tone: 'busy' };
+    case 'busy':
+      return { label: 'Servers busy, waiting', tone: 'warn' };
     case 'live':
       return { label: 'Live', tone: 'live' };
     case 'reconnecting':
@@ -59,6 +61,10 @@ export function errorTitle(code: LecternErrorCode): string {
       return 'Your sign-in expired';
     case 'FORBIDDEN':
       return "You can't present in this room";
+    case 'CAPACITY':
+      return 'All Lectern servers are busy';
+    case 'WRONG_NODE':
+      return "Couldn't find the server hosting this room";
     default:
       // Server codes (MEDIA_ERROR, BAD_REQUEST, NOT_FOUND, FORBIDDEN, INTERNAL…) from join/transport/produce.
       return "Couldn't join the room";
