@@ -219,4 +219,25 @@ describe('live body language from a real browser', () => {
     expect(observer.bodyStats.length).toBeGreaterThan(0);
     expect(node.videoTaps.size).toBe(1);
   });
+
+  it('sheds pose first under overload (says so; voice frames go on), and resumes', async () => {
+    const statusesBefore = observer.statuses.length;
+    node.shedder.onLoad(0.95);
+    node.shedder.onLoad(0.95); // two overloaded heartbeats
+    expect(node.shedder.shedding).toBe(true);
+    await observer.waitFor(() => observer.statuses.slice(statusesBefore).some((s) => s.shed?.includes('pose')), 10_000, 'analyzer:status with shed [pose]');
+    const shedStatus = observer.statuses.slice(statusesBefore).find((s) => s.shed?.includes('pose'))!;
+    expect(shedStatus.reason).toMatch(/body-language analysis is paused; voice analysis and recording continue/);
+    await new Promise((r) => setTimeout(r, 1500)); // frames already in flight
+    const bodyAt = live().length; // frames from decoded video (frames without one report the camera as stale)
+    const voiceAt = observer.frames.length;
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(live().length - bodyAt, 'no body frames from video while pose is shed').toBeLessThanOrEqual(1);
+    expect(observer.frames.length - voiceAt, 'voice windows are never shed').toBeGreaterThan(20);
+    for (let i = 0; i < 5; i++) node.shedder.onLoad(0.3); // five calm heartbeats
+    expect(node.shedder.shedding).toBe(false);
+    await observer.waitFor(() => observer.statuses.some((s) => s.shed !== undefined && s.shed.length === 0), 10_000, 'analyzer:status with shed []');
+    const resumedAt = live().length;
+    await observer.waitFor(() => live().length > resumedAt + 5, 20_000, 'body frames after resuming');
+  }, 60_000);
 });

@@ -7,7 +7,8 @@ import type { AnalyzerPool } from '../analysis/AnalyzerPool.ts';
 import type { StreamMessage } from '../analysis/ChildProcessPool.ts';
 import type { PoseProcessPool } from '../analysis/PoseProcessPool.ts';
 import type { MetricBus, RoomMessage } from '../bus/MetricBus.ts';
-import type { JobFinished } from '../reports/ReportJobs.ts';
+import { RETENTION_QUEUE } from '../access/PrivacyService.ts';
+import { ANALYSIS_QUEUE, type JobFinished } from '../reports/ReportJobs.ts';
 import type { SessionServices } from '../sessions/SessionServices.ts';
 import { METRIC_PREFIX, METRICS, type MetricSpec } from './metricNames.ts';
 
@@ -192,6 +193,7 @@ export class NodeMetrics {
       for (const [queue, n] of Object.entries(depths ?? {})) this.set({ queue }, n);
     } });
     const jobDuration = new Histogram({ ...opts(METRICS.jobDuration), buckets: JOB_DURATION_BUCKETS });
+    for (const queue of [ANALYSIS_QUEUE, RETENTION_QUEUE]) jobDuration.zero({ queue });
     if (sessions) this.#unsubscribe.push(sessions.jobs.onJobFinished((j: JobFinished) => jobDuration.observe({ queue: j.queue }, j.seconds)));
 
     new Gauge({ ...opts(METRICS.nodeLoad), collect() {
