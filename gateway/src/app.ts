@@ -15,7 +15,7 @@ import { InProcessBus } from './bus/InProcessBus.ts';
 import type { MetricBus } from './bus/MetricBus.ts';
 import { RedisBus } from './bus/RedisBus.ts';
 import { AnalyzerBacklog } from './cluster/AnalyzerBacklog.ts';
-import type { RoomPlacement } from './cluster/ClusterTypes.ts';
+import { admitsRooms, type RoomPlacement } from './cluster/ClusterTypes.ts';
 import { LocalPlacement } from './cluster/LocalPlacement.ts';
 import { LoadShedder } from './cluster/LoadShedder.ts';
 import { NodeHeartbeat } from './cluster/NodeHeartbeat.ts';
@@ -168,7 +168,7 @@ export async function startLectern(overrides: ConfigOverrides = {}, services: In
       startedAtMs,
       cluster: async () => {
         const node = heartbeatRef?.latest ?? null;
-        return { node, admitting: !node || node.load <= node.threshold, nodes: await placement.nodes() };
+        return { node, admitting: !node || admitsRooms(node), nodes: await placement.nodes() };
       },
     });
     await http.listen({ host: config.host, port: config.port });

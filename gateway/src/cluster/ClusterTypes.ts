@@ -53,3 +53,8 @@ export interface RoomPlacement {
 
 /** Seconds a client refused with `CAPACITY` is told to wait before retrying. */
 export const CAPACITY_RETRY_AFTER_SEC = 15;
+
+/** Whether a node with this status takes new rooms: threshold > 0 (not drained) and load ≤ threshold. */
+export function admitsRooms(s: Pick<NodeStatus, 'load' | 'threshold'>): boolean {
+  return s.threshold > 0 && s.load <= s.threshold;
+}

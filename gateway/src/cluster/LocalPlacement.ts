@@ -1,4 +1,4 @@
-import { CAPACITY_RETRY_AFTER_SEC, type NodeStatus, type PlacementResult, type RoomPlacement } from './ClusterTypes.ts';
+import { admitsRooms, CAPACITY_RETRY_AFTER_SEC, type NodeStatus, type PlacementResult, type RoomPlacement } from './ClusterTypes.ts';
 
 /**
  * {@link RoomPlacement} of a node running alone (no `REDIS_URL`): every room is here, unless the
@@ -11,7 +11,7 @@ export class LocalPlacement implements RoomPlacement {
 
   async place(_roomKey: string): Promise<PlacementResult> {
     const s = this.#status;
-    if (s && (s.threshold <= 0 || s.load > s.threshold)) return capacity(s);
+    if (s && !admitsRooms(s)) return capacity(s);
     return { kind: 'here' };
   }
 

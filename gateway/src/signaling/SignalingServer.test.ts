@@ -152,3 +152,25 @@ describe('SignalingServer', () => {
     sock.close();
   });
 });
+
+describe('admission control on one node (no Redis)', () => {
+  it('refuses a new room with CAPACITY above the threshold, keeps taking peers into running rooms, and admits again below it', async () => {
+    const running = await observe('admission-running');
+    node.heartbeat.setThreshold(0); // forced low: every load is above it
+    try {
+      const refused = await observe('admission-new').then(() => null, (e: unknown) => e as { error?: { code: string; message: string; retryAfterSec?: number } });
+      expect(refused?.error?.code).toBe(ErrorCode.Capacity);
+      expect(refused?.error?.retryAfterSec).toBe(15);
+      expect(refused?.error?.message).toMatch(/^this Lectern server is at capacity \(load \d\.\d\d, limit 0\.00\); rooms already running are not affected\. Try again in 15 s\.$/);
+      const second = await observe('admission-running'); // the room is open here: admitted
+      second.close();
+      const health = (await (await fetch(`${node.url}/health`)).json()) as { cluster: { admitting: boolean; node: { threshold: number } } };
+      expect(health.cluster).toMatchObject({ admitting: false, node: { threshold: 0 } });
+    } finally {
+      node.heartbeat.setThreshold(0.7);
+      running.close();
+    }
+    const admitted = await observe('admission-new');
+    admitted.close();
+  });
+});
