@@ -28,6 +28,7 @@ import type { Ack, JoinResponse } from '@lectern/contract';
 import { AnalyzerEnvSchema } from '@lectern/analyzers/env';
 import { type LecternNode, startLectern } from '../gateway/src/app.ts';
 import { ConfigEnvSchema, loadConfig } from '../gateway/src/config.ts';
+import { METRICS } from '../gateway/src/metrics/metricNames.ts';
 import { createTestAccount, roomGrant, type TestAccount } from '../gateway/src/testing/access.ts';
 import { TestStorage, waitUntil } from '../gateway/src/testing/services.ts';
 import { API, EVENTS, REFRESH_COOKIE } from './load/lib/lectern.ts';
@@ -442,6 +443,22 @@ describe('against a real node', () => {
     const queriedFamilies = new Set([...queried.keys()].map((n) => familyOf(n, families)));
     const own = exported.filter((n) => !/^lectern_(process|nodejs)_/.test(n));
     expect(own.filter((n) => !queriedFamilies.has(n)), 'exported Lectern metrics without a dashboard panel').toEqual([]);
+  });
+
+  it('groups and filters dashboard queries only by labels the metrics have', () => {
+    const specs = new Map<string, { labels: readonly string[]; type: string }>(Object.values(METRICS).map((s) => [s.name, s]));
+    // Prometheus adds job/instance; deploy/prometheus/prometheus.yml adds node.
+    const always = ['node', 'instance', 'job'];
+    for (const { where, expr } of dashboardExprs()) {
+      const names = [...expr.matchAll(/\blectern_[a-zA-Z0-9_]+/g)].map((m) => m[0].replace(/_(bucket|sum|count)$/, '')).filter((n) => specs.has(n));
+      if (names.length === 0) continue;
+      const allowed = new Set([...always, ...names.flatMap((n) => [...specs.get(n)!.labels, ...(specs.get(n)!.type === 'histogram' ? ['le'] : [])])]);
+      const used = [
+        ...[...expr.matchAll(/\b(?:by|without)\s*\(([^)]*)\)/g)].flatMap((m) => m[1]!.split(',').map((l) => l.trim()).filter(Boolean)),
+        ...[...expr.matchAll(/\{([^}]*)\}/g)].flatMap((m) => [...m[1]!.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)\s*(?:=~|!~|!=|=)/g)].map((x) => x[1]!)),
+      ];
+      for (const l of used) expect(allowed.has(l), `${where}: ${expr} uses label ${l}, which ${names.join(', ')} do not have`).toBe(true);
+    }
   });
 
   it('answers the HTTP paths the k6 scripts call (sign-in, refresh, me, grant, health)', async () => {
