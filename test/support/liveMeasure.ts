@@ -10,7 +10,8 @@
  *     window (gaps between consecutive frames);
  *   - caption lag = receive time of a word's first caption (partial or final) − wall time of the
  *     word's end, where media time maps to wall time through the room's voice frames (median of
- *     `serverTimeMs − (mediaTimeSec + windowSec)·1000`); captions received in the window;
+ *     `serverTimeMs − (mediaTimeSec + windowSec)·1000` over the last 51 frames before the caption);
+ *     captions received in the window;
  *   - CPU % (100 = one core) by stage of the server process tree, split by process (pid delta of
  *     utime + stime between two samples; processes started in between count from 0), and of the
  *     load clients (Chromium, the tool itself);
@@ -123,13 +124,26 @@ export function voiceFigures(frameLists: readonly (readonly ReceivedFrame[])[]):
   return { latenciesMs, received, lost };
 }
 
-/** Caption lags (ms) of the words first captioned to `o` within [fromMs, toMs] (see the module comment). */
+/** Voice frames whose clock offset maps media time to wall time for a caption (≈ 5 s of windows, as `/metrics` does). */
+export const CAPTION_OFFSET_FRAMES = 51;
+
+/**
+ * Caption lags (ms) of the words first captioned to `o` within [fromMs, toMs] (see the module
+ * comment). The media → wall offset of a caption is the median over the last
+ * {@link CAPTION_OFFSET_FRAMES} voice frames received before it (it follows clock drift between
+ * the presenter's capture and the server), the same rule as the gateway's `lectern_caption_lag_seconds`.
+ */
 export function captionLagsMs(o: RoomObserver, fromMs: number, toMs: number): number[] {
-  const offsets = o.frames.map((f) => f.frame.serverTimeMs - (f.frame.mediaTimeSec + f.frame.windowSec) * 1000);
-  const offsetMs = percentile(offsets, 50);
   const out: number[] = [];
   const seen = new Set<string>();
+  let next = 0; // frames[0, next) arrived before the current caption
   for (const { caption, receivedAtMs } of o.captions) {
+    while (next < o.frames.length && o.frames[next]!.receivedAtMs <= receivedAtMs) next++;
+    if (next === 0) continue; // no voice frame yet: media time cannot be mapped to wall time
+    const offsetMs = percentile(
+      o.frames.slice(Math.max(0, next - CAPTION_OFFSET_FRAMES), next).map((f) => f.frame.serverTimeMs - (f.frame.mediaTimeSec + f.frame.windowSec) * 1000),
+      50,
+    );
     for (const w of caption.words) {
       const key = `${w.word}@${w.startSec.toFixed(2)}`;
       if (seen.has(key)) continue; // first caption of the word only, even if that was before the window
