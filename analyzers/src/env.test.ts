@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { EnvConfigError, readAnalyzerEnv } from './env.ts';
 
@@ -7,6 +8,7 @@ describe('readAnalyzerEnv', () => {
     expect(d).toEqual({
       LECTERN_ASR_ENGINE: undefined,
       LECTERN_ASR_NICE: 10,
+      LECTERN_ASR_THREADS: Math.min(64, os.availableParallelism()),
       LECTERN_POSE_RUNTIME: 'auto',
       LECTERN_POSE_BUDGET_MS: 55,
       LECTERN_POSE_NICE: 10,
@@ -20,6 +22,13 @@ describe('readAnalyzerEnv', () => {
   it('parses valid values', () => {
     const e = readAnalyzerEnv({ LECTERN_POSE_BUDGET_MS: '0', LECTERN_POSE_GATING: '0', LECTERN_ASR_NICE: '19', LECTERN_POSE_RUNTIME: 'tfjs', LECTERN_ASR_ENGINE: 'none' });
     expect([e.LECTERN_POSE_BUDGET_MS, e.LECTERN_POSE_GATING, e.LECTERN_ASR_NICE, e.LECTERN_POSE_RUNTIME, e.LECTERN_ASR_ENGINE]).toEqual([0, false, 19, 'tfjs', 'none']);
+  });
+
+  it('LECTERN_ASR_THREADS: 1–64 threads, default the cores available', () => {
+    expect(readAnalyzerEnv({ LECTERN_ASR_THREADS: '3' }).LECTERN_ASR_THREADS).toBe(3);
+    expect(readAnalyzerEnv({}).LECTERN_ASR_THREADS).toBeGreaterThanOrEqual(1);
+    expect(() => readAnalyzerEnv({ LECTERN_ASR_THREADS: '0' })).toThrow('LECTERN_ASR_THREADS="0": expected an integer in 1–64');
+    expect(() => readAnalyzerEnv({ LECTERN_ASR_THREADS: '1.5' })).toThrow(EnvConfigError);
   });
 
   it('rejects bad values naming the variable, the value and what is allowed', () => {

@@ -8,7 +8,8 @@
  * | Variable                 | Default     | Allowed           | Meaning |
  * |--------------------------|-------------|-------------------|---------|
  * | `LECTERN_ASR_ENGINE`     | automatic   | sherpa-onnx, pocketsphinx, none | force the speech recogniser; automatic = sherpa-onnx if its verified model is installed, else PocketSphinx, else captions off |
- * | `LECTERN_ASR_NICE`       | `10`        | 0–19              | nice value of the ASR worker thread (Linux, per thread), so voice windows win under CPU load; 0 = do not renice |
+ * | `LECTERN_ASR_NICE`       | `10`        | 0–19              | nice value of the ASR worker threads (Linux, per thread), so voice windows win under CPU load; 0 = do not renice |
+ * | `LECTERN_ASR_THREADS`    | cores available | integer 1–64  | ASR worker threads per analyzer process (each loads the engine; streams are pinned to the least-loaded thread), so one stream's decoding never waits behind all the others' |
  * | `LECTERN_POSE_RUNTIME`   | `auto`      | auto, onnx, tfjs  | pose inference runtime; auto = onnxruntime, else tfjs-wasm |
  * | `LECTERN_POSE_BUDGET_MS` | `55`        | number ≥ 0        | pose inference CPU ms per second per video stream; 0 = unlimited |
  * | `LECTERN_POSE_NICE`      | `10`        | 0–19              | nice value of every thread of the pose process; 0 = do not renice |
@@ -17,6 +18,7 @@
  * | `LECTERN_MODELS_DIR`     | `models/store` | path           | store of verified models (`npm run models`); also read by `@lectern/models` |
  * | `LECTERN_MODELS_MIRROR`  | —           | path              | local directory holding the model archives (air-gapped install); read by `@lectern/models` |
  */
+import os from 'node:os';
 import { z } from 'zod';
 import { boolVar, enumVar, intVar, numberVar, parseEnv, stringVar } from './util/env.ts';
 
@@ -26,6 +28,7 @@ export { EnvConfigError, boolVar, enumVar, intVar, numberVar, parseEnv, stringVa
 export const AnalyzerEnvSchema = z.object({
   LECTERN_ASR_ENGINE: enumVar(['sherpa-onnx', 'pocketsphinx', 'none'], undefined),
   LECTERN_ASR_NICE: intVar(10, 0, 19),
+  LECTERN_ASR_THREADS: intVar(() => Math.min(64, os.availableParallelism()), 1, 64),
   LECTERN_POSE_RUNTIME: enumVar(['auto', 'onnx', 'tfjs'], 'auto'),
   LECTERN_POSE_BUDGET_MS: numberVar(55, 0),
   LECTERN_POSE_NICE: intVar(10, 0, 19),

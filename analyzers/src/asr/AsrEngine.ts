@@ -53,6 +53,21 @@ export interface AsrOverflow {
   atMediaSec: number;
 }
 
+/**
+ * Partial shedding state of a stream, reported by {@link AsrStream}s that queue audio (the worker
+ * streams) whenever it changes: while `partialsShed`, partial hypotheses are withheld (not even
+ * computed where the engine allows) and only finals arrive, so a recogniser that has fallen
+ * behind spends its time on catching up. Voice analysis is unaffected (it never waits on ASR).
+ */
+export interface AsrShedding {
+  /** True while partials are withheld. */
+  partialsShed: boolean;
+  /** Audio queued to the recogniser when the state changed, seconds (≥ 0). */
+  backlogSec: number;
+  /** Human-readable sentence: what is shed and why, or that full captions resumed. */
+  reason: string;
+}
+
 /** Options of one recognition stream. */
 export interface AsrStreamOptions {
   /**
@@ -91,6 +106,8 @@ export interface AsrStreamEventMap {
   hypothesis: [AsrHypothesis];
   /** Audio was dropped (worker queue full). */
   overflow: [AsrOverflow];
+  /** Partial shedding switched on or off (queued streams only; see {@link AsrShedding}). */
+  shedding: [AsrShedding];
   /**
    * The stream failed (native error, worker died). As with any EventEmitter, an `error` event
    * without a listener is thrown: attach one.

@@ -27,6 +27,7 @@ export abstract class AsrStreamBase extends EventEmitter<AsrStreamEventMap> impl
   private segmentId = 0;
   private lastPartialText = '';
   private closed = false;
+  private partialsOn = true;
 
   /**
    * @param engine engine name stamped on every hypothesis.
@@ -79,6 +80,20 @@ export abstract class AsrStreamBase extends EventEmitter<AsrStreamEventMap> impl
     }
   }
 
+  /**
+   * Withhold (false) or resume (true) partial hypotheses; finals are unaffected. Used by the ASR
+   * worker to shed partials while a stream's backlog is large: engines that can skip computing a
+   * partial check {@link partialsEnabled} before doing the work. Default true.
+   */
+  setPartialsEnabled(enabled: boolean): void {
+    this.partialsOn = enabled;
+  }
+
+  /** Whether partial hypotheses are currently computed and emitted (see {@link setPartialsEnabled}). */
+  get partialsEnabled(): boolean {
+    return this.partialsOn;
+  }
+
   /** Whether `close()` has run. */
   protected get isClosed(): boolean {
     return this.closed;
@@ -93,8 +108,12 @@ export abstract class AsrStreamBase extends EventEmitter<AsrStreamEventMap> impl
   /** Free native resources. Called once. */
   protected abstract release(): void;
 
-  /** Emit a partial (with `on-change`, unless its text equals the previous partial of this utterance). */
+  /**
+   * Emit a partial (with `on-change`, unless its text equals the previous partial of this
+   * utterance; never while partials are disabled).
+   */
   protected emitPartial(words: CaptionWord[]): void {
+    if (!this.partialsOn) return;
     const text = words.map((w) => w.word).join(' ');
     if (text === '' || (text === this.lastPartialText && this.partials === 'on-change')) return;
     this.lastPartialText = text;

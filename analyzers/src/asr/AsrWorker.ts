@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { AsrEngine, AsrEngineName, AsrStream, AsrStreamOptions } from './AsrEngine.ts';
 import type { AsrWorkerData, FromWorker, ToWorker } from './AsrWorkerProtocol.ts';
-import { AsrWorkerStream, type AsrWorkerLink } from './AsrWorkerStream.ts';
+import { AsrWorkerStream, type AsrWorkerLink, type AsrWorkerStreamLimits } from './AsrWorkerStream.ts';
 import type { AsrEngineSpec } from './selectEngine.ts';
 
 /** Options of {@link AsrWorker.start}. */
@@ -12,13 +12,32 @@ export interface AsrWorkerOptions {
    * chunks are rejected with an `overflow` event. Default 10 s.
    */
   maxQueuedSec?: number;
+  /**
+   * Per-stream backlog (s of audio posted but not decoded) above which partial hypotheses are
+   * shed (withheld; finals still come; a `shedding` event reports it). Default 1.5 s: at live
+   * pace a partial that is 1.5 s late no longer helps the reader, and not computing partials
+   * frees decode time for catching up. Must be > 0 and < `maxQueuedSec`.
+   */
+  shedPartialsAboveSec?: number;
+  /**
+   * Backlog below which shed partials resume (s). Default 0.5 s (hysteresis, so a backlog hovering
+   * around the bound does not toggle). Must be ≥ 0 and < `shedPartialsAboveSec`.
+   */
+  resumePartialsBelowSec?: number;
 }
+
+/** Default {@link AsrWorkerOptions.shedPartialsAboveSec} (s). */
+export const DEFAULT_SHED_PARTIALS_ABOVE_SEC = 1.5;
+/** Default {@link AsrWorkerOptions.resumePartialsBelowSec} (s). */
+export const DEFAULT_RESUME_PARTIALS_BELOW_SEC = 0.5;
 
 /**
  * An {@link AsrEngine} whose decoding runs in a `worker_threads` Worker, so the analyzer's main
  * thread (RTP, Opus decode, 100 ms voice windows) never waits on recognition: PocketSphinx's
  * FFI calls and sherpa-onnx's ONNX runs are synchronous and would otherwise stall the event loop.
- * One worker hosts one engine (one model in memory) and any number of streams.
+ * One worker hosts one engine (one model in memory) and any number of streams, served round-robin
+ * per stream in the thread (see asrWorkerMain.ts); `AsrWorkerPool` spreads streams over
+ * several workers.
  *
  * Hypotheses arrive asynchronously as `hypothesis` events on the streams, in order. If the worker
  * dies, every open stream emits `error` and pending flushes reject.
@@ -38,7 +57,7 @@ export class AsrWorker implements AsrEngine {
   private dead: Error | null = null;
   private exited: Promise<void>;
 
-  private constructor(private readonly worker: Worker, ready: { name: AsrEngineName; description: string }, private readonly maxQueuedSamples: number) {
+  private constructor(private readonly worker: Worker, ready: { name: AsrEngineName; description: string }, private readonly limits: AsrWorkerStreamLimits) {
     this.name = ready.name;
     this.description = `${ready.description} [worker thread]`;
     this.exited = new Promise((resolve) => worker.once('exit', () => resolve()));
@@ -53,10 +72,10 @@ export class AsrWorker implements AsrEngine {
    * @param options see {@link AsrWorkerOptions}.
    * @returns once the engine is loaded in the worker.
    * @throws Error with the engine's message when it cannot be loaded (the worker is stopped).
+   * @throws RangeError when the bounds are out of range (see {@link AsrWorkerOptions}).
    */
   static async start(spec: AsrEngineSpec, options: AsrWorkerOptions = {}): Promise<AsrWorker> {
-    const maxQueuedSec = options.maxQueuedSec ?? 10;
-    if (!(maxQueuedSec > 0)) throw new RangeError('maxQueuedSec must be > 0');
+    const limits = AsrWorker.limits(options);
     const data: AsrWorkerData = { spec };
     const worker = new Worker(fileURLToPath(new URL('./asrWorkerBoot.mjs', import.meta.url)), { workerData: data });
     const ready = await new Promise<{ name: AsrEngineName; description: string }>((resolve, reject) => {
@@ -89,7 +108,33 @@ export class AsrWorker implements AsrEngine {
       await worker.terminate();
       throw err;
     });
-    return new AsrWorker(worker, ready, Math.round(maxQueuedSec * 16_000));
+    return new AsrWorker(worker, ready, limits);
+  }
+
+  /**
+   * Validated bounds with defaults.
+   * @throws RangeError when out of range.
+   */
+  static limits(options: AsrWorkerOptions): AsrWorkerStreamLimits {
+    const maxQueuedSec = options.maxQueuedSec ?? 10;
+    const shedPartialsAboveSec = options.shedPartialsAboveSec ?? Math.min(DEFAULT_SHED_PARTIALS_ABOVE_SEC, maxQueuedSec / 2);
+    const resumePartialsBelowSec = options.resumePartialsBelowSec ?? Math.min(DEFAULT_RESUME_PARTIALS_BELOW_SEC, shedPartialsAboveSec / 3);
+    if (!(maxQueuedSec > 0)) throw new RangeError('maxQueuedSec must be > 0');
+    if (!(shedPartialsAboveSec > 0 && shedPartialsAboveSec < maxQueuedSec)) throw new RangeError('shedPartialsAboveSec must be > 0 and < maxQueuedSec');
+    if (!(resumePartialsBelowSec >= 0 && resumePartialsBelowSec < shedPartialsAboveSec)) throw new RangeError('resumePartialsBelowSec must be ≥ 0 and < shedPartialsAboveSec');
+    return { maxQueuedSec, shedPartialsAboveSec, resumePartialsBelowSec };
+  }
+
+  /** Streams open on this worker (≥ 0). */
+  get streamCount(): number {
+    return this.streams.size;
+  }
+
+  /** Audio queued to this worker over all its streams, seconds (≥ 0). */
+  get backlogSec(): number {
+    let sec = 0;
+    for (const s of this.streams.values()) sec += s.backlogSec;
+    return sec;
   }
 
   /** @inheritdoc */
@@ -101,7 +146,7 @@ export class AsrWorker implements AsrEngine {
       request: (m) => this.request(m),
       detach: (sid) => this.streams.delete(sid),
     };
-    const s = new AsrWorkerStream(id, link, this.maxQueuedSamples);
+    const s = new AsrWorkerStream(id, link, this.limits);
     this.streams.set(id, s);
     this.post({ type: 'open', id, options });
     return s;
@@ -134,10 +179,10 @@ export class AsrWorker implements AsrEngine {
   private onMessage(m: FromWorker): void {
     switch (m.type) {
       case 'hypothesis':
-        this.streams.get(m.id)?.emit('hypothesis', m.h);
+        this.streams.get(m.id)?.onHypothesis(m.h);
         return;
       case 'progress':
-        this.streams.get(m.id)?.onProgress(m.samples);
+        this.streams.get(m.id)?.onProgress(m.samples, m.decodeMs, m.cpuMs);
         return;
       case 'done': {
         const p = this.pending.get(m.token);

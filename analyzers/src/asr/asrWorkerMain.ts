@@ -1,13 +1,21 @@
 /**
  * Entry of the ASR worker thread (started by {@link AsrWorker}): creates the engine named in
- * `workerData.spec`, then serves stream commands from the main thread in arrival order. All
- * decoding (FFI/ONNX calls) happens here, off the analyzer's main event loop.
+ * `workerData.spec`, then serves stream commands from the main thread. All decoding (FFI/ONNX
+ * calls) happens here, off the analyzer's main event loop.
+ *
+ * Fairness: commands are queued per stream and served round-robin ({@link RoundRobinQueues}),
+ * one command (≈ one 100 ms chunk) at a time, returning to the event loop in between so newly
+ * posted commands are queued as they arrive. A stream with a backlog therefore costs every other
+ * stream on this thread at most one chunk's decode per round, instead of its whole backlog (the
+ * shared FIFO this replaced). Within a stream, commands keep their order. `partials` (shedding)
+ * commands take effect on arrival, ahead of the queue.
  */
 import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { AsrEngine, AsrStream } from './AsrEngine.ts';
 import type { AsrWorkerData, FromWorker, ToWorker } from './AsrWorkerProtocol.ts';
 import { readAnalyzerEnv } from '../env.ts';
+import { RoundRobinQueues } from './RoundRobinQueues.ts';
 import { createEngine } from './selectEngine.ts';
 
 // Linux nice is per thread: lower THIS thread only, so under CPU saturation the analyzer's main
@@ -23,20 +31,10 @@ const port = parentPort;
 if (!port) throw new Error('asrWorkerMain must run in a worker thread');
 const send = (m: FromWorker): void => port.postMessage(m);
 
+type StreamCommand = Exclude<ToWorker, { type: 'shutdown' } | { type: 'partials' }>;
+
 const streams = new Map<number, AsrStream>();
-const T = new Map<number, { waits: number[]; wall: number; cpu: number; audio: number }>();
-function trace(id: number, wait: number, wall: number, cpu: number, audio: number): void {
-  if (!process.env.LECTERN_ASR_TRACE) return;
-  let t = T.get(id);
-  if (!t) T.set(id, (t = { waits: [], wall: 0, cpu: 0, audio: 0 }));
-  t.waits.push(wait); t.wall += wall; t.cpu += cpu; t.audio += audio;
-}
-if (process.env.LECTERN_ASR_TRACE) setInterval(() => {
-  const tc = process.threadCpuUsage();
-  const rows = [...T.entries()].map(([id, t]) => { const w = t.waits.sort((a, b) => a - b); return `s${id}: n=${w.length} wait p50=${w[w.length >> 1]?.toFixed(0)} p95=${w[Math.floor(w.length * 0.95)]?.toFixed(0)} max=${w.at(-1)?.toFixed(0)} ms, decode wall/audio=${(t.wall / 1000 / t.audio).toFixed(3)} cpu/audio=${(t.cpu / 1000 / t.audio).toFixed(3)}`; });
-  T.clear();
-  process.stderr.write(`[asr-trace pid=${process.pid}] threadCpu=${((tc.user + tc.system) / 1e6).toFixed(1)}s ${rows.join(' | ')}\n`);
-}, 5000).unref();
+const queues = new RoundRobinQueues<StreamCommand>();
 let engine: AsrEngine;
 try {
   engine = await createEngine((workerData as AsrWorkerData).spec);
@@ -46,11 +44,41 @@ try {
   process.exit(0);
 }
 
+let running = false;
+let shutdownRequested = false;
+
 port.on('message', (m: ToWorker) => {
-  void handle(m).catch((err: unknown) => send({ type: 'error', id: 'id' in m ? m.id : null, message: (err as Error).message }));
+  if (m.type === 'shutdown') shutdownRequested = true;
+  else if (m.type === 'partials') setPartials(m.id, m.enabled);
+  else queues.push(m.id, m);
+  schedule();
 });
 
-async function handle(m: ToWorker): Promise<void> {
+/** Runs the next queued command on a later turn of the event loop (so messages are received in between). */
+function schedule(): void {
+  if (running) return;
+  running = true;
+  setImmediate(() => void runNext());
+}
+
+async function runNext(): Promise<void> {
+  const next = queues.shift();
+  if (next) {
+    await handle(next.job).catch((err: unknown) => send({ type: 'error', id: next.key, message: (err as Error).message }));
+    running = false;
+    schedule();
+    return;
+  }
+  running = false;
+  if (shutdownRequested) await shutdown();
+}
+
+function setPartials(id: number, enabled: boolean): void {
+  const s = streams.get(id) as (AsrStream & { setPartialsEnabled?: (on: boolean) => void }) | undefined;
+  s?.setPartialsEnabled?.(enabled);
+}
+
+async function handle(m: StreamCommand): Promise<void> {
   switch (m.type) {
     case 'open': {
       const s = engine.createStream(m.options);
@@ -61,15 +89,13 @@ async function handle(m: ToWorker): Promise<void> {
     }
     case 'push': {
       const s = streams.get(m.id);
-      const t0 = performance.timeOrigin + performance.now();
+      const t0 = performance.now();
       const c0 = process.threadCpuUsage();
       try {
         s?.push(m.samples, m.startSec);
       } finally {
-        const t1 = performance.timeOrigin + performance.now();
-        const c1 = process.threadCpuUsage(c0);
-        trace(m.id, t0 - (m as unknown as { postedAt: number }).postedAt, t1 - t0, (c1.user + c1.system) / 1000, m.samples.length / 16000);
-        send({ type: 'progress', id: m.id, samples: m.samples.length });
+        const c = process.threadCpuUsage(c0);
+        send({ type: 'progress', id: m.id, samples: m.samples.length, decodeMs: performance.now() - t0, cpuMs: (c.user + c.system) / 1000 });
       }
       return;
     }
@@ -91,11 +117,12 @@ async function handle(m: ToWorker): Promise<void> {
       }
       return;
     }
-    case 'shutdown':
-      for (const s of streams.values()) await s.close().catch(() => {});
-      streams.clear();
-      await engine.close();
-      port!.close();
-      return;
   }
+}
+
+async function shutdown(): Promise<void> {
+  for (const s of streams.values()) await s.close().catch(() => {});
+  streams.clear();
+  await engine.close();
+  port!.close();
 }

@@ -1,5 +1,5 @@
 import type { CaptionEvent, DisfluencyEvent, FluencyFrame } from '@lectern/contract';
-import type { AsrEngine, AsrStream } from '../asr/AsrEngine.ts';
+import type { AsrEngine, AsrShedding, AsrStream } from '../asr/AsrEngine.ts';
 import { toCaptionEvent } from '../asr/toCaptionEvent.ts';
 import { FilledPauseDetector } from '../fluency/FilledPauseDetector.ts';
 import { FluencyTracker } from '../fluency/FluencyTracker.ts';
@@ -15,6 +15,8 @@ export interface LiveLanguageStreamOptions {
   onDisfluency: (event: DisfluencyEvent) => void;
   /** Non-fatal errors (ASR failure, queue overflow); the voice path is unaffected. */
   onError?: (error: Error) => void;
+  /** Partial shedding of this stream's recogniser switched on or off (worker engines only). */
+  onAsrShedding?: (shedding: AsrShedding) => void;
   /** Silence after which the current utterance is ended (finals emitted), seconds; default 0.3. */
   endUtteranceAfterPauseSec?: number;
   /** Interval of `metrics:fluency` frames in media seconds; default 1. */
@@ -32,7 +34,7 @@ export class LiveLanguageStream {
   readonly #asrStream: AsrStream | null;
   readonly #tracker: FluencyTracker;
   readonly #filled = new FilledPauseDetector();
-  readonly #opts: Required<Omit<LiveLanguageStreamOptions, 'onError' | 'asr'>> & Pick<LiveLanguageStreamOptions, 'onError'>;
+  readonly #opts: Required<Omit<LiveLanguageStreamOptions, 'onError' | 'onAsrShedding' | 'asr'>> & Pick<LiveLanguageStreamOptions, 'onError' | 'onAsrShedding'>;
   #lastPauseSec = 0;
   #lastFluencyAt = -Infinity;
   #closed = false;
@@ -51,6 +53,22 @@ export class LiveLanguageStream {
       this.#opts.onError?.(new Error(`ASR fell behind: dropped ${o.droppedSec.toFixed(1)} s at ${o.atMediaSec.toFixed(1)} s`)),
     );
     this.#asrStream?.on('error', (e) => this.#opts.onError?.(e));
+    this.#asrStream?.on('shedding', (sh) => {
+      if (!this.#closed) this.#opts.onAsrShedding?.(sh);
+    });
+  }
+
+  /**
+   * The recogniser's counters for this stream, when its engine queues audio (an AsrWorker or
+   * AsrWorkerPool stream): `backlogSec` = audio queued, not yet decoded (s); `decodedSec` = audio
+   * decoded so far (s); `decodeSec` = wall time the worker spent decoding it (s). Null with
+   * captions off or an in-thread engine.
+   */
+  asrStats(): { backlogSec: number; decodedSec: number; decodeSec: number } | null {
+    const s = this.#asrStream as (AsrStream & { stats?: () => { queuedSec: number; decodedSec: number; decodeSec: number } }) | null;
+    if (!s || typeof s.stats !== 'function') return null;
+    const st = s.stats();
+    return { backlogSec: st.queuedSec, decodedSec: st.decodedSec, decodeSec: st.decodeSec };
   }
 
   /**

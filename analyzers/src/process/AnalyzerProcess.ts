@@ -10,13 +10,21 @@ import { errorText, type HostedStreamBase, StreamHost } from './StreamHost.ts';
 interface HostedStream extends HostedStreamBase<StartAudioStream> {
   stream: LiveAudioStream;
   language: LiveLanguageStream;
+  /** ASR counters at the previous stats message (for the per-period RTF). */
+  asrAtLastStats: { decodedSec: number; decodeSec: number };
 }
 
 /**
  * The analyzer process's state machine, independent of the IPC transport (a {@link StreamHost}:
  * message validation, stream map, status and error reporting): owns the live audio and language
  * streams, whose voice frames, pauses, captions, fluency frames and disfluencies go to the room as
- * the contract's room messages, plus the stream's ASR status when it starts (see protocol.ts).
+ * the contract's room messages, plus the stream's ASR status when it starts and whenever its
+ * partial shedding changes (see protocol.ts).
+ *
+ * Shedding (issue #12): when the stream's recogniser backlog exceeds 1.5 s of audio
+ * (AsrWorker's `shedPartialsAboveSec`), partial captions are withheld and finals still come; the
+ * room gets `asr:status` with `partialsShed: true` and the reason, and `analyzer:status` with
+ * `shed: ['asr-partials']`. Below 0.5 s both are sent again without it. Voice windows are never shed.
  * `main.ts` wires it to `process.on('message')` / `process.send` and to a shared 20 ms tick and a
  * 5 s stats interval.
  *
@@ -58,7 +66,7 @@ export class AnalyzerProcess extends StreamHost<StartAudioStream, HostedStream, 
 
   /** Sends a `stats` message for every stream. */
   sendStats(): void {
-    for (const [streamId, hosted] of this.streams) this.send(this.statsMessage(streamId, hosted.stream));
+    for (const [streamId, hosted] of this.streams) this.send(this.statsMessage(streamId, hosted));
   }
 
   protected async startStream(start: StartAudioStream): Promise<void> {
@@ -74,6 +82,10 @@ export class AnalyzerProcess extends StreamHost<StartAudioStream, HostedStream, 
       onFluency: (frame) => this.publish(streamId, roomId, { event: 'metrics:fluency', payload: frame }),
       onDisfluency: (event) => this.publish(streamId, roomId, { event: 'fluency:event', payload: event }),
       onError: (err) => this.streamError(streamId, err),
+      onAsrShedding: (sh) => {
+        this.publish(streamId, roomId, { event: 'asr:status', payload: { ...this.asr.status, reason: sh.reason, partialsShed: sh.partialsShed } });
+        this.status(streamId, { roomId, producerId, state: 'running', ...(sh.partialsShed ? { shed: ['asr-partials' as const], reason: sh.reason } : { shed: [] }) });
+      },
     });
     try {
       stream = new LiveAudioStream({
@@ -91,7 +103,7 @@ export class AnalyzerProcess extends StreamHost<StartAudioStream, HostedStream, 
           this.guard(streamId, () => language.pushWindow(samples, mediaTimeSec, pauseSec, pauses)),
         onError: (err) => this.streamError(streamId, err),
       });
-      this.streams.set(streamId, { start, stream, language, errors: 0, lastErrorStatusMs: -Infinity });
+      this.streams.set(streamId, { start, stream, language, errors: 0, lastErrorStatusMs: -Infinity, asrAtLastStats: { decodedSec: 0, decodeSec: 0 } });
       this.publish(streamId, roomId, { event: 'asr:status', payload: this.asr.status });
       const rtpPort = await stream.listen('127.0.0.1', 0);
       this.send({ type: 'started', streamId, rtpPort });
@@ -112,11 +124,24 @@ export class AnalyzerProcess extends StreamHost<StartAudioStream, HostedStream, 
     } catch (err) {
       this.send({ type: 'error', streamId, message: `error while stopping: ${errorText(err)}` });
     }
-    this.send(this.statsMessage(streamId, hosted.stream));
+    this.send(this.statsMessage(streamId, hosted));
   }
 
-  private statsMessage(streamId: string, stream: LiveAudioStream): StatsMessage {
-    const s = stream.stats;
+  /**
+   * The stream's `stats` message. `asrBacklogSec`: audio queued to the recogniser now (s);
+   * `asrRtf`: worker wall time spent decoding ÷ audio decoded since the previous stats message
+   * (0 when nothing was decoded); both omitted with captions off.
+   */
+  private statsMessage(streamId: string, hosted: HostedStream): StatsMessage {
+    const s = hosted.stream.stats;
+    const asr = hosted.language.asrStats();
+    let asrFields: Pick<StatsMessage, 'asrBacklogSec' | 'asrRtf'> = {};
+    if (asr) {
+      const audioSec = asr.decodedSec - hosted.asrAtLastStats.decodedSec;
+      const decodeSec = asr.decodeSec - hosted.asrAtLastStats.decodeSec;
+      hosted.asrAtLastStats = { decodedSec: asr.decodedSec, decodeSec: asr.decodeSec };
+      asrFields = { asrBacklogSec: round3(asr.backlogSec), asrRtf: audioSec > 0 ? round3(Math.max(0, decodeSec) / audioSec) : 0 };
+    }
     return {
       type: 'stats',
       streamId,
@@ -127,6 +152,11 @@ export class AnalyzerProcess extends StreamHost<StartAudioStream, HostedStream, 
       packetsConcealed: s.packetsConcealed,
       rtcpPackets: s.rtcpPackets,
       framesEmitted: s.framesEmitted,
+      ...asrFields,
     };
   }
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
 }

@@ -8,7 +8,8 @@
  */
 import type { AsrStatus } from '@lectern/contract';
 import type { AsrEngine } from '../asr/AsrEngine.ts';
-import { AsrWorker } from '../asr/AsrWorker.ts';
+import { AsrWorkerPool } from '../asr/AsrWorkerPool.ts';
+import { readAnalyzerEnv } from '../env.ts';
 import { selectEngine } from '../asr/selectEngine.ts';
 import { AnalyzerProcess } from './AnalyzerProcess.ts';
 import { openChildIpc, reportUncaughtErrors, serveParentMessages } from './childIpc.ts';
@@ -34,14 +35,16 @@ try {
   process.exit(1);
 }
 
-// Speech recognition: the best available engine (LECTERN_ASR_ENGINE overrides), in a worker thread
-// so decoding never blocks the 100 ms voice windows. Failure degrades to captions off.
+// Speech recognition: the best available engine (LECTERN_ASR_ENGINE overrides), in worker threads
+// (LECTERN_ASR_THREADS, default the cores available; streams pinned to the least-loaded one) so
+// decoding never blocks the 100 ms voice windows and no stream waits behind all the others.
+// Failure degrades to captions off.
 let asrEngine: AsrEngine | null = null;
 let asrStatus: AsrStatus;
 try {
   const selection = await selectEngine();
   asrStatus = { engine: selection.engine, reason: selection.reason };
-  if (selection.spec) asrEngine = await AsrWorker.start(selection.spec);
+  if (selection.spec) asrEngine = await AsrWorkerPool.start(selection.spec, { threads: readAnalyzerEnv().LECTERN_ASR_THREADS });
 } catch (err) {
   asrStatus = { engine: 'none', reason: `ASR engine failed to start (${(err as Error).message}); captions off` };
 }

@@ -90,6 +90,10 @@ export class PocketSphinxStream extends AsrStreamBase {
       this.finishUtterance();
       return;
     }
+    // Shedding: ps_get_hyp and the segmentation walk are the partial's cost (it grows with the
+    // utterance's length); skip both. `lastHyp` is kept, so the first partial after resuming is
+    // emitted whenever the text differs from the last one sent.
+    if (!this.partialsEnabled) return;
     const hyp = this.lib.ps_get_hyp(this.decoder, [0]);
     if (hyp && (hyp !== this.lastHyp || this.partials === 'every-chunk')) {
       this.lastHyp = hyp;
