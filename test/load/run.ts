@@ -245,7 +245,7 @@ async function runStep(stepIndex: number, n: number) {
   await Promise.all(observers.map((o) => o.waitFor(() => o.frames.length > 0, 15_000, 'first frame').catch(() => {})));
   log(`  ${live.length}/${n} room(s) live, ${refusals.length} join(s) refused, ${joinsFailed} failed; warming up ${warmupSec} s, measuring ${seconds} s`);
 
-  await sleep(warmupSec * 1000);
+  if (live.length) await sleep(warmupSec * 1000); // nothing to warm up when every join was refused
   const scrape0 = await scrapeMetrics(url);
   const measuring = LiveWindow.start(observers, serverPid, process.pid);
   const loads: number[] = [];
@@ -281,7 +281,7 @@ async function runStep(stepIndex: number, n: number) {
   if (joinsRefused) broken.push(`${joinsRefused} join(s) refused (CAPACITY)`);
   if (joinsFailed + otherRefusals) broken.push(`${joinsFailed + otherRefusals} join(s) failed`);
   if (silentRooms) broken.push(`${silentRooms} room(s) without voice frames`);
-  if (voice.p95 === null || voice.p95 > SLO.voiceP95Ms) broken.push(`voice p95 ${voice.p95} ms > ${SLO.voiceP95Ms}`);
+  if (voice.p95 === null || voice.p95 > SLO.voiceP95Ms) broken.push(voice.p95 === null ? 'no voice frames' : `voice p95 ${voice.p95} ms > ${SLO.voiceP95Ms}`);
   if (caption.p95 === null || caption.p95 > SLO.captionLagP95Ms) broken.push(caption.p95 === null ? 'no captions' : `caption lag p95 ${caption.p95} ms > ${SLO.captionLagP95Ms}`);
   if (m.framesLost > SLO.framesLost) broken.push(`${m.framesLost} frame(s) lost`);
 
