@@ -1,7 +1,9 @@
+/**
+ * Process-tree CPU and RSS for benches and the load tool, on the gateway's /proc reader
+ * (gateway/src/cluster/procTree.ts, which the node's own load figure uses).
+ */
 import fs from 'node:fs';
-
-const CLK_TCK = 100; // Linux USER_HZ; /proc/<pid>/stat times are in these ticks.
-const PAGE_BYTES = 4096;
+import { CLK_TCK, descendants, procSnapshot } from '../../gateway/src/cluster/procTree.ts';
 
 interface ProcSample {
   cpuTicks: number;
@@ -20,64 +22,35 @@ export interface TreeProcess {
   rssBytes: number;
 }
 
-function readStat(pid: number): { ppid: number; comm: string; ticks: number; rssPages: number } | null {
-  try {
-    const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const close = s.lastIndexOf(')');
-    const rest = s.slice(close + 2).split(' ');
-    // fields after "(comm)": state(0) ppid(1) ... utime(11) stime(12) ... rss(21)
-    return { ppid: Number(rest[1]), comm: s.slice(s.indexOf('(') + 1, close), ticks: Number(rest[11]) + Number(rest[12]), rssPages: Number(rest[21]) };
-  } catch {
-    return null;
-  }
-}
-
 /** PIDs of `root` and all its descendants (via /proc/<pid>/stat ppid links). */
 export function processTree(root: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const name of fs.readdirSync('/proc')) {
-    const pid = Number(name);
-    if (!Number.isInteger(pid)) continue;
-    const st = readStat(pid);
-    if (!st) continue;
-    const list = children.get(st.ppid) ?? [];
-    list.push(pid);
-    children.set(st.ppid, list);
-  }
-  const out: number[] = [];
-  const stack = [root];
-  while (stack.length) {
-    const pid = stack.pop()!;
-    out.push(pid);
-    stack.push(...(children.get(pid) ?? []));
-  }
-  return out;
+  return descendants(root, procSnapshot().children);
 }
 
-/** Every process of the tree under `root` (root first, parents before children), one /proc pass each. */
+/** Every process of the tree under `root` (root first, parents before children), from one /proc pass. */
 export function treeProcesses(root: number): TreeProcess[] {
+  const { stats, children } = procSnapshot();
   const out: TreeProcess[] = [];
-  for (const pid of processTree(root)) {
-    const st = readStat(pid);
+  for (const pid of descendants(root, children)) {
+    const st = stats.get(pid);
     if (!st) continue;
     let cmdline = '';
     try {
       cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
     } catch {}
-    out.push({ pid, ppid: st.ppid, comm: st.comm, cmdline, cpuTicks: st.ticks, rssBytes: st.rssPages * PAGE_BYTES });
+    out.push({ pid, ppid: st.ppid, comm: st.comm, cmdline, cpuTicks: st.cpuTicks, rssBytes: st.rssBytes });
   }
   return out;
 }
 
 /** CPU ticks and RSS summed over a process tree. */
 export function sampleTree(root: number): ProcSample {
+  const { stats, children } = procSnapshot();
   let cpuTicks = 0;
   let rssBytes = 0;
-  for (const pid of processTree(root)) {
-    const st = readStat(pid);
-    if (!st) continue;
-    cpuTicks += st.ticks;
-    rssBytes += st.rssPages * PAGE_BYTES;
+  for (const pid of descendants(root, children)) {
+    cpuTicks += stats.get(pid)?.cpuTicks ?? 0;
+    rssBytes += stats.get(pid)?.rssBytes ?? 0;
   }
   return { cpuTicks, rssBytes };
 }
