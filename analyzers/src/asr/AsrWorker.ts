@@ -14,22 +14,27 @@ export interface AsrWorkerOptions {
   maxQueuedSec?: number;
   /**
    * Per-stream backlog (s of audio posted but not decoded) above which partial hypotheses are
-   * shed (withheld; finals still come; a `shedding` event reports it). Default 1.5 s: at live
-   * pace a partial that is 1.5 s late no longer helps the reader, and not computing partials
-   * frees decode time for catching up. Must be > 0 and < `maxQueuedSec`.
+   * shed (withheld and not computed; finals still come; a `shedding` event reports it). Default
+   * 5 s, or half of `maxQueuedSec` when that is smaller: sustained overload, on its way to the
+   * overflow bound. Not lower, because shedding during a short catch-up (e.g. 8 rooms starting
+   * together: 2–7 s of backlog for a few seconds) made captions later, not earlier — while shed,
+   * a word's first caption is its utterance's final — and saved almost no decode time with
+   * PocketSphinx (partials off: 0.038–0.039 CPU-s per audio-s, on: 0.038–0.041, 2026 issue #12
+   * measurement). Must be > 0 and < `maxQueuedSec`.
    */
   shedPartialsAboveSec?: number;
   /**
-   * Backlog below which shed partials resume (s). Default 0.5 s (hysteresis, so a backlog hovering
-   * around the bound does not toggle). Must be ≥ 0 and < `shedPartialsAboveSec`.
+   * Backlog below which shed partials resume (s). Default 1 s, or a fifth of the shedding bound
+   * when that is smaller (hysteresis, so a backlog hovering around the bound does not toggle).
+   * Must be ≥ 0 and < `shedPartialsAboveSec`.
    */
   resumePartialsBelowSec?: number;
 }
 
 /** Default {@link AsrWorkerOptions.shedPartialsAboveSec} (s). */
-export const DEFAULT_SHED_PARTIALS_ABOVE_SEC = 1.5;
+export const DEFAULT_SHED_PARTIALS_ABOVE_SEC = 5;
 /** Default {@link AsrWorkerOptions.resumePartialsBelowSec} (s). */
-export const DEFAULT_RESUME_PARTIALS_BELOW_SEC = 0.5;
+export const DEFAULT_RESUME_PARTIALS_BELOW_SEC = 1;
 
 /**
  * An {@link AsrEngine} whose decoding runs in a `worker_threads` Worker, so the analyzer's main
@@ -118,7 +123,7 @@ export class AsrWorker implements AsrEngine {
   static limits(options: AsrWorkerOptions): AsrWorkerStreamLimits {
     const maxQueuedSec = options.maxQueuedSec ?? 10;
     const shedPartialsAboveSec = options.shedPartialsAboveSec ?? Math.min(DEFAULT_SHED_PARTIALS_ABOVE_SEC, maxQueuedSec / 2);
-    const resumePartialsBelowSec = options.resumePartialsBelowSec ?? Math.min(DEFAULT_RESUME_PARTIALS_BELOW_SEC, shedPartialsAboveSec / 3);
+    const resumePartialsBelowSec = options.resumePartialsBelowSec ?? Math.min(DEFAULT_RESUME_PARTIALS_BELOW_SEC, shedPartialsAboveSec / 5);
     if (!(maxQueuedSec > 0)) throw new RangeError('maxQueuedSec must be > 0');
     if (!(shedPartialsAboveSec > 0 && shedPartialsAboveSec < maxQueuedSec)) throw new RangeError('shedPartialsAboveSec must be > 0 and < maxQueuedSec');
     if (!(resumePartialsBelowSec >= 0 && resumePartialsBelowSec < shedPartialsAboveSec)) throw new RangeError('resumePartialsBelowSec must be ≥ 0 and < shedPartialsAboveSec');

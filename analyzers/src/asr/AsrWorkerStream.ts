@@ -58,10 +58,11 @@ export interface AsrWorkerStreamStats {
  * time) — never a silent drop. The worker sees the resulting media-time gap, which ends the
  * utterance there.
  *
- * Partial shedding: when the backlog exceeds `shedPartialsAboveSec` (default 1.5 s), partial
- * hypotheses are withheld — the worker stops computing them and any still in flight are dropped
- * here — and finals keep coming; a `shedding` event says so. Once the backlog is below
- * `resumePartialsBelowSec` (default 0.5 s) partials resume, with another `shedding` event.
+ * Partial shedding: when the backlog exceeds `shedPartialsAboveSec` (default 5 s, see
+ * AsrWorkerOptions), partial hypotheses are withheld — the worker stops computing them and any
+ * still in flight are dropped here — and finals keep coming; a `shedding` event says so. Once the
+ * backlog is below `resumePartialsBelowSec` (default 1 s) partials resume, with another
+ * `shedding` event.
  */
 export class AsrWorkerStream extends EventEmitter<AsrStreamEventMap> implements AsrStream {
   private queuedSamples = 0;

@@ -21,10 +21,10 @@ interface HostedStream extends HostedStreamBase<StartAudioStream> {
  * the contract's room messages, plus the stream's ASR status when it starts and whenever its
  * partial shedding changes (see protocol.ts).
  *
- * Shedding (issue #12): when the stream's recogniser backlog exceeds 1.5 s of audio
- * (AsrWorker's `shedPartialsAboveSec`), partial captions are withheld and finals still come; the
- * room gets `asr:status` with `partialsShed: true` and the reason, and `analyzer:status` with
- * `shed: ['asr-partials']`. Below 0.5 s both are sent again without it. Voice windows are never shed.
+ * Shedding (issue #12): when the stream's recogniser backlog exceeds 5 s of audio (AsrWorker's
+ * `shedPartialsAboveSec`), partial captions are withheld and finals still come; the room gets
+ * `asr:status` with `partialsShed: true` and the reason, and `analyzer:status` with
+ * `shed: ['asr-partials']`. Below 1 s both are sent again without it. Voice windows are never shed.
  * `main.ts` wires it to `process.on('message')` / `process.send` and to a shared 20 ms tick and a
  * 5 s stats interval.
  *

@@ -56,7 +56,7 @@ describe.skipIf(!available)('AnalyzerProcess with a real ASR worker pool: sheddi
     h.sendStats();
     const stats1 = sent.filter((m) => m.type === 'stats').at(-1)!;
     expect(stats1).toMatchObject({ streamId: 's1', asrBacklogSec: expect.any(Number), asrRtf: expect.any(Number) });
-    expect((stats1 as { asrBacklogSec: number }).asrBacklogSec).toBeGreaterThan(1.5);
+    expect((stats1 as { asrBacklogSec: number }).asrBacklogSec).toBeGreaterThan(5);
 
     await asr.flush();
     h.sendStats();
