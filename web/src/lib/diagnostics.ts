@@ -34,6 +34,8 @@ export interface LecternDiagnostics {
   readonly socketDisconnects: number;
   /** `auth:refresh` requests (a new access token on the open socket) the server acknowledged. */
   readonly tokenRefreshes: number;
+  /** Base URL the socket is connected to now: the page's origin, or the node a `WRONG_NODE` redirect sent it to. */
+  readonly socketUrl: string;
 }
 
 /** Installs `window.__lectern` for this page; returns a function that removes it. */
@@ -74,6 +76,9 @@ export function exposeDiagnostics(room: { readonly state: SessionState | CoachSt
     },
     get tokenRefreshes() {
       return socket.tokenRefreshes;
+    },
+    get socketUrl() {
+      return socket.url;
     },
   });
   Object.defineProperty(window, '__lectern', { value: diag, configurable: true, enumerable: false, writable: false });

@@ -30,17 +30,17 @@ export type LecternErrorCode = ErrorCode | ClientErrorCode;
 export class LecternError extends Error {
   override readonly name = 'LecternError';
   /** With `CAPACITY`: seconds after which a retry may succeed (from the server's error body). */
-  readonly retryAfterSec?: number;
+  readonly retryAfterSec?: number | null;
   /** With `WRONG_NODE`: base URL of the node hosting the room (from the server's error body). */
   readonly redirectUrl?: string;
   constructor(
     readonly code: LecternErrorCode,
     message: string,
     readonly details?: unknown,
-    extra?: Pick<ErrorBody, 'retryAfterSec' | 'redirectUrl'>,
+    extra?: { retryAfterSec?: number | null; redirectUrl?: string },
   ) {
     super(message);
-    if (extra?.retryAfterSec !== undefined) this.retryAfterSec = extra.retryAfterSec;
+    if (extra?.retryAfterSec != null) this.retryAfterSec = extra.retryAfterSec;
     if (extra?.redirectUrl !== undefined) this.redirectUrl = extra.redirectUrl;
   }
 
