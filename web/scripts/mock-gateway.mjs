@@ -17,6 +17,14 @@
 // Room-name triggers: "join-fails" → room:join fails with MEDIA_ERROR; "worker-dies" → room:error
 // SFU_WORKER_DIED after 6 s; "analyzer-down" → analyzer:status unavailable; "asr-none" → asr:status
 // engine none (captions off).
+// Multi-node (#12) triggers: "capacity" → room:join fails with CAPACITY, retryAfterSec 20;
+// "capacity-once" → CAPACITY with retryAfterSec 2 once per room, then the join succeeds;
+// "wrong-node" → WRONG_NODE with redirectUrl = mock node B (a second Socket.IO server on port + 1,
+// CORS open like a real node must be), which hosts the room; `GET /mock/kill-node-b` closes node B
+// (its clients' reconnections fail, they come back here, and this node then takes the room);
+// "redirect-loop" → WRONG_NODE to node B, which sends it back here (the client stops after 3 hops);
+// "shed" → analyzer:status shed ['pose', 'asr-partials'] and asr:status partialsShed after 1.5 s
+// (partials then stop); "shed-clears" → the same, cleared again after 7 s.
 // Every analysis push (metrics, captions, fluency, status …) is checked against the contract's
 // schemas (`AnalysisRoomMessageSchema`); a mismatch is printed on stderr and makes the exit code 1.
 // Uses socket.io (a gateway dependency, hoisted to the repo's node_modules).
@@ -39,6 +47,10 @@ const http = createServer(async (req, res) => {
   const { pathname, search } = new URL(req.url ?? '/', 'http://x');
   if (await handleMockAuth(req, res, pathname, search)) return;
   if (await handleMockApi(req, res, pathname, search)) return;
+  if (pathname === '/mock/kill-node-b') {
+    killNodeB();
+    return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"killed":true}');
+  }
   if (pathname === '/health') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true,"mock":true}');
   const rel = normalize(decodeURIComponent(pathname)).replace(/^(\.\.[/\\])+/, '');
   let file = join(root, 'index.html');
@@ -57,6 +69,27 @@ const http = createServer(async (req, res) => {
 
 const io = new Server(http, { path: '/socket.io' });
 
+// Mock node B (#12): another node of the same cluster, on port + 1.
+const portB = port + 1;
+const urlA = `http://127.0.0.1:${port}`;
+const urlB = `http://127.0.0.1:${portB}`;
+const httpB = createServer((_req, res) => res.writeHead(404).end());
+// A page served by node A connects here cross-origin: polling needs CORS (the token is in the
+// handshake's auth payload, not a cookie, so no credentials).
+const ioB = new Server(httpB, { path: '/socket.io', cors: { origin: true } });
+let nodeBAlive = true;
+httpB.on('error', (err) => console.error(`[mock-gateway] node B on ${portB}: ${err.message}`));
+httpB.listen(portB, '127.0.0.1');
+function killNodeB() {
+  if (!nodeBAlive) return;
+  nodeBAlive = false;
+  console.log('[mock-gateway] node B killed');
+  ioB.close();
+  httpB.closeAllConnections?.();
+}
+/** Rooms that already had their one CAPACITY answer ("capacity-once"). */
+const capacityOnce = new Set();
+
 const ANALYSIS_EVENTS = new Set(AnalysisRoomMessageSchema.options.map((o) => o.shape.event.value));
 /** Makes `socket.emit` check analysis pushes against the contract before sending them. */
 function checkAgainstContract(socket) {
@@ -73,9 +106,13 @@ function checkAgainstContract(socket) {
   };
 }
 const ok = (data) => ({ ok: true, data });
-const fail = (code, message) => ({ ok: false, error: { code, message } });
+const fail = (code, message, extra = {}) => ({ ok: false, error: { code, message, ...extra } });
 
-io.on('connection', (socket) => {
+io.on('connection', (socket) => signaling(socket, 'a'));
+ioB.on('connection', (socket) => signaling(socket, 'b'));
+
+/** The signaling flow of one socket on node `node` ('a': this one, 'b': mock node B). */
+function signaling(socket, node) {
   checkAgainstContract(socket);
   let roomId = null;
   const timers = [];
@@ -87,6 +124,19 @@ io.on('connection', (socket) => {
       return ack(fail('BAD_REQUEST', 'roomId: room id must be 1–64 letters, digits, "-" or "_"'));
     }
     if (req.roomId.includes('join-fails')) return ack(fail('MEDIA_ERROR', 'no mediasoup worker available (mock)'));
+    if (req.roomId.includes('capacity-once') && !capacityOnce.has(req.roomId)) {
+      capacityOnce.add(req.roomId);
+      return ack(fail('CAPACITY', 'every Lectern node is above its load threshold (mock)', { retryAfterSec: 2 }));
+    }
+    if (req.roomId.includes('capacity') && !req.roomId.includes('capacity-once')) {
+      return ack(fail('CAPACITY', 'every Lectern node is above its load threshold (mock)', { retryAfterSec: 20 }));
+    }
+    if (req.roomId.includes('redirect-loop')) {
+      return ack(fail('WRONG_NODE', `room ${req.roomId} is hosted by another node (mock)`, { redirectUrl: node === 'a' ? urlB : urlA }));
+    }
+    if (req.roomId.includes('wrong-node') && node === 'a' && nodeBAlive) {
+      return ack(fail('WRONG_NODE', `room ${req.roomId} is hosted by node b (mock)`, { redirectUrl: urlB }));
+    }
     stop();
     roomId = req.roomId;
     socket.join(roomId);
@@ -112,7 +162,7 @@ io.on('connection', (socket) => {
     ack(ok({ producerId }));
     if (req?.kind === 'audio' && roomId) timers.push(...synthesize(socket, roomId, producerId));
   });
-});
+}
 
 /** Emits a plausible speaking pattern: 2–5 s utterances separated by 0.3–1.6 s pauses. */
 function synthesize(socket, roomId, producerId) {
@@ -127,9 +177,22 @@ function synthesize(socket, roomId, producerId) {
   const voiced = [];
   const started = setTimeout(() => socket.emit('analyzer:status', { roomId, producerId, state: 'running' }), 400);
   const lang = roomId.includes('asr-none') ? null : new TalkScript(socket, roomId, producerId, rand);
+  const asrOk = { engine: 'pocketsphinx', reason: 'sherpa-onnx model not installed (run npm run models); using pocketsphinx (mock)' };
   socket.emit('asr:status', lang
-    ? { engine: 'pocketsphinx', reason: 'sherpa-onnx model not installed (run npm run models); using pocketsphinx (mock)' }
+    ? asrOk
     : { engine: 'none', reason: 'No speech recogniser available: the sherpa-onnx model is not installed and PocketSphinx failed to load (mock).' });
+  const shedTimers = [];
+  if (roomId.includes('shed') && lang) {
+    const shed = (on) => {
+      lang.partialsShed = on;
+      socket.emit('analyzer:status', { roomId, producerId, state: 'running', shed: on ? ['pose', 'asr-partials'] : [] });
+      socket.emit('asr:status', on
+        ? { ...asrOk, reason: 'the recogniser is 5.2 s behind: partial captions paused, finals only (mock)', partialsShed: true }
+        : asrOk);
+    };
+    shedTimers.push(setTimeout(() => shed(true), 1500));
+    if (roomId.includes('shed-clears')) shedTimers.push(setTimeout(() => shed(false), 7000));
+  }
   const iv = setInterval(() => {
     segLeft -= 0.1;
     if (segLeft <= 0) {
@@ -162,7 +225,7 @@ function synthesize(socket, roomId, producerId) {
     });
     t += 0.1;
   }, 100);
-  return [started, iv];
+  return [started, iv, ...shedTimers];
 }
 
 /**
@@ -215,7 +278,7 @@ class TalkScript {
       const startSec = Math.round(t * 100) / 100;
       this.words.push({ word: raw.replace('*', ''), startSec, endSec: Math.round((t + dur) * 100) / 100, confidence: 0.7 + 0.3 * this.rand(), filler: raw.startsWith('*') });
       this.nextWordAt = t + dur + 0.06;
-      if (t - this.lastPartialAt >= 0.5) this.caption('partial', t);
+      if (t - this.lastPartialAt >= 0.5 && !this.partialsShed) this.caption('partial', t);
     }
     if (!speaking && this.wasSpeaking && this.words.length) this.caption('final', t);
     this.wasSpeaking = speaking;

@@ -273,14 +273,14 @@ export function shedNotices(analyzer: Pick<AnalyzerStatus, 'shed'> | null | unde
     out.push({
       id: 'pose',
       title: 'Server busy: body-language analysis paused',
-      text: 'The server is under heavy load, so posture and gesture cards pause for now. Voice metrics, captions and the recording continue; body language resumes by itself when the load drops.',
+      text: 'Posture and gesture cards pause while the server is under heavy load. Voice metrics, captions and the recording continue; this clears by itself.',
     });
   }
   if (asr?.partialsShed || shed.includes('asr-partials')) {
     out.push({
       id: 'asr-partials',
       title: 'Server busy: captions show finished phrases only',
-      text: 'The speech recogniser is behind, so words appear when each phrase ends instead of as they are spoken. Nothing is lost; live captions return by themselves when the load drops.',
+      text: 'The speech recogniser is behind, so words appear when each phrase ends rather than as they are spoken. Nothing is lost; live captions return when the load drops.',
     });
   }
   return out;

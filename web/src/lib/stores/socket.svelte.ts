@@ -167,7 +167,7 @@ export class SocketStore {
   /** Gives up the lost redirected node: reconnects to `home` (state stays `reconnecting`). */
   #failOver(): void {
     const lost = this.url;
-    const lostError = new LecternError('NOT_CONNECTED', NODE_LOST_MESSAGE, { node: lost });
+    const lostError = this.nodeLost ?? new LecternError('NOT_CONNECTED', NODE_LOST_MESSAGE, { node: lost });
     console.warn(`[lectern] the server hosting this room (${lost}) is gone; reconnecting via ${this.#home.url}`);
     this.#closeSocket();
     this.#open(this.#home, 'reconnecting');
@@ -271,14 +271,15 @@ export class SocketStore {
       } else if (this.revoked) {
         this.state = 'closed';
         this.error = this.revoked;
-      } else if (socket.active) {
+      } else if (socket.active && !nodeGone) {
         this.state = 'reconnecting';
         this.error = new LecternError('NOT_CONNECTED', `Connection lost (${reason}); reconnecting…`);
-        if (nodeGone) this.#watchFailover();
       } else if (nodeGone) {
-        // The node closed the connection (e.g. shutting down): reconnect via home right away.
+        // Retry the node a few times (socket.active), or, if it closed the connection (e.g. shutting
+        // down), reconnect via home right away.
         this.state = 'reconnecting';
-        this.error = new LecternError('NOT_CONNECTED', NODE_LOST_MESSAGE);
+        this.error = this.nodeLost = new LecternError('NOT_CONNECTED', NODE_LOST_MESSAGE, { node: url, reason });
+        if (socket.active) this.#watchFailover();
       } else if (reason === 'io client disconnect') {
         this.state = 'idle';
       } else {
