@@ -20,7 +20,7 @@
 // Multi-node (#12) triggers: "capacity" → room:join fails with CAPACITY, retryAfterSec 20;
 // "capacity-once" → CAPACITY with retryAfterSec 2 once per room, then the join succeeds;
 // "wrong-node" → WRONG_NODE with redirectUrl = mock node B (a second Socket.IO server on port + 1,
-// CORS open like a real node must be), which hosts the room; `GET /mock/kill-node-b` closes node B
+// without CORS), which hosts the room; `GET /mock/kill-node-b` closes node B
 // (its clients' reconnections fail, they come back here, and this node then takes the room);
 // "redirect-loop" → WRONG_NODE to node B, which sends it back here (the client stops after 3 hops);
 // "shed" → analyzer:status shed ['pose', 'asr-partials'] and asr:status partialsShed after 1.5 s
@@ -74,9 +74,9 @@ const portB = port + 1;
 const urlA = `http://127.0.0.1:${port}`;
 const urlB = `http://127.0.0.1:${portB}`;
 const httpB = createServer((_req, res) => res.writeHead(404).end());
-// A page served by node A connects here cross-origin: polling needs CORS (the token is in the
-// handshake's auth payload, not a cookie, so no credentials).
-const ioB = new Server(httpB, { path: '/socket.io', cors: { origin: true } });
+// A page served by node A connects here cross-origin. No CORS here (like a node without
+// LECTERN_CORS_ORIGINS): the client goes to other nodes over WebSocket first, which needs none.
+const ioB = new Server(httpB, { path: '/socket.io' });
 let nodeBAlive = true;
 httpB.on('error', (err) => console.error(`[mock-gateway] node B on ${portB}: ${err.message}`));
 httpB.listen(portB, '127.0.0.1');

@@ -188,6 +188,9 @@ export class SocketStore {
       timeout: 8_000,
       // Its own Manager: a node left behind by a redirect must not be reused from socket.io's cache.
       forceNew: true,
+      // Another node is another origin: WebSocket first (no CORS needed for it), long-polling (which
+      // needs the node's CORS to allow this page's origin) only if WebSocket fails.
+      ...(sameTarget(target, this.#home) ? {} : { transports: ['websocket', 'polling'], tryAllTransports: true }),
       // A function, so every (re)connection attempt sends the newest access token.
       auth: (cb) => cb({ token: this.#sync?.handshake() ?? '' }),
     });
