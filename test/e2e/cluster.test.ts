@@ -13,7 +13,6 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
 import type { Browser, Page } from 'playwright-core';
@@ -22,6 +21,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LecternNode, startLectern } from '@lectern/gateway';
 import { roomKey } from '../../gateway/src/access/RoomKey.ts';
+import { freePort } from '../../gateway/src/db/EmbeddedPostgresServer.ts';
 import { createTestAccount, roomGrant, type TestAccount } from '../../gateway/src/testing/access.ts';
 import { TEST_DATABASE_URL, tempDir, waitUntil } from '../../gateway/src/testing/services.ts';
 import { launchChromium, signedInPage } from '../support/browser.ts';
@@ -50,14 +50,6 @@ let presenterPage: Page;
 let owner: TestAccount;
 const observers: RoomObserver[] = [];
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** Node A: `gateway/src/main.ts` as a process of its own, on the shared database and Redis. */
 async function startNodeA(port: number): Promise<ChildProcess> {

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from '../../gateway/src/db/EmbeddedPostgresServer.ts';
 
 /** A throw-away `redis-server` (Debian package `redis-server`, installed by scripts/setup.sh) on a free loopback port. */
 export interface TestRedis {
@@ -11,16 +12,6 @@ export interface TestRedis {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Starts `redis-server` with no persistence in a temp directory and waits until it accepts
