@@ -17,8 +17,18 @@ export const ErrorCode = {
   WorkerDied: 'SFU_WORKER_DIED',
   /** Analysis is unavailable (analyzer process down); media and recording continue. */
   AnalyzerUnavailable: 'ANALYZER_UNAVAILABLE',
-  /** Too many requests of this kind (e.g. coach cues: at most one per second); wait and retry. */
+  /**
+   * Too many requests of this kind (coach cues: at most one per second; any event: the per-socket
+   * rate; joins: too many failed joins from the caller's IP); `retryAfterMs` says when to retry.
+   */
   RateLimited: 'RATE_LIMITED',
+  /** The room already has the most peers this server allows in one room (`LECTERN_MAX_PEERS_PER_ROOM`). */
+  RoomFull: 'ROOM_FULL',
+  /**
+   * The peer already holds the most WebRTC transports, producers or consumers this server allows
+   * per peer (`LECTERN_MAX_TRANSPORTS_PER_PEER` etc.); close one first. Retrying does not help.
+   */
+  QuotaExceeded: 'QUOTA_EXCEEDED',
   /** No valid identity: missing, expired, tampered or wrong-key token (sign in / refresh, then retry). */
   Unauthenticated: 'UNAUTHENTICATED',
   /** Recording needs the presenter's consent first (`POST /v1/me/consent`); asked once per account. */
@@ -50,6 +60,8 @@ export interface ErrorBody {
   details?: unknown;
   /** With `CAPACITY`: seconds after which a retry may succeed (≥ 1). */
   retryAfterSec?: number;
+  /** With `RATE_LIMITED` (signaling limits): milliseconds after which a retry may succeed (≥ 1). */
+  retryAfterMs?: number;
   /** With `WRONG_NODE`: base URL of the node that hosts the room, e.g. `http://10.0.0.7:8080`. */
   redirectUrl?: string;
 }

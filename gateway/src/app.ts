@@ -29,6 +29,7 @@ import { registerSecurity } from './http/security.ts';
 import { parseRoomKey } from './access/RoomKey.ts';
 import { type InjectedServices, SessionServices } from './sessions/SessionServices.ts';
 import { SignalingServer } from './signaling/SignalingServer.ts';
+import { SignalingLimits } from './signaling/limits/SignalingLimits.ts';
 
 /** A running Lectern node (all parts in one process tree), as returned by {@link startLectern}. */
 export interface LecternNode {
@@ -108,7 +109,7 @@ export async function startLectern(overrides: ConfigOverrides = {}, services: In
 
   const io = new Server<ClientToServerEvents, ServerToClientEvents>(http.server, {
     serveClient: false,
-    maxHttpBufferSize: 256 * 1024,
+    maxHttpBufferSize: config.limits.maxMessageBytes,
     cors: { origin: config.auth.corsOrigins.length > 0 ? config.auth.corsOrigins : false, credentials: true },
   });
   let redisAdapter: { pub: Redis; sub: Redis } | null = null;
@@ -129,7 +130,7 @@ export async function startLectern(overrides: ConfigOverrides = {}, services: In
     videoTaps.add(room, producer);
   };
   const peerHooks = sessions && { joined: sessions.manager.peerJoined.bind(sessions.manager), left: sessions.manager.peerLeft.bind(sessions.manager) };
-  new SignalingServer(io, sfu, { add: addProducer }, http.log, peerHooks ?? undefined, sessions?.manager, sessions?.access, placement);
+  new SignalingServer(io, sfu, { add: addProducer }, http.log, peerHooks ?? undefined, sessions?.manager, sessions?.access, placement, new SignalingLimits(config.limits, config.trustProxy ?? false));
   sfu.on('roomclosed', ({ roomId }) => void placement.release(roomId));
   if (redisAdapter && sessions) {
     // A revocation on any node ends the matching sockets on every node.

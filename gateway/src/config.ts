@@ -51,6 +51,16 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../
  * | `LECTERN_ADVERTISED_URL` | `LECTERN_PUBLIC_URL` or `http://HOST:PORT` | URL | this node's URL as other nodes send clients to it |
  * | `LECTERN_LOAD_THRESHOLD` | `0.7` | 0.05–1 | node load (CPU of its process tree ÷ cores, plus analyzer backlog) above which it takes no new rooms |
  * | `LECTERN_METRICS` | `on` | on/off | Prometheus metrics at `GET /metrics` |
+ * | `LECTERN_SOCKET_MAX_MESSAGE_BYTES` | `262144` | 1024–16777216 | largest Socket.IO message, bytes (Socket.IO `maxHttpBufferSize`); a larger one closes that connection |
+ * | `LECTERN_SOCKET_EVENTS_PER_SEC` | `50` | 1–10000 | Socket.IO events per socket per second; more → `RATE_LIMITED` with `retryAfterMs` |
+ * | `LECTERN_SOCKET_EVENT_BURST` | `200` | 0–100000 | extra events per socket per 10 s beyond the per-second rate (joining a busy room) |
+ * | `LECTERN_SOCKET_REFUSALS_BEFORE_DISCONNECT` | `100` | 1–100000 | rate-limited events per socket within 10 s after which it is disconnected |
+ * | `LECTERN_MAX_ROOMS_PER_NODE` | `100` | 1–100000 | open rooms on this node; a new room beyond it → `CAPACITY` |
+ * | `LECTERN_MAX_PEERS_PER_ROOM` | `25` | 1–1000 | peers in one room; one more → `ROOM_FULL` |
+ * | `LECTERN_MAX_TRANSPORTS_PER_PEER` | `4` | 1–64 | WebRTC transports per peer (the web app uses 2) → `QUOTA_EXCEEDED` beyond |
+ * | `LECTERN_MAX_PRODUCERS_PER_PEER` | `4` | 1–64 | producers per peer (the web app uses ≤ 2) |
+ * | `LECTERN_MAX_CONSUMERS_PER_PEER` | `100` | 1–10000 | consumers per peer |
+ * | `LECTERN_FAILED_JOINS_PER_IP` | `20` | 1–100000 | failed Socket.IO handshakes (bad token) and refused `room:join`s (bad grant, forbidden, revoked) per IP per minute; beyond → `RATE_LIMITED` with `retryAfterMs` |
  *
  * Also validated here at start-up, but read by the analyzer child processes (per process): the
  * `LECTERN_ASR_*`, `LECTERN_POSE_*`, `LECTERN_MOVENET_MODEL` and `LECTERN_MODELS_*` variables of
@@ -113,10 +123,45 @@ export interface LecternConfig {
   cluster: ClusterConfig;
   /** Prometheus metrics at `GET /metrics` (`LECTERN_METRICS`, default on). */
   metrics: boolean;
+  /** Limits against abuse of signaling (`LECTERN_SOCKET_*`, `LECTERN_MAX_*`, `LECTERN_FAILED_JOINS_PER_IP`). */
+  limits: LimitsConfig;
+}
+
+/**
+ * Limits against abuse, enforced by the gateway's signaling (gateway/src/signaling/limits/). Counts
+ * are per node and in memory (a client reconnecting to another node starts afresh).
+ */
+export interface LimitsConfig {
+  /** Largest Socket.IO message, bytes (`LECTERN_SOCKET_MAX_MESSAGE_BYTES`, default 262 144); a larger one closes the connection. */
+  maxMessageBytes: number;
+  /** Events per socket per second (`LECTERN_SOCKET_EVENTS_PER_SEC`, default 50). */
+  socketEventsPerSec: number;
+  /** Extra events per socket per {@link burstWindowMs} beyond the per-second rate (`LECTERN_SOCKET_EVENT_BURST`, default 200). */
+  socketEventBurst: number;
+  /** Window of the burst allowance, ms (default 10 000). */
+  burstWindowMs: number;
+  /** Refused events per socket within {@link refusalWindowMs} after which it is disconnected (`LECTERN_SOCKET_REFUSALS_BEFORE_DISCONNECT`, default 100). */
+  refusalsBeforeDisconnect: number;
+  /** Window of the refusal count, ms (default 10 000). */
+  refusalWindowMs: number;
+  /** Open rooms on this node (`LECTERN_MAX_ROOMS_PER_NODE`, default 100); a new one beyond → `CAPACITY`. */
+  maxRoomsPerNode: number;
+  /** Peers in one room (`LECTERN_MAX_PEERS_PER_ROOM`, default 25); beyond → `ROOM_FULL`. */
+  maxPeersPerRoom: number;
+  /** WebRTC transports per peer (`LECTERN_MAX_TRANSPORTS_PER_PEER`, default 4). */
+  maxTransportsPerPeer: number;
+  /** Producers per peer (`LECTERN_MAX_PRODUCERS_PER_PEER`, default 4). */
+  maxProducersPerPeer: number;
+  /** Consumers per peer (`LECTERN_MAX_CONSUMERS_PER_PEER`, default 100). */
+  maxConsumersPerPeer: number;
+  /** Failed handshakes + refused joins per IP per {@link failedJoinWindowMs} (`LECTERN_FAILED_JOINS_PER_IP`, default 20). */
+  failedJoinsPerIp: number;
+  /** Window of the failed-join count, ms (default 60 000; tests shorten it). */
+  failedJoinWindowMs: number;
 }
 
 /** Configuration given in code (tests, embedding): any field, and any part of `auth`. */
-export type ConfigOverrides = Partial<Omit<LecternConfig, 'auth' | 'cluster'>> & { auth?: Partial<AuthConfig>; cluster?: Partial<ClusterConfig> };
+export type ConfigOverrides = Partial<Omit<LecternConfig, 'auth' | 'cluster' | 'limits'>> & { auth?: Partial<AuthConfig>; cluster?: Partial<ClusterConfig>; limits?: Partial<LimitsConfig> };
 
 /** Accounts and tokens. */
 export interface AuthConfig {
@@ -236,6 +281,16 @@ export const ConfigEnvSchema = z.object({
   LECTERN_ADVERTISED_URL: stringVar(),
   LECTERN_LOAD_THRESHOLD: numberVar(0.7, 0.05),
   LECTERN_METRICS: boolVar(true),
+  LECTERN_SOCKET_MAX_MESSAGE_BYTES: intVar(256 * 1024, 1024, 16 * 1024 * 1024),
+  LECTERN_SOCKET_EVENTS_PER_SEC: intVar(50, 1, 10_000),
+  LECTERN_SOCKET_EVENT_BURST: intVar(200, 0, 100_000),
+  LECTERN_SOCKET_REFUSALS_BEFORE_DISCONNECT: intVar(100, 1, 100_000),
+  LECTERN_MAX_ROOMS_PER_NODE: intVar(100, 1, 100_000),
+  LECTERN_MAX_PEERS_PER_ROOM: intVar(25, 1, 1000),
+  LECTERN_MAX_TRANSPORTS_PER_PEER: intVar(4, 1, 64),
+  LECTERN_MAX_PRODUCERS_PER_PEER: intVar(4, 1, 64),
+  LECTERN_MAX_CONSUMERS_PER_PEER: intVar(100, 1, 10_000),
+  LECTERN_FAILED_JOINS_PER_IP: intVar(20, 1, 100_000),
 });
 
 /**
@@ -302,6 +357,22 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
       nodeTtlMs: 6000,
       ...overrides.cluster,
     },
+    limits: {
+      maxMessageBytes: e.LECTERN_SOCKET_MAX_MESSAGE_BYTES,
+      socketEventsPerSec: e.LECTERN_SOCKET_EVENTS_PER_SEC,
+      socketEventBurst: e.LECTERN_SOCKET_EVENT_BURST,
+      burstWindowMs: 10_000,
+      refusalsBeforeDisconnect: e.LECTERN_SOCKET_REFUSALS_BEFORE_DISCONNECT,
+      refusalWindowMs: 10_000,
+      maxRoomsPerNode: e.LECTERN_MAX_ROOMS_PER_NODE,
+      maxPeersPerRoom: e.LECTERN_MAX_PEERS_PER_ROOM,
+      maxTransportsPerPeer: e.LECTERN_MAX_TRANSPORTS_PER_PEER,
+      maxProducersPerPeer: e.LECTERN_MAX_PRODUCERS_PER_PEER,
+      maxConsumersPerPeer: e.LECTERN_MAX_CONSUMERS_PER_PEER,
+      failedJoinsPerIp: e.LECTERN_FAILED_JOINS_PER_IP,
+      failedJoinWindowMs: 60_000,
+      ...overrides.limits,
+    },
     auth: {
       jwtSecret: e.LECTERN_JWT_SECRET,
       accessTokenTtlSec: e.LECTERN_ACCESS_TOKEN_TTL_SEC,
@@ -323,8 +394,24 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   if (cfg.reports.poseFps < 1) throw new Error('LECTERN_REPORT_POSE_FPS must be ≥ 1');
   if (!(cfg.auth.accessTokenTtlSec >= 1 && cfg.auth.accessTokenTtlSec <= 900)) throw new Error('LECTERN_ACCESS_TOKEN_TTL_SEC must be 1–900');
   if (!(cfg.cluster.loadThreshold >= 0.05 && cfg.cluster.loadThreshold <= 1)) throw new Error('LECTERN_LOAD_THRESHOLD must be 0.05–1');
+  assertLimits(cfg.limits);
   if (cfg.auth.jwtSecret !== undefined && cfg.auth.jwtSecret.length < 32) throw new Error('LECTERN_JWT_SECRET must be at least 32 characters');
   return cfg;
+}
+
+/**
+ * The ranges of the table above for limits given in code (tests, embedding).
+ * @throws Error naming the first value out of range.
+ */
+function assertLimits(l: LimitsConfig): void {
+  const ranges: [keyof LimitsConfig, number, number][] = [
+    ['maxMessageBytes', 1024, 16 * 1024 * 1024], ['socketEventsPerSec', 1, 10_000], ['socketEventBurst', 0, 100_000],
+    ['burstWindowMs', 1000, 3_600_000], ['refusalsBeforeDisconnect', 1, 100_000], ['refusalWindowMs', 1000, 3_600_000],
+    ['maxRoomsPerNode', 1, 100_000], ['maxPeersPerRoom', 1, 1000], ['maxTransportsPerPeer', 1, 64], ['maxProducersPerPeer', 1, 64],
+    ['maxConsumersPerPeer', 1, 10_000], ['failedJoinsPerIp', 1, 100_000], ['failedJoinWindowMs', 1000, 3_600_000],
+  ];
+  for (const [k, min, max] of ranges)
+    if (!(Number.isInteger(l[k]) && l[k] >= min && l[k] <= max)) throw new Error(`limits.${k} must be an integer in ${min}–${max} (got ${l[k]})`);
 }
 
 export { repoRoot };

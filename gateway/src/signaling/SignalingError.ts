@@ -10,12 +10,12 @@ export class SignalingError extends Error {
   /**
    * @param code the ack's error code, e.g. `OUT_OF_ORDER`, `FORBIDDEN`, `RATE_LIMITED`, `NOT_FOUND`.
    * @param message what the client should do differently, e.g. `join a room first (room:join)`.
-   * @param extra `retryAfterSec` (with `CAPACITY`) or `redirectUrl` (with `WRONG_NODE`), sent in the ack's error.
+   * @param extra `retryAfterSec` (with `CAPACITY`), `retryAfterMs` (with `RATE_LIMITED`) or `redirectUrl` (with `WRONG_NODE`), sent in the ack's error.
    */
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly extra: Pick<ErrorBody, 'retryAfterSec' | 'redirectUrl'> = {},
+    readonly extra: Pick<ErrorBody, 'retryAfterSec' | 'retryAfterMs' | 'redirectUrl'> = {},
   ) {
     super(message);
     this.name = 'SignalingError';

@@ -32,6 +32,8 @@ import type { Tokens } from '../access/Tokens.ts';
 import { type Room, SfuError, type SfuNode } from '@lectern/sfu';
 import { SignalingError } from './SignalingError.ts';
 import type { AudioTapManager } from '../analysis/AudioTapManager.ts';
+import type { PeerQuota } from './limits/PeerQuota.ts';
+import type { SignalingLimits } from './limits/SignalingLimits.ts';
 
 type LecternSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
 
@@ -49,6 +51,8 @@ interface PeerState {
   /** Epoch ms of this peer's last accepted cue / comment (rate limit). */
   lastCueAtMs?: number;
   lastCommentAtMs?: number;
+  /** Transports, producers and consumers held in the current room (limits/PeerQuota.ts). */
+  quota?: PeerQuota;
 }
 
 /** Stores coach comments with the room's live session (sessions/SessionManager.ts). */
@@ -98,9 +102,13 @@ export class SignalingServer {
     private readonly access?: { accounts: AccountService; tokens: Tokens; sockets: SocketRegistry },
     /** Where new rooms go (admission control; several nodes: Redis). Absent = every room here. */
     private readonly placement?: RoomPlacement,
+    /** Limits against abuse (limits/SignalingLimits.ts): event rate, failed joins per IP, rooms, peers, per-peer quotas. */
+    private readonly limits?: SignalingLimits,
   ) {
     if (!access) throw new Error('SignalingServer needs the access services (accounts and tokens)');
-    io.use((socket, next) => {
+    io.use(async (socket, next) => {
+      const refused = await limits?.handshakeRefusal(limits.clientIp(socket));
+      if (refused) return next(refused);
       const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
       access.accounts.authenticate(typeof token === 'string' ? token : undefined).then(
         (principal) => {
@@ -108,6 +116,7 @@ export class SignalingServer {
           next();
         },
         (err: unknown) => {
+          if (err instanceof AccessTokenError) void limits?.handshakeFailed(limits.clientIp(socket));
           if (err instanceof AccessTokenError) next(Object.assign(new Error(`${ErrorCode.Unauthenticated}: ${err.message}`), { data: { code: ErrorCode.Unauthenticated, reason: err.reason } }));
           else {
             this.log.error({ err }, 'socket authentication failed');
@@ -132,6 +141,7 @@ export class SignalingServer {
     const access = this.access!;
     const peer: PeerState = { peerId: randomUUID(), socket, principal: (socket.data as { principal: Principal }).principal };
     access.sockets.set(socket, peer.principal);
+    this.limits?.attach(socket as unknown as Socket);
 
     this.#handle(socket, ClientEvent.RefreshAuth, AuthRefreshRequestSchema, async (req) => {
       let next: Principal;
@@ -151,6 +161,7 @@ export class SignalingServer {
 
     this.#handle(socket, ClientEvent.Join, JoinRequestSchema, async (req) => {
       if (peer.room) throw new SignalingError(ErrorCode.OutOfOrder, `already joined room ${peer.room.id}; leave first`);
+      await this.limits?.assertJoinAllowed(this.limits.clientIp(socket));
       const grant = await access.tokens.verifyGrant(req.grant).catch((err: unknown) => {
         if (err instanceof AccessTokenError) throw new SignalingError(ErrorCode.Unauthenticated, `room grant refused: ${err.message}; mint a new one (POST /v1/rooms/:room/token)`);
         throw err;
@@ -176,9 +187,16 @@ export class SignalingServer {
           throw new SignalingError(ErrorCode.WrongNode, `room ${req.roomId} is hosted by ${where.url}; reconnect there and join again`, { redirectUrl: where.url });
         if (where.kind === 'capacity') throw new SignalingError(ErrorCode.Capacity, where.message, { retryAfterSec: where.retryAfterSec });
       }
+      if (!this.sfu.rooms.has(key) && this.sfu.rooms.size >= (this.limits?.config.maxRoomsPerNode ?? Infinity)) {
+        void this.placement?.release(key); // placed here above, but not opened
+        this.limits!.assertNewRoom(this.sfu.rooms.size);
+      }
       const room = await this.sfu.getOrCreateRoom(key);
+      // No await between this check and set.add below, so concurrent joins cannot overfill the room.
+      this.limits?.assertRoomHasSpace(this.#peersByRoom.get(room.id)?.size ?? 0, req.roomId);
       room.addPeer(peer.peerId);
       peer.room = room;
+      peer.quota = this.limits?.peerQuota();
       peer.role = grant.role;
       peer.canPublish = grant.canPublish;
       peer.displayName = req.displayName ?? p.displayName;
@@ -212,7 +230,9 @@ export class SignalingServer {
 
     this.#handle(socket, ClientEvent.CreateTransport, CreateTransportRequestSchema, async () => {
       const room = this.#joined(peer);
+      peer.quota?.admit('transport');
       const t = await room.createWebRtcTransport(peer.peerId);
+      peer.quota?.track('transport', t.id, t.observer);
       return {
         id: t.id,
         iceParameters: t.iceParameters,
@@ -229,10 +249,12 @@ export class SignalingServer {
     this.#handle(socket, ClientEvent.Produce, ProduceRequestSchema, async (req) => {
       const room = this.#joined(peer);
       if (peer.role === 'viewer' || !peer.canPublish) throw new SignalingError(ErrorCode.Forbidden, 'your room grant does not allow publishing media');
+      peer.quota?.admit('producer');
       const producer = await room.produce(peer.peerId, req.transportId, req.kind, req.rtpParameters, {
         ...req.appData,
         role: peer.role,
       });
+      peer.quota?.track('producer', producer.id, producer.observer);
       socket.to(room.id).emit('room:producer-added', { producerId: producer.id, peerId: peer.peerId, kind: producer.kind });
       producer.observer.once('close', () => {
         if (!room.closed) this.io.to(room.id).emit('room:producer-closed', { producerId: producer.id });
@@ -247,7 +269,10 @@ export class SignalingServer {
     });
 
     this.#handle(socket, ClientEvent.Consume, ConsumeRequestSchema, async (req) => {
-      const consumer = await this.#joined(peer).consume(peer.peerId, req.transportId, req.producerId, req.rtpCapabilities);
+      const room = this.#joined(peer);
+      peer.quota?.admit('consumer');
+      const consumer = await room.consume(peer.peerId, req.transportId, req.producerId, req.rtpCapabilities);
+      peer.quota?.track('consumer', consumer.id, consumer.observer);
       return {
         consumerId: consumer.id,
         producerId: consumer.producerId,
@@ -348,6 +373,7 @@ export class SignalingServer {
         }
         result = { ok: true, data: await handler(req as S extends z.ZodType ? z.output<S> : unknown) };
       } catch (err) {
+        if (event === ClientEvent.Join) await this.limits?.joinRefused(this.limits.clientIp(socket), err);
         if (err instanceof SignalingError) result = { ok: false, error: { code: err.code, message: err.message, ...err.extra } };
         else if (err instanceof SfuError) result = { ok: false, error: { code: err.code, message: err.message } };
         else {
