@@ -8,8 +8,14 @@
  */
 import type { ErrorMessage } from './protocol.ts';
 
-/** After the IPC channel closes, the process exits within this long whatever else is pending (ms). */
-export const DISCONNECT_EXIT_DEADLINE_MS = 10_000;
+/**
+ * After the IPC channel closes (the parent is gone), the process exits within this long whatever
+ * else is pending (ms). Issue #13: no child may outlive its parent by more than 10 s; closing the
+ * streams normally takes < 100 ms, so 3 s leaves room for a loaded machine and ends a close that hangs.
+ */
+export const DISCONNECT_EXIT_DEADLINE_MS = 3000;
+/** Period of the fallback check that the parent is still our parent (ms). */
+export const PARENT_CHECK_MS = 1000;
 
 /** A child's sending side of the IPC channel. */
 export interface ChildIpc<M> {
@@ -22,7 +28,8 @@ export interface ChildIpc<M> {
 /**
  * Opens the IPC channel of a forked child. Exits the process with code 2 and a line on stderr when
  * it was not started with `child_process.fork` (there is no channel to talk on), and with code 0
- * at the latest {@link DISCONNECT_EXIT_DEADLINE_MS} after the channel closes (the parent is gone).
+ * at the latest {@link DISCONNECT_EXIT_DEADLINE_MS} after the channel closes or the parent PID
+ * changes (checked every {@link PARENT_CHECK_MS}): the parent is gone.
  * @param processName used in that stderr line, e.g. `pose analyzer`.
  */
 export function openChildIpc<M extends { type: string }>(processName: string): ChildIpc<M> {
@@ -32,7 +39,21 @@ export function openChildIpc<M extends { type: string }>(processName: string): C
   }
   // Once the parent is gone nobody can use this process: whatever the process's own 'disconnect'
   // handler does to close streams, it must not linger (e.g. a close that hangs).
-  process.once('disconnect', () => setTimeout(() => process.exit(0), DISCONNECT_EXIT_DEADLINE_MS).unref());
+  const deadline = () => setTimeout(() => process.exit(0), DISCONNECT_EXIT_DEADLINE_MS).unref();
+  process.once('disconnect', deadline);
+  // Fallback (Node has no PR_SET_PDEATHSIG): a parent that died without the channel closing (it
+  // always closes with the parent's last file descriptor, but a descriptor inherited by a
+  // grandchild would keep it open) shows as a changed parent PID (re-parented to init or a subreaper).
+  const parentPid = process.ppid;
+  const watch = setInterval(() => {
+    if (process.ppid === parentPid) return;
+    clearInterval(watch);
+    process.stderr.write(`${processName}: parent ${parentPid} is gone; exiting\n`);
+    // Closing the channel runs the 'disconnect' handlers (streams are closed) and the deadline.
+    if (process.connected) process.disconnect();
+    else deadline();
+  }, PARENT_CHECK_MS);
+  watch.unref();
   let lastSent: Promise<void> = Promise.resolve();
   return {
     send(message: M): void {

@@ -26,6 +26,11 @@ const ipc = openChildIpc<ChildMessage>('analyzer');
 const send = ipc.send;
 reportUncaughtErrors(send);
 
+// Registered before the (slow) model and ASR loads: if the parent dies meanwhile (e.g. its start
+// failed), exit at once instead of lingering; once streams run, `exit` closes them first.
+let running = false;
+process.on('disconnect', () => (running ? void exit(0) : process.exit(0)));
+
 let model: SileroVad;
 try {
   model = await SileroVad.shared();
@@ -71,6 +76,7 @@ async function exit(code: number): Promise<void> {
 }
 
 serveParentMessages(host, send, exit);
-process.on('disconnect', () => void exit(0));
+running = true;
+if (!process.connected) await exit(0);
 
 send(host.readyMessage());

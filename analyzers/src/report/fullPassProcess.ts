@@ -19,6 +19,10 @@ export type FullPassMessage =
 const send = (m: FullPassMessage): Promise<void> =>
   new Promise((resolve) => (process.send ? process.send(m, undefined, {}, () => resolve()) : resolve()));
 
+// The gateway that forked us is gone (killed, or its start failed): nobody wants the result, and
+// a full pass can run for minutes. Its ffmpeg decoders end on EPIPE once their reader is gone.
+process.once('disconnect', () => process.exit(1));
+
 const [file, optsJson] = process.argv.slice(2);
 try {
   if (!file) throw new Error('fullPassProcess: missing recording path');
