@@ -3,6 +3,9 @@ import dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 
+/** util-linux's setpriv (PR_SET_PDEATHSIG for ffmpeg), when installed. */
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => fs.existsSync(p));
+
 /** One RTP stream ffmpeg receives (from an {@link RtpRelay}). */
 export interface RecorderStream {
   kind: 'audio' | 'video';
@@ -93,9 +96,17 @@ export class FfmpegRecorder extends EventEmitter<FfmpegRecorderEvents> {
         '-f', 'sdp', '-i', sdpFile,
       );
     });
+    // ffmpeg reads only UDP here, so no pipe can tell it that the gateway died: where util-linux's
+    // setpriv exists (Debian: always, util-linux is essential) the kernel kills it with the gateway
+    // (PR_SET_PDEATHSIG; the spawning thread is the gateway's main thread, which lives as long as
+    // the process). SIGKILL, not SIGINT: every packet is already on disk (-flush_packets 1) and a
+    // restarted gateway repairs the missing index (SpoolDrainer → repairWebm); a SIGINT can hang on
+    // an input thread waiting for packets that will never come.
+    const [cmd, prefix] = SETPRIV ? [SETPRIV, ['--pdeathsig', 'SIGKILL', '--', this.ffmpegPath]] : [this.ffmpegPath, []];
     const child = spawn(
-      this.ffmpegPath,
+      cmd,
       [
+        ...prefix,
         '-hide_banner', '-nostats', '-nostdin', '-loglevel', 'warning',
         ...inputs,
         ...this.streams.flatMap((_, i) => ['-map', `${i}`]), '-c', 'copy',
