@@ -13,5 +13,9 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // A presenter who drops is waited for (LECTERN_RESUME_GRACE_SEC, 30 s by default) before their
+    // session ends. Tests that close a presenter's page expect the end within seconds; the resume
+    // tests (test/e2e/resume.test.ts) set their own grace.
+    env: { LECTERN_RESUME_GRACE_SEC: '2' },
   },
 });

@@ -30,6 +30,8 @@ import {
 } from './metrics.ts';
 import type {
   ConnectTransportRequestSchema,
+  RestartIceRequestSchema,
+  RestartIceResponse,
   ConsumeRequestSchema,
   ConsumeResponse,
   ConsumerResumeRequestSchema,
@@ -50,6 +52,8 @@ export const ClientEvent = {
   Leave: 'room:leave',
   CreateTransport: 'transport:create',
   ConnectTransport: 'transport:connect',
+  /** New ICE credentials for a transport whose connection was lost (ICE restart). */
+  RestartIce: 'transport:restartIce',
   Produce: 'producer:create',
   CloseProducer: 'producer:close',
   Consume: 'consumer:create',
@@ -92,6 +96,7 @@ export interface ClientToServerEvents {
   'room:leave': (req: unknown, ack: AckFn<Record<string, never>>) => void;
   'transport:create': (req: z.input<typeof CreateTransportRequestSchema>, ack: AckFn<TransportInfo>) => void;
   'transport:connect': (req: z.input<typeof ConnectTransportRequestSchema>, ack: AckFn<Record<string, never>>) => void;
+  'transport:restartIce': (req: z.input<typeof RestartIceRequestSchema>, ack: AckFn<RestartIceResponse>) => void;
   'producer:create': (req: z.input<typeof ProduceRequestSchema>, ack: AckFn<ProduceResponse>) => void;
   'producer:close': (req: z.input<typeof ProducerCloseRequestSchema>, ack: AckFn<Record<string, never>>) => void;
   'consumer:create': (req: z.input<typeof ConsumeRequestSchema>, ack: AckFn<ConsumeResponse>) => void;

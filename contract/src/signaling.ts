@@ -59,6 +59,12 @@ export interface JoinResponse {
   routerRtpCapabilities: RtpCapabilities;
   peers: PeerInfo[];
   producers: ProducerInfo[];
+  /**
+   * The room's live session, if one is running or waiting for its presenter. `resumed` is true
+   * when this join brought the session's presenter back (socket drop, page reload, media server
+   * restart): the session continues with the same id and recording.
+   */
+  session?: { sessionId: string; resumed: boolean };
 }
 
 export const CreateTransportRequestSchema = z.object({
@@ -76,6 +82,19 @@ export const ConnectTransportRequestSchema = z.object({
   transportId: id,
   dtlsParameters: mediasoupObject<DtlsParameters>(),
 });
+
+/**
+ * `transport:restartIce`: new ICE credentials for one of the peer's WebRtcTransports (mediasoup
+ * `transport.restartIce()`), sent by the web app when its transport has been `disconnected` for
+ * ≈ 2 s or `failed`; the client applies them with `transport.restartIce({ iceParameters })`.
+ */
+export const RestartIceRequestSchema = z.object({
+  transportId: id,
+});
+/** Answer of `transport:restartIce`: the server's new ICE username fragment and password. */
+export interface RestartIceResponse {
+  iceParameters: IceParameters;
+}
 
 export const ProduceRequestSchema = z.object({
   transportId: id,

@@ -129,7 +129,11 @@ export async function startLectern(overrides: ConfigOverrides = {}, services: In
     taps.add(room, producer);
     videoTaps.add(room, producer);
   };
-  const peerHooks = sessions && { joined: sessions.manager.peerJoined.bind(sessions.manager), left: sessions.manager.peerLeft.bind(sessions.manager) };
+  const peerHooks = sessions && {
+    joined: sessions.manager.peerJoined.bind(sessions.manager),
+    left: sessions.manager.peerLeft.bind(sessions.manager),
+    sessionStatus: sessions.manager.sessionStatus.bind(sessions.manager),
+  };
   new SignalingServer(io, sfu, { add: addProducer }, http.log, peerHooks ?? undefined, sessions?.manager, sessions?.access, placement, new SignalingLimits(config.limits, config.trustProxy ?? false));
   sfu.on('roomclosed', ({ roomId }) => void placement.release(roomId));
   if (redisAdapter && sessions) {

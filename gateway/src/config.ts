@@ -33,6 +33,7 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../
  * | `S3_ACCESS_KEY_ID` / `S3_SECRET_ACCESS_KEY` | `S3RVER` / `S3RVER` | string | credentials (defaults: the embedded server's) |
  * | `S3_FORCE_PATH_STYLE` | `true` | on/off | path-style URLs (MinIO, s3rver) |
  * | `LECTERN_RECORDING` | `on` | on/off | record presenters' audio/video (WebM) to the object store |
+ * | `LECTERN_RESUME_GRACE_SEC` | `30` | 0–600 | how long a session waits for a presenter who dropped (socket lost, page reloaded, media server restarted); rejoining within it continues the same session and recording (0 = end at once) |
  * | `LECTERN_NODE_ID` | host name | string | this gateway's id; at start-up it ends the sessions its previous run left live |
  * | `LECTERN_JOBS` | `on` | on/off | consume post-session analysis jobs on this node (off = only queue them) |
  * | `LECTERN_JOB_RETRY_LIMIT` | `3` | ≥ 0 | retries of a failed analysis attempt |
@@ -106,6 +107,11 @@ export interface LecternConfig {
   s3: S3Config;
   /** Record presenters' audio/video to WebM and upload it (`LECTERN_RECORDING`, default `on`). */
   recording: boolean;
+  /**
+   * How long a live session waits for its presenter after they dropped without leaving, s
+   * (`LECTERN_RESUME_GRACE_SEC`, 0–600, default 30; 0 = the session ends at once).
+   */
+  resumeGraceSec: number;
   /**
    * This gateway's id (`LECTERN_NODE_ID`, default the host name); at start-up a node ends the
    * sessions its previous run left `live`.
@@ -263,6 +269,7 @@ export const ConfigEnvSchema = z.object({
   S3_SECRET_ACCESS_KEY: stringVar('S3RVER'),
   S3_FORCE_PATH_STYLE: boolVar(true),
   LECTERN_RECORDING: boolVar(true),
+  LECTERN_RESUME_GRACE_SEC: intVar(30, 0, 600),
   LECTERN_NODE_ID: stringVar(),
   LECTERN_JOBS: boolVar(true),
   LECTERN_JOB_RETRY_LIMIT: intVar(3),
@@ -338,6 +345,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
       forcePathStyle: e.S3_FORCE_PATH_STYLE,
     },
     recording: e.LECTERN_RECORDING,
+    resumeGraceSec: e.LECTERN_RESUME_GRACE_SEC,
     nodeId: e.LECTERN_NODE_ID,
     reports: {
       work: e.LECTERN_JOBS,

@@ -122,6 +122,18 @@ export class Room extends EventEmitter<RoomEvents> {
     await this.#media(() => transport.connect({ dtlsParameters: dtlsParameters as types.DtlsParameters }));
   }
 
+  /**
+   * Restarts ICE on a peer's transport (mediasoup `WebRtcTransport.restartIce()`): new ICE
+   * username fragment and password, which the client applies with `transport.restartIce()`. Used
+   * when the client lost its ICE connection (network change, outage).
+   * @returns the new ICE parameters.
+   * @throws SfuError NOT_FOUND for an unknown peer or transport.
+   */
+  async restartIce(peerId: string, transportId: string): Promise<types.IceParameters> {
+    const transport = this.#transport(peerId, transportId);
+    return this.#media(() => transport.restartIce());
+  }
+
   /** Starts receiving a peer's track; emits `produceradded`. */
   async produce(
     peerId: string,

@@ -62,6 +62,12 @@ export class FfmpegRecorder extends EventEmitter<FfmpegRecorderEvents> {
     super();
   }
 
+  /**
+   * Seconds an input may receive nothing before ffmpeg gives up and finishes the file (default 10,
+   * ffmpeg's own). Set before {@link start}; the session recorder sets the resume grace + 15 s.
+   */
+  idleTimeoutSec = 10;
+
   /** UDP ports ffmpeg listens on, one per stream (valid after {@link start}). */
   get ports(): readonly number[] {
     return this.#ports;
@@ -92,6 +98,9 @@ export class FfmpegRecorder extends EventEmitter<FfmpegRecorderEvents> {
         // Audio parameters are all in the SDP; VP8 needs its first key frame for the frame size.
         ...(s.kind === 'video' ? ['-analyzeduration', '10000000', '-probesize', '20000000'] : ['-analyzeduration', '0', '-probesize', '32768']),
         '-reorder_queue_size', '256',
+        // How long an input may go without packets before ffmpeg ends the recording (sdp demuxer's
+        // listen_timeout, default 10 s): a session waiting for its presenter must outlast it.
+        '-listen_timeout', String(this.idleTimeoutSec),
         '-itsoffset', (s.offsetSec ?? 0).toFixed(6),
         '-f', 'sdp', '-i', sdpFile,
       );

@@ -46,15 +46,34 @@ export class MediaTimebase {
   #lastMediaTimeSec = -1;
   #epoch = 0;
   #detach?: () => void;
+  /** Resumed producers: session time of this producer's analyzer time 0, s (fixed at the first frame). */
+  #resumeOffsetSec: number | null = null;
+  readonly #createdAtMs = Date.now();
 
   /**
    * @param producerId the presenter's audio producer.
    * @param clockRate its RTP clock rate (48000 for Opus).
+   * @param resumedFrom for a producer that continues a session after the presenter rejoined: the
+   *   session's first time base. The two producers share no RTP clock, so this one is placed by
+   *   wall clock: its analyzer time 0 is the arrival of its first analyzer packet (the traced
+   *   origin, else this object's creation) minus the arrival of the session's first one (±20 ms,
+   *   one packet). The gap while the presenter was away stays a gap on the session time line.
    */
   constructor(
     readonly producerId: string,
     readonly clockRate: number,
+    readonly resumedFrom?: MediaTimebase,
   ) {}
+
+  #resumeOffset(): number {
+    if (!this.resumedFrom) return 0;
+    if (this.#resumeOffsetSec === null) {
+      const origin0 = this.resumedFrom.analyzerOrigins[0]?.seenAtMs ?? this.resumedFrom.#createdAtMs;
+      const mine = this.analyzerOrigins[0]?.seenAtMs ?? this.#createdAtMs;
+      this.#resumeOffsetSec = Math.max(0, (mine - origin0) / 1000);
+    }
+    return this.#resumeOffsetSec;
+  }
 
   /** Starts watching `room`'s router for taps of the producer (call before any tap is created). */
   watch(room: Room): void {
@@ -100,7 +119,7 @@ export class MediaTimebase {
       else this.#epochOffsetSec += this.#lastMediaTimeSec; // no origin known: continue where the last epoch ended
     }
     this.#lastMediaTimeSec = mediaTimeSec;
-    return mediaTimeSec + this.#epochOffsetSec;
+    return mediaTimeSec + this.#epochOffsetSec + this.#resumeOffset();
   }
 
   /**
@@ -108,7 +127,7 @@ export class MediaTimebase {
    * times, which may lie before the last frame's time).
    */
   shift(mediaTimeSec: number): number {
-    return mediaTimeSec + this.#epochOffsetSec;
+    return mediaTimeSec + this.#epochOffsetSec + this.#resumeOffset();
   }
 
   /**

@@ -25,6 +25,8 @@ export interface RtpRelayStats {
   bufferDropped: number;
   /** VP8 key frames seen (video only). */
   keyFrames: number;
+  /** Video packets dropped after a {@link RtpRelay.rebase} while waiting for the new source's key frame. */
+  rebaseDropped: number;
 }
 
 /** Options of {@link RtpRelay}. */
@@ -34,6 +36,17 @@ export interface RtpRelayOptions {
   mimeType: string;
   /** Packets kept while ffmpeg is starting (default 4000 ≈ 10 s of 1 Mbit/s video). */
   maxBuffered?: number;
+  /** RTP clock rate, Hz (default 48000 for audio, 90000 for video); times the gap of a {@link RtpRelay.rebase}. */
+  clockRate?: number;
+}
+
+/** How packets of a new source are rewritten to continue the relay's output stream (see {@link RtpRelay.rebase}). */
+interface Rewrite {
+  ssrc: number;
+  /** Added to the sequence number, modulo 2^16. */
+  seqOffset: number;
+  /** Added to the RTP timestamp, modulo 2^32. */
+  tsOffset: number;
 }
 
 /**
@@ -56,12 +69,39 @@ export class RtpRelay {
   #rtpSpanTicks = 0;
   #onKeyFrame?: () => void;
   #onFirst?: (p: FirstPacket) => void;
-  readonly #stats: RtpRelayStats = { packets: 0, bytes: 0, rtcpDropped: 0, malformed: 0, bufferDropped: 0, keyFrames: 0 };
+  /** The output stream so far: SSRC, highest sequence number and timestamp sent, arrival of the last packet. */
+  #out?: { ssrc: number; seq: number; ts: number; arrivalMs: number };
+  /** Set by {@link rebase}: the next packet starts a new source. */
+  #pendingRebase = false;
+  #rewrite?: Rewrite;
+  /** Video after a rebase: drop packets until a key frame starts (a decoder cannot use the deltas). */
+  #awaitKeyFrame = false;
+  #segments = 1;
+  readonly #stats: RtpRelayStats = { packets: 0, bytes: 0, rtcpDropped: 0, malformed: 0, bufferDropped: 0, keyFrames: 0, rebaseDropped: 0 };
   readonly #opts: Required<RtpRelayOptions>;
 
   /** @param opts see {@link RtpRelayOptions}. */
   constructor(opts: RtpRelayOptions) {
-    this.#opts = { maxBuffered: 4000, ...opts };
+    this.#opts = { maxBuffered: 4000, clockRate: opts.kind === 'video' ? 90000 : 48000, ...opts };
+  }
+
+  /**
+   * The next packet comes from a new source (the presenter rejoined: a new producer and tap, with
+   * its own SSRC, sequence numbers and RTP timestamps). Its packets are rewritten to continue this
+   * relay's output stream: the first SSRC, sequence numbers following on, and RTP timestamps
+   * advanced by the wall-clock time between the last packet of the old source and the first of
+   * the new one — so ffmpeg writes the gap as a gap in time (RFC 3550 §5.1: timestamps advance
+   * with the sampling clock; here the sender was absent, so the clock is the arrival clock).
+   * Video packets are dropped until the new source's first key frame. No-op before any packet.
+   */
+  rebase(): void {
+    if (!this.#out) return;
+    this.#pendingRebase = true;
+  }
+
+  /** Sources this relay has carried (1 + rebases that received packets). */
+  get segments(): number {
+    return this.#segments;
   }
 
   /** Binds a UDP socket on 127.0.0.1 (ephemeral port). @returns the port the SFU tap must send to. */
@@ -77,6 +117,12 @@ export class RtpRelay {
     });
     this.#socket = socket;
     return (socket.address() as AddressInfo).port;
+  }
+
+  /** The bound UDP port (null before {@link bind} or after {@link close}). */
+  get port(): number | null {
+    const a = this.#socket?.address() as AddressInfo | undefined;
+    return a?.port ?? null;
   }
 
   /** The kind of media relayed. */
@@ -162,18 +208,53 @@ export class RtpRelay {
       this.#stats.malformed++;
       return;
     }
+    const arrivalMs = performance.timeOrigin + performance.now();
+    const isKeyFrame = this.#opts.mimeType.toLowerCase() === 'video/vp8' && isVp8KeyFrameStartPayload(rtp.payload);
+    if (this.#pendingRebase && this.#out) {
+      this.#pendingRebase = false;
+      this.#segments++;
+      const gapTicks = Math.max(1, Math.round(((arrivalMs - this.#out.arrivalMs) / 1000) * this.#opts.clockRate));
+      this.#rewrite = {
+        ssrc: this.#out.ssrc,
+        seqOffset: (this.#out.seq + 1 - rtp.sequenceNumber) & 0xffff,
+        tsOffset: (this.#out.ts + gapTicks - rtp.timestamp) >>> 0,
+      };
+      this.#awaitKeyFrame = this.#opts.kind === 'video';
+    }
+    if (this.#awaitKeyFrame) {
+      if (!isKeyFrame) {
+        this.#stats.rebaseDropped++;
+        return;
+      }
+      this.#awaitKeyFrame = false;
+    }
+    let seq = rtp.sequenceNumber;
+    let ts = rtp.timestamp;
+    if (this.#rewrite) {
+      seq = (seq + this.#rewrite.seqOffset) & 0xffff;
+      ts = (ts + this.#rewrite.tsOffset) >>> 0;
+      msg.writeUInt16BE(seq, 2);
+      msg.writeUInt32BE(ts, 4);
+      msg.writeUInt32BE(this.#rewrite.ssrc, 8);
+    }
+    if (!this.#out) this.#out = { ssrc: rtp.ssrc, seq, ts, arrivalMs };
+    else {
+      if (((seq - this.#out.seq) & 0xffff) < 0x8000) this.#out.seq = seq;
+      if (((ts - this.#out.ts) >>> 0) < 0x8000_0000) this.#out.ts = ts;
+      this.#out.arrivalMs = arrivalMs;
+    }
     this.#stats.packets++;
     this.#stats.bytes += msg.length;
-    this.#lastArrivalMs = performance.timeOrigin + performance.now();
+    this.#lastArrivalMs = arrivalMs;
     if (!this.#first) {
-      this.#first = { rtpTimestamp: rtp.timestamp, sequenceNumber: rtp.sequenceNumber, arrivalMs: performance.timeOrigin + performance.now() };
+      this.#first = { rtpTimestamp: ts, sequenceNumber: seq, arrivalMs };
       this.#onFirst?.(this.#first);
       this.#onFirst = undefined;
     } else {
-      const ahead = (rtp.timestamp - this.#first.rtpTimestamp) >>> 0;
+      const ahead = (ts - this.#first.rtpTimestamp) >>> 0;
       if (ahead < 0x8000_0000 && ahead > this.#rtpSpanTicks) this.#rtpSpanTicks = ahead;
     }
-    if (this.#opts.mimeType.toLowerCase() === 'video/vp8' && isVp8KeyFrameStartPayload(rtp.payload)) {
+    if (isKeyFrame) {
       this.#stats.keyFrames++;
       this.#onKeyFrame?.();
     }

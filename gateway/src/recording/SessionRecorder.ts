@@ -38,6 +38,11 @@ export interface SessionRecorderOptions {
   maxWaitMs?: number;
   /** Part size of the live multipart upload, bytes (default 5 MiB). */
   partBytes?: number;
+  /**
+   * How long the recording waits without packets (the presenter dropped) before ffmpeg finishes
+   * the file, s (default 45: the session's resume grace + 15 s).
+   */
+  idleTimeoutSec?: number;
 }
 
 /** What a finished recording looks like. */
@@ -71,6 +76,8 @@ export interface RecordingResult {
 
 interface Track {
   producer: types.Producer;
+  /** The presenter dropped (see {@link SessionRecorder.suspend}): the tap is gone, the relay waits for a new source. */
+  suspended?: boolean;
   relay: RtpRelay;
   tap?: RtpTap;
   stream: RecorderStream;
@@ -104,7 +111,7 @@ export class SessionRecorder {
 
   /** @param opts see {@link SessionRecorderOptions}. */
   constructor(opts: SessionRecorderOptions) {
-    this.#o = { gatherMs: 1000, maxWaitMs: 5000, partBytes: 5 * 1024 * 1024, ...opts };
+    this.#o = { gatherMs: 1000, maxWaitMs: 5000, partBytes: 5 * 1024 * 1024, idleTimeoutSec: 45, ...opts };
     fs.mkdirSync(opts.dir, { recursive: true });
     this.file = path.join(opts.dir, 'recording.webm');
     this.#writeMeta(false);
@@ -126,10 +133,45 @@ export class SessionRecorder {
   }
 
   /**
-   * Taps a producer (audio or video) for the recording. Never throws (failures are logged).
+   * The presenter's media stopped without the session ending (socket drop, page reload, media
+   * worker died): closes the taps but keeps ffmpeg, the relays and the upload running, so a
+   * producer of the same kind added later ({@link addProducer}, after {@link resume}) continues
+   * the same file, its gap kept in time ({@link RtpRelay.rebase}). Idempotent; never throws.
+   */
+  suspend(): void {
+    for (const t of this.#tracks) {
+      if (t.suspended) continue;
+      t.suspended = true;
+      clearInterval(t.keyFrameTimer);
+      try {
+        t.tap?.close();
+      } catch {
+        // the router may be gone with its worker
+      }
+      t.tap = undefined;
+      t.relay.rebase();
+    }
+  }
+
+  /** The room the presenter's next producers live in (a new Room after a media worker died). */
+  resume(room: Room): void {
+    this.#o.room = room;
+  }
+
+  /** How often the presenter's media was resumed into this recording (a relay's sources − 1, max over tracks). */
+  get resumes(): number {
+    return Math.max(0, ...this.#tracks.map((t) => t.relay.segments - 1));
+  }
+
+  /**
+   * Taps a producer (audio or video) for the recording. After {@link suspend}, a producer of a
+   * suspended kind is tapped into that kind's existing relay (the recording continues). Never
+   * throws (failures are logged).
    */
   async addProducer(producer: types.Producer): Promise<void> {
     if (this.#stopped) return;
+    const suspended = this.#tracks.find((t) => t.suspended && t.stream.kind === producer.kind);
+    if (suspended) return this.#retap(suspended, producer);
     if (this.#ffmpeg || this.#starting) {
       this.#o.log.warn({ sessionId: this.#o.sessionId, producerId: producer.id, kind: producer.kind }, 'producer appeared after the recording started; not recorded');
       return;
@@ -178,6 +220,32 @@ export class SessionRecorder {
     } catch (err) {
       relay.close();
       this.#o.log.warn({ sessionId: this.#o.sessionId, producerId: producer.id, err: (err as Error).message }, 'could not tap producer for recording');
+    }
+  }
+
+  async #retap(track: Track, producer: types.Producer): Promise<void> {
+    track.suspended = false;
+    track.producer = producer;
+    try {
+      const port = track.relay.port;
+      if (port === null) throw new Error('relay closed');
+      const tap = await this.#o.room.createRtpTap(producer.id, async () => ({ ip: '127.0.0.1', port }));
+      if (this.#stopped || track.suspended) {
+        tap.close();
+        return;
+      }
+      track.tap = tap;
+      this.#o.onTap?.(producer.id, tap.consumer.id);
+      if (producer.kind === 'video') {
+        const ask = () => void tap.consumer.requestKeyFrame().catch(() => {});
+        ask();
+        const keyFramesBefore = track.relay.stats.keyFrames;
+        track.keyFrameTimer = setInterval(() => (track.relay.stats.keyFrames > keyFramesBefore ? clearInterval(track.keyFrameTimer) : ask()), 1000);
+      }
+      this.#o.log.info({ sessionId: this.#o.sessionId, producerId: producer.id, kind: producer.kind }, 'recording resumed with a new producer');
+    } catch (err) {
+      track.suspended = true;
+      this.#o.log.warn({ sessionId: this.#o.sessionId, producerId: producer.id, err: (err as Error).message }, 'could not resume recording of producer');
     }
   }
 
@@ -288,6 +356,7 @@ export class SessionRecorder {
       t.relay.close();
     }
     const ffmpeg = new FfmpegRecorder(this.file, tracks.map((t) => t.stream));
+    ffmpeg.idleTimeoutSec = this.#o.idleTimeoutSec;
     ffmpeg.on('exit', (exit) => {
       if (this.#stopped) return;
       this.#ffmpegExit = exit;

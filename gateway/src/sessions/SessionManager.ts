@@ -34,7 +34,20 @@ export interface SessionManagerOptions {
   log: SessionLog;
   /** Called once a session has ended (row written, recording uploaded or spooled); e.g. queues its analysis. */
   onEnded?: (sessionId: string, recording: RecordingResult | null) => void;
+  /**
+   * How long a session waits for its presenter after the presenter's media stopped without a
+   * leave (socket dropped, page reloaded, media worker died), ms (default 30 000). The same
+   * presenter (same account) joining the room within it resumes the session: same id, same
+   * recording, the gap kept in time. After it the session ends `presenter-left`.
+   */
+  resumeGraceMs?: number;
 }
+
+/**
+ * Why a peer left, as signaling saw it: `leave` = it asked to (`room:leave`); `disconnect` = its
+ * socket dropped; `reset` = its room was closed under it (media worker died).
+ */
+export type PeerLeaveReason = 'leave' | 'disconnect' | 'reset';
 
 /** A peer as signaling knows it. */
 export interface SessionPeer {
@@ -52,7 +65,13 @@ interface LiveSession {
   orgId: string;
   room: Room;
   presenterPeerId: string;
+  /** The presenter's account (a rejoin by the same account resumes the session). */
+  presenterUserId: string | null;
   startedAt: Date;
+  /** Set while the presenter is away (see {@link SessionManagerOptions.resumeGraceMs}). */
+  suspended?: { sinceMs: number; why: PeerLeaveReason; timer: NodeJS.Timeout };
+  /** Times the presenter came back into this session. */
+  resumes: number;
   mediaObjectId: string | null;
   recorder: SessionRecorder | null;
   timebases: Map<string, MediaTimebase>;
@@ -94,13 +113,26 @@ export class SessionManager {
 
   /** @param opts see {@link SessionManagerOptions}. */
   constructor(opts: SessionManagerOptions) {
-    this.#o = { onEnded: () => {}, ...opts };
+    this.#o = { onEnded: () => {}, resumeGraceMs: 30_000, ...opts };
     this.#unsubscribe = opts.bus.subscribe((roomId, msg) => this.#byRoom.get(roomId)?.metrics.record(msg));
-    opts.sfu.on('roomclosed', ({ roomId }) => {
+    opts.sfu.on('roomclosed', ({ roomId, reason }) => {
       const s = this.#byRoom.get(roomId);
-      if (s) void this.#end(s, 'room-closed');
       this.#peers.delete(roomId);
+      if (!s) return;
+      if (reason === 'worker-died') this.#suspend(s, 'reset');
+      else if (!s.suspended || reason === 'shutdown') void this.#end(s, 'room-closed');
+      // else: the room emptied because the presenter dropped; the session waits for them.
     });
+  }
+
+  /**
+   * The live session's state for a room: `live`, or `suspended` while it waits for its presenter
+   * (with the time they went away and how many times they came back so far).
+   */
+  sessionStatus(roomId: string): { sessionId: string; state: 'live' | 'suspended'; suspendedSinceMs: number | null; resumes: number } | undefined {
+    const s = this.#byRoom.get(roomId);
+    if (!s) return undefined;
+    return { sessionId: s.id, state: s.suspended ? 'suspended' : 'live', suspendedSinceMs: s.suspended?.sinceMs ?? null, resumes: s.resumes };
   }
 
   /** Ids of the sessions live on this node. */
@@ -148,7 +180,9 @@ export class SessionManager {
     const joinedAt = new Date();
     peers.set(peer.peerId, { ...peer, joinedAt });
     const s = this.#byRoom.get(room.id);
-    if (s) this.#o.store.participantJoined({ sessionId: s.id, ...peer, joinedAt });
+    if (!s) return;
+    if (s.suspended && peer.role === 'presenter' && (peer.userId ?? null) === s.presenterUserId) this.#resume(s, room, peer.peerId);
+    this.#o.store.participantJoined({ sessionId: s.id, ...peer, joinedAt });
   }
 
   /**
@@ -163,7 +197,8 @@ export class SessionManager {
     if (s.presenterPeerId !== peer.peerId) return; // a second presenter: not part of this session's recording
     if (producer.kind === 'audio' && !s.timebases.has(producer.id)) {
       const clockRate = producer.rtpParameters.codecs[0]?.clockRate ?? 48000;
-      const tb = new MediaTimebase(producer.id, clockRate);
+      const first = s.audioProducerId ? s.timebases.get(s.audioProducerId) : undefined;
+      const tb = new MediaTimebase(producer.id, clockRate, first);
       tb.watch(room);
       s.timebases.set(producer.id, tb);
       s.audioProducerId ??= producer.id;
@@ -202,13 +237,18 @@ export class SessionManager {
     return { commentId: comment.id, sessionId: s.id, mediaTimeSec: comment.mediaTimeSec };
   }
 
-  /** Signaling: a peer left a room (or disconnected). The presenter leaving ends the session. */
-  peerLeft(roomId: string, peerId: string): void {
+  /**
+   * Signaling: a peer left a room. The presenter leaving (`leave`) ends the session; the presenter
+   * dropping (`disconnect`, `reset`) suspends it for {@link SessionManagerOptions.resumeGraceMs}.
+   */
+  peerLeft(roomId: string, peerId: string, reason: PeerLeaveReason = 'leave'): void {
     this.#peers.get(roomId)?.delete(peerId);
     const s = this.#byRoom.get(roomId);
     if (!s) return;
     this.#o.store.participantLeft(s.id, peerId, new Date());
-    if (peerId === s.presenterPeerId) void this.#end(s, 'presenter-left');
+    if (peerId !== s.presenterPeerId) return;
+    if (reason === 'leave' || this.#o.resumeGraceMs <= 0) void this.#end(s, 'presenter-left');
+    else this.#suspend(s, reason);
   }
 
   /**
@@ -229,6 +269,31 @@ export class SessionManager {
     this.#unsubscribe();
   }
 
+  #suspend(s: LiveSession, why: PeerLeaveReason): void {
+    if (s.suspended || s.ending || this.#closed) return;
+    const timer = setTimeout(() => void this.#end(s, 'presenter-left'), this.#o.resumeGraceMs);
+    timer.unref?.();
+    s.suspended = { sinceMs: Date.now(), why, timer };
+    s.recorder?.suspend();
+    s.presenterPeerId = '';
+    this.#o.log.warn({ sessionId: s.id, roomId: s.roomId, why, graceMs: this.#o.resumeGraceMs }, 'presenter dropped; session waits for them to rejoin');
+  }
+
+  #resume(s: LiveSession, room: Room, presenterPeerId: string): void {
+    const away = s.suspended!;
+    clearTimeout(away.timer);
+    s.suspended = undefined;
+    s.resumes++;
+    s.presenterPeerId = presenterPeerId;
+    if (room !== s.room) {
+      // The media worker died: the room was rebuilt on another worker.
+      for (const tb of s.timebases.values()) tb.close();
+      s.room = room;
+    }
+    s.recorder?.resume(room);
+    this.#o.log.info({ sessionId: s.id, roomId: s.roomId, awayMs: Date.now() - away.sinceMs, why: away.why, resumes: s.resumes }, 'presenter rejoined; session resumed');
+  }
+
   #start(room: Room, presenterPeerId: string, ownerUserId: string | null): LiveSession {
     const id = randomUUID();
     const { orgId, roomName } = parseRoomKey(room.id);
@@ -240,6 +305,8 @@ export class SessionManager {
       orgId,
       room,
       presenterPeerId,
+      presenterUserId: ownerUserId,
+      resumes: 0,
       startedAt,
       mediaObjectId: null,
       recorder: null,
@@ -268,6 +335,7 @@ export class SessionManager {
         store: this.#o.objects,
         key,
         log: this.#o.log,
+        idleTimeoutSec: Math.ceil(this.#o.resumeGraceMs / 1000) + 15,
         onTap: (producerId, consumerId) => s.timebases.get(producerId)?.exclude(consumerId),
       });
     }
@@ -276,6 +344,7 @@ export class SessionManager {
   }
 
   #end(s: LiveSession, reason: EndReason): Promise<SessionRow | null> {
+    if (s.suspended) clearTimeout(s.suspended.timer);
     s.ending ??= (async () => {
       this.#byRoom.delete(s.roomId); // later bus messages of the room are not this session's
       const endedAt = new Date();

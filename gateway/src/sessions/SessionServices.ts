@@ -149,6 +149,7 @@ export class SessionServices {
     const shares = new ShareLinks(config.reports.shareSecret ?? loadShareSecret(config.dataDir));
     manager = new SessionManager({
       sfu: deps.sfu, bus: deps.bus, store, objects, drainer, spoolDir, nodeId, log: deps.log,
+      resumeGraceMs: config.resumeGraceSec * 1000,
       // A recording that is spooled (S3 down) is analysed once uploaded: the job retries with backoff.
       onEnded: (id, rec) => jobs.sessionEnded(id, !!rec && rec.state !== 'failed' && rec.hasAudio),
     });

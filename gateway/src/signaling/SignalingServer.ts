@@ -8,6 +8,7 @@ import {
   COACH_MIN_INTERVAL_MS,
   CommentAddRequestSchema,
   ConnectTransportRequestSchema,
+  RestartIceRequestSchema,
   CueSendRequestSchema,
   ConsumeRequestSchema,
   ConsumerResumeRequestSchema,
@@ -94,7 +95,9 @@ export class SignalingServer {
     /** Told about peers joining and leaving rooms (session participants; see sessions/SessionManager.ts). */
     private readonly peers?: {
       joined(room: Room, peer: { peerId: string; role: Role; displayName: string; userId: string | null }): void;
-      left(roomId: string, peerId: string): void;
+      left(roomId: string, peerId: string, reason: 'leave' | 'disconnect' | 'reset'): void;
+      /** The room's live session, if any (`suspended`: waiting for its presenter to rejoin). */
+      sessionStatus?(roomId: string): { sessionId: string; state: 'live' | 'suspended' } | undefined;
     },
     /** Stores coach comments; absent when persistence is off (comments are then refused). */
     private readonly comments?: CommentSink,
@@ -133,7 +136,7 @@ export class SignalingServer {
         message: 'The media server process for this room stopped; the room was reset. Rejoin to continue.',
       };
       io.to(roomId).emit('room:error', error);
-      for (const peer of this.#peersByRoom.get(roomId) ?? []) this.#leave(peer, { notify: false });
+      for (const peer of this.#peersByRoom.get(roomId) ?? []) this.#leave(peer, { notify: false, reason: 'reset' });
     });
   }
 
@@ -208,7 +211,9 @@ export class SignalingServer {
         displayName: p.displayName ?? '',
       }));
       set.add(peer);
+      const waiting = this.peers?.sessionStatus?.(room.id)?.state === 'suspended';
       this.peers?.joined(room, { peerId: peer.peerId, role: grant.role, displayName: peer.displayName, userId: p.userId });
+      const status = this.peers?.sessionStatus?.(room.id);
       await socket.join(room.id);
       socket.to(room.id).emit('room:peer-joined', { peerId: peer.peerId, role: grant.role, displayName: peer.displayName });
       return {
@@ -220,11 +225,12 @@ export class SignalingServer {
           peerId,
           kind: producer.kind,
         })),
+        ...(status && { session: { sessionId: status.sessionId, resumed: waiting && status.state === 'live' } }),
       };
     });
 
     this.#handle(socket, ClientEvent.Leave, undefined, async () => {
-      this.#leave(peer, { notify: true });
+      this.#leave(peer, { notify: true, reason: 'leave' });
       return {};
     });
 
@@ -244,6 +250,12 @@ export class SignalingServer {
     this.#handle(socket, ClientEvent.ConnectTransport, ConnectTransportRequestSchema, async (req) => {
       await this.#joined(peer).connectTransport(peer.peerId, req.transportId, req.dtlsParameters);
       return {};
+    });
+
+    // The client lost its ICE connection (outage, network change): new ICE credentials, which
+    // it applies with transport.restartIce(); media resumes on the same transport and producers.
+    this.#handle(socket, ClientEvent.RestartIce, RestartIceRequestSchema, async (req) => {
+      return { iceParameters: await this.#joined(peer).restartIce(peer.peerId, req.transportId) };
     });
 
     this.#handle(socket, ClientEvent.Produce, ProduceRequestSchema, async (req) => {
@@ -323,7 +335,7 @@ export class SignalingServer {
 
     socket.on('disconnect', () => {
       access.sockets.delete(socket.id);
-      this.#leave(peer, { notify: true });
+      this.#leave(peer, { notify: true, reason: 'disconnect' });
     });
   }
 
@@ -395,11 +407,12 @@ export class SignalingServer {
     return peer.room;
   }
 
-  #leave(peer: PeerState, { notify }: { notify: boolean }): void {
+  /** `reason` tells the session whether the presenter meant to go (`leave`) or dropped (a resumable session). */
+  #leave(peer: PeerState, { notify, reason }: { notify: boolean; reason: 'leave' | 'disconnect' | 'reset' }): void {
     const room = peer.room;
     if (!room) return;
     peer.room = undefined;
-    this.peers?.left(room.id, peer.peerId);
+    this.peers?.left(room.id, peer.peerId, reason);
     this.#peersByRoom.get(room.id)?.delete(peer);
     if (this.#peersByRoom.get(room.id)?.size === 0) this.#peersByRoom.delete(room.id);
     void peer.socket.leave(room.id);

@@ -1,6 +1,7 @@
 import { ErrorCode, type ErrorBody } from '@lectern/contract';
 import type * as ms from 'mediasoup-client/types';
 import { LecternError } from '#lib/errors.ts';
+import { IceRestarter } from '#lib/IceRestarter.ts';
 import { mediaError } from '#lib/media.ts';
 import { step } from '#lib/webrtc.ts';
 import type { MetricsStore } from './metrics.svelte';
@@ -17,7 +18,8 @@ import type { SocketStore } from './socket.svelte';
  *   (media stays on), or at once with `retryNow()`.
  * - `live`: audio (and video) are being sent; metric frames flow.
  * - `reconnecting`: the socket dropped; will re-join automatically when it is back.
- * - `reset`: the server reset the room (e.g. SFU_WORKER_DIED); `rejoin()` to continue.
+ * - `reset`: the server reset the room (e.g. SFU_WORKER_DIED); re-joins by itself (the server
+ *   keeps the session waiting for the presenter), or at once with `rejoin()`.
  * - `error`: a step failed; see `error` (permission denied, join/produce failed, WebRTC failed…).
  * - `stopped`: `stop()` was called; media released.
  */
@@ -68,8 +70,15 @@ export class PresenterSession extends LiveSession<SessionState> {
   notices = $state<string[]>([]);
   /** mediasoup send-transport connection state. */
   transportState = $state<ms.ConnectionState | 'none'>('none');
+  /** True while the send transport's connection is lost and ICE restarts are being tried ("Reconnecting media…"). */
+  mediaReconnecting = $state(false);
+  /** The ICE-restart watch of the current send transport (`window.__lectern` shows its counters). */
+  iceRestarter: IceRestarter | null = null;
 
   #wantVideo = true;
+  #autoRejoinTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Automatic re-joins after a reset since the last time the session was live. */
+  #autoRejoins = 0;
   /** True while the server holds a peer for this socket in a room (so a re-join must leave first). */
   #serverJoined = false;
   #producers: ms.Producer[] = [];
@@ -156,19 +165,34 @@ export class PresenterSession extends LiveSession<SessionState> {
         .then(({ producerId }) => callback({ id: producerId }), errback);
     });
     let wasConnected = false;
+    const lost = () => {
+      this.generation++;
+      this.closeMedia();
+      this.state = 'error';
+      this.error = new LecternError('WEBRTC_FAILED', 'The media connection to the server was lost (the media server may have restarted or the network changed). Press Rejoin to continue.');
+    };
+    // A connection that was up and went down (outage, network change) is restarted (ICE restart)
+    // until it is back; only after a minute without it does the session stop with an error.
+    this.iceRestarter = new IceRestarter(transport, {
+      requestRestart: async (transportId) => (await this.socket.request('transport:restartIce', { transportId }, { timeoutMs: 8_000 })).iceParameters,
+      onReconnecting: (on) => {
+        if (this.transport === transport) this.mediaReconnecting = on;
+      },
+      onGiveUp: () => {
+        if (this.transport === transport && (this.state === 'live' || this.state === 'joining')) lost();
+      },
+    });
     transport.on('connectionstatechange', (s) => {
       if (this.transport !== transport) return;
       this.transportState = s;
       if (s === 'connected') wasConnected = true;
-      if (s === 'failed' && (this.state === 'live' || this.state === 'joining')) {
+      if (s === 'failed' && !wasConnected && (this.state === 'live' || this.state === 'joining')) {
         this.generation++;
         this.closeMedia();
         this.state = 'error';
         this.error = new LecternError(
           'WEBRTC_FAILED',
-          wasConnected
-            ? 'The media connection to the server was lost (the media server may have restarted or the network changed). Press Rejoin to continue.'
-            : 'The media connection to the server could not be established (ICE/DTLS). Check that UDP to the server is not blocked by a firewall or VPN, then press Rejoin.',
+          'The media connection to the server could not be established (ICE/DTLS). Check that UDP to the server is not blocked by a firewall or VPN, then press Rejoin.',
         );
       }
     });
@@ -205,6 +229,7 @@ export class PresenterSession extends LiveSession<SessionState> {
       video.on('trackended', () => this.#trackEnded('camera'));
     }
     this.state = 'live';
+    this.#autoRejoins = 0;
   }
 
   async #getUserMedia(video: boolean): Promise<MediaStream> {
@@ -240,11 +265,22 @@ export class PresenterSession extends LiveSession<SessionState> {
       this.generation++;
       this.closeMedia();
       this.state = 'reset';
+      // The server rebuilds the room on another media worker and keeps the session waiting for us:
+      // join again at once (then after 1 s, 2 s, 4 s…, 5 tries), so the session goes on.
+      const attempt = this.#autoRejoins++;
+      const auto = attempt < 5;
       this.error = new LecternError(
         e.code,
-        'The media server restarted and this room was reset. Your camera and microphone are still on: press Rejoin to continue.',
+        auto
+          ? 'The media server restarted and this room was reset. Rejoining your session…'
+          : 'The media server restarted and this room was reset. Your camera and microphone are still on: press Rejoin to continue.',
         e.message,
       );
+      clearTimeout(this.#autoRejoinTimer);
+      if (auto)
+        this.#autoRejoinTimer = setTimeout(() => {
+          if (this.state === 'reset') void this.rejoin();
+        }, attempt === 0 ? 100 : 1000 * 2 ** (attempt - 1));
     } else if (e.code === ErrorCode.AnalyzerUnavailable) {
       this.#notice(`Live analysis is unavailable right now (${e.message}). Your audio and video are still being sent and recorded.`);
     } else {
@@ -274,11 +310,19 @@ export class PresenterSession extends LiveSession<SessionState> {
     if (!this.notices.includes(text)) this.notices = [...this.notices, text].slice(-5);
   }
 
+  override async stop(): Promise<void> {
+    clearTimeout(this.#autoRejoinTimer);
+    return super.stop();
+  }
+
   /** Closes producers and the transport (not the local tracks). */
   protected override closeMedia(): void {
     for (const p of this.#producers.splice(0)) p.close();
+    this.iceRestarter?.stop();
+    this.iceRestarter = null;
     super.closeMedia();
     this.transportState = 'none';
+    this.mediaReconnecting = false;
   }
 
   /** Stops the camera and microphone. */

@@ -62,6 +62,11 @@ export abstract class LiveSession<S extends string> {
   videoProducerId = $state<string | null>(null);
   /** While `busy`: when the next automatic join attempt happens (and which one). */
   capacity = $state.raw<CapacityWait | null>(null);
+  /**
+   * The room's live session as the last join reported it; `resumed`: that join brought the
+   * presenter back into a session that was waiting for them (same id, same recording).
+   */
+  session = $state.raw<{ sessionId: string; resumed: boolean } | null>(null);
 
   protected readonly socket: SocketStore;
   /** Redirect and capacity-retry budget (see `JoinAdmission`). */
@@ -232,6 +237,7 @@ export abstract class LiveSession<S extends string> {
     this.check(gen);
     this.peerId = joined.peerId;
     this.peers = joined.peers;
+    this.session = joined.session ?? null;
     const device = await loadDevice(joined.routerRtpCapabilities);
     this.check(gen);
     this.device = device;
