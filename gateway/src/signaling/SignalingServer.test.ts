@@ -12,7 +12,9 @@ import { createTestAccount, roomGrant, type TestAccount } from '../testing/acces
 let node: LecternNode;
 let owner: TestAccount;
 beforeAll(async () => {
-  node = await startLectern({ port: 0, sfuWorkers: 1, analyzerProcesses: 1, logLevel: 'silent' });
+  // The fuzz test sends 600 messages as fast as it can: the per-socket rate limit (tested in
+  // test/e2e/limits.test.ts) is lifted here so the handlers themselves are fuzzed.
+  node = await startLectern({ port: 0, sfuWorkers: 1, analyzerProcesses: 1, logLevel: 'silent', limits: { socketEventsPerSec: 10_000 } });
   owner = await createTestAccount(node);
 });
 /** Joins `roomId` as a viewer with the owner's account. */
