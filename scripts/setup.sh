@@ -31,6 +31,9 @@ APT_PACKAGES=(
   poppler-utils
   # the multi-node tests start a throw-away Redis (the product needs none unless REDIS_URL is set)
   redis-server
+  # network-impairment test (test/e2e/netem.test.ts): namespaces + veth (iproute2), and iptables
+  # for the NFQUEUE stand-in of netem on kernels without sch_netem
+  iproute2 iptables
 )
 if [ "$apt" = 1 ]; then
   missing=()

@@ -36,10 +36,14 @@ export interface LecternDiagnostics {
   readonly tokenRefreshes: number;
   /** Base URL the socket is connected to now: the page's origin, or the node a `WRONG_NODE` redirect sent it to. */
   readonly socketUrl: string;
+  /** True while the media transport's connection is lost and ICE restarts are being tried. */
+  readonly mediaReconnecting: boolean;
+  /** ICE restarts applied to the current media transport (`IceRestarter.restarts`). */
+  readonly iceRestarts: number;
 }
 
 /** Installs `window.__lectern` for this page; returns a function that removes it. */
-export function exposeDiagnostics(room: { readonly state: SessionState | CoachState }, metrics: MetricsStore, language: LanguageStore): () => void {
+export function exposeDiagnostics(room: { readonly state: SessionState | CoachState; readonly mediaReconnecting?: boolean; readonly iceRestarter?: { readonly restarts: number } | null }, metrics: MetricsStore, language: LanguageStore): () => void {
   const diag: LecternDiagnostics = Object.freeze({
     get state() {
       return room.state;
@@ -79,6 +83,12 @@ export function exposeDiagnostics(room: { readonly state: SessionState | CoachSt
     },
     get socketUrl() {
       return socket.url;
+    },
+    get mediaReconnecting() {
+      return room.mediaReconnecting ?? false;
+    },
+    get iceRestarts() {
+      return room.iceRestarter?.restarts ?? 0;
     },
   });
   Object.defineProperty(window, '__lectern', { value: diag, configurable: true, enumerable: false, writable: false });

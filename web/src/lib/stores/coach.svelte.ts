@@ -8,6 +8,7 @@ import {
   type ProducerInfo,
 } from '@lectern/contract';
 import { LecternError } from '#lib/errors.ts';
+import { IceRestarter } from '#lib/IceRestarter.ts';
 import type { MetricsStore } from './metrics.svelte';
 import { presenterMedia, removePeer } from './roomPeers.ts';
 import { Aborted, LiveSession, type GrantSource } from './session.svelte.ts';
@@ -36,6 +37,10 @@ export type CoachState = 'idle' | 'connecting' | 'joining' | 'busy' | 'waiting' 
 export class CoachSession extends LiveSession<CoachState> {
   /** The presenter being watched (the first presenter with a producer), or null. */
   presenter = $state.raw<PeerInfo | null>(null);
+  /** True while the receive transport's connection is lost and ICE restarts are being tried ("Reconnecting media…"). */
+  mediaReconnecting = $state(false);
+  /** The ICE-restart watch of the current receive transport. */
+  iceRestarter: IceRestarter | null = null;
 
   #consumers = new Map<string, ms.Consumer>(); // by producer id
   #producers = new Map<string, ProducerInfo>(); // every producer in the room
@@ -90,7 +95,14 @@ export class CoachSession extends LiveSession<CoachState> {
 
   protected async join(gen: number): Promise<void> {
     this.state = 'joining';
-    const { joined } = await this.joinAndOpenTransport(gen);
+    const { joined, transport } = await this.joinAndOpenTransport(gen);
+    // A lost connection (outage, network change) is restarted with ICE restarts until it is back.
+    this.iceRestarter = new IceRestarter(transport, {
+      requestRestart: async (transportId) => (await this.socket.request('transport:restartIce', { transportId }, { timeoutMs: 8_000 })).iceParameters,
+      onReconnecting: (on) => {
+        if (this.transport === transport) this.mediaReconnecting = on;
+      },
+    });
     this.#producers.clear();
     for (const p of joined.producers) this.#producers.set(p.producerId, p);
     this.#refresh();
@@ -178,6 +190,9 @@ export class CoachSession extends LiveSession<CoachState> {
     for (const c of this.#consumers.values()) c.close();
     this.#consumers.clear();
     this.#producers.clear();
+    this.iceRestarter?.stop();
+    this.iceRestarter = null;
+    this.mediaReconnecting = false;
     super.closeMedia();
     this.presenter = null;
     this.stream = null;
