@@ -45,7 +45,9 @@ export class SessionStore {
       onWriteError: <T extends { sessionId: string }>(err: unknown, rows: T[]) => this.#dropDeleted(err, rows),
       log,
     };
-    this.frames = new BatchWriter<MetricFrameRow>({ name: 'metric_frames', write: (r) => repo.insertFrames(r), ...common });
+    // Live metric rows wait at most 500 ms (not BatchWriter's 1000 ms default): a gateway killed
+    // mid-session loses what is buffered, and #13 allows ≤ 1 s of rows (buffer + analysis + INSERT).
+    this.frames = new BatchWriter<MetricFrameRow>({ name: 'metric_frames', write: (r) => repo.insertFrames(r), maxDelayMs: 500, ...common });
     this.pauses = new BatchWriter<PauseRow>({ name: 'pauses', write: (r) => repo.insertPauses(r), maxRows: 200, ...common });
     this.words = new BatchWriter<WordRow>({ name: 'transcript_words', write: (r) => repo.insertWords(r), ...common });
     this.disfluencies = new BatchWriter<DisfluencyRow>({ name: 'disfluency_events', write: (r) => repo.insertDisfluencies(r), maxRows: 200, ...common });
