@@ -70,12 +70,12 @@ export class RtpRelay {
   #onKeyFrame?: () => void;
   #onFirst?: (p: FirstPacket) => void;
   /** The output stream so far: SSRC, highest sequence number and timestamp sent, arrival of the last packet. */
-  #out?: { ssrc: number; seq: number; ts: number; arrivalMs: number };
+  #out?: { ssrc: number; payloadType: number; seq: number; ts: number; arrivalMs: number };
+  /** SSRC of the current source's media packets (others, e.g. RTX retransmissions, are not the time line). */
+  #sourceSsrc?: number;
   /** Set by {@link rebase}: the next packet starts a new source. */
   #pendingRebase = false;
   #rewrite?: Rewrite;
-  /** Video after a rebase: drop packets until a key frame starts (a decoder cannot use the deltas). */
-  #awaitKeyFrame = false;
   #segments = 1;
   readonly #stats: RtpRelayStats = { packets: 0, bytes: 0, rtcpDropped: 0, malformed: 0, bufferDropped: 0, keyFrames: 0, rebaseDropped: 0 };
   readonly #opts: Required<RtpRelayOptions>;
@@ -211,22 +211,26 @@ export class RtpRelay {
     const arrivalMs = performance.timeOrigin + performance.now();
     const isKeyFrame = this.#opts.mimeType.toLowerCase() === 'video/vp8' && isVp8KeyFrameStartPayload(rtp.payload);
     if (this.#pendingRebase && this.#out) {
+      // Only a media packet of the new source starts its segment (not RTX on another SSRC/PT).
+      // Video: the decoder cannot use the new source's deltas before its first key frame.
+      if (rtp.payloadType !== this.#out.payloadType || rtp.ssrc === this.#sourceSsrc || (this.#opts.kind === 'video' && !isKeyFrame)) {
+        this.#stats.rebaseDropped++;
+        return;
+      }
       this.#pendingRebase = false;
       this.#segments++;
+      this.#sourceSsrc = rtp.ssrc;
       const gapTicks = Math.max(1, Math.round(((arrivalMs - this.#out.arrivalMs) / 1000) * this.#opts.clockRate));
       this.#rewrite = {
         ssrc: this.#out.ssrc,
         seqOffset: (this.#out.seq + 1 - rtp.sequenceNumber) & 0xffff,
         tsOffset: (this.#out.ts + gapTicks - rtp.timestamp) >>> 0,
       };
-      this.#awaitKeyFrame = this.#opts.kind === 'video';
     }
-    if (this.#awaitKeyFrame) {
-      if (!isKeyFrame) {
-        this.#stats.rebaseDropped++;
-        return;
-      }
-      this.#awaitKeyFrame = false;
+    if (this.#rewrite && (rtp.ssrc !== this.#sourceSsrc || rtp.payloadType !== this.#out!.payloadType)) {
+      // A late packet of the old source, or a retransmission stream: not part of the rewritten line.
+      this.#stats.rebaseDropped++;
+      return;
     }
     let seq = rtp.sequenceNumber;
     let ts = rtp.timestamp;
@@ -237,8 +241,10 @@ export class RtpRelay {
       msg.writeUInt32BE(ts, 4);
       msg.writeUInt32BE(this.#rewrite.ssrc, 8);
     }
-    if (!this.#out) this.#out = { ssrc: rtp.ssrc, seq, ts, arrivalMs };
-    else {
+    if (!this.#out) {
+      this.#out = { ssrc: rtp.ssrc, payloadType: rtp.payloadType, seq, ts, arrivalMs };
+      this.#sourceSsrc = rtp.ssrc;
+    } else if (rtp.ssrc === this.#sourceSsrc && rtp.payloadType === this.#out.payloadType) {
       if (((seq - this.#out.seq) & 0xffff) < 0x8000) this.#out.seq = seq;
       if (((ts - this.#out.ts) >>> 0) < 0x8000_0000) this.#out.ts = ts;
       this.#out.arrivalMs = arrivalMs;
