@@ -49,15 +49,23 @@ export interface BatchWriterStats {
  * Buffers rows produced on the live path and writes them in batches (≤ `maxRows` rows or every
  * `maxDelayMs`, one multi-row INSERT each), off the hot path: {@link push} is synchronous, O(1) and
  * never throws or waits. One batch is in flight at a time. A failing write (database down) keeps
- * the rows and retries with exponential backoff (1 s → 30 s); the buffer is bounded and drops the
+ * the rows and retries with exponential backoff (1 s → {@link RETRY_MAX_MS}, or at once on
+ * {@link retryNow}); the buffer is bounded and drops the
  * oldest rows when full, counting them and logging at most once a minute — the live session is
  * never blocked and memory stays bounded.
  */
+/**
+ * Longest wait between retries of a failing batch, ms. Short on purpose: an attempt against a
+ * stopped server costs one refused connection, and the rows should flow within seconds of it
+ * returning (measured in test/e2e/deps.test.ts).
+ */
+export const RETRY_MAX_MS = 2000;
+
 export class BatchWriter<T> {
   #buf: T[] = [];
   #timer: NodeJS.Timeout | null = null;
   #inflight: Promise<void> | null = null;
-  readonly #backoff = new ExponentialBackoff({ initialMs: 1000, maxMs: 30_000 });
+  readonly #backoff = new ExponentialBackoff({ initialMs: 1000, maxMs: RETRY_MAX_MS });
   #retryAt = 0;
   #lastDropLogMs = 0;
   #closed = false;
@@ -93,6 +101,20 @@ export class BatchWriter<T> {
   /** Schedules a write soon (call when rows became ready, e.g. their session row now exists). */
   poke(): void {
     if (this.#buf.length > 0) this.#kick(0);
+  }
+
+  /**
+   * Forgets the backoff and writes ready rows now (call when the database is known to be back, e.g.
+   * another write just succeeded).
+   */
+  retryNow(): void {
+    this.#retryAt = 0;
+    this.#backoff.reset();
+    if (this.#timer) {
+      clearTimeout(this.#timer);
+      this.#timer = null;
+    }
+    this.poke();
   }
 
   /** The writer's name (e.g. `metric_frames`; metrics label). */
@@ -186,7 +208,7 @@ export class BatchWriter<T> {
         this.#buf = retry.concat(this.#buf);
         const retryInMs = this.#backoff.next();
         this.#retryAt = Date.now() + retryInMs;
-        if (this.#stats.failedBatches === 1 || retryInMs >= 30_000 || retryInMs === 1000)
+        if (this.#stats.failedBatches === 1 || retryInMs === 1000 || this.#stats.failedBatches % 12 === 0)
           this.#o.log?.warn({ writer: this.#o.name, err: (err as Error)?.message, buffered: this.#buf.length, retryInMs }, 'batch write failed; will retry');
       }
     })();

@@ -1,6 +1,6 @@
 import { ExponentialBackoff } from '@lectern/contract';
 import type { DisfluencyRow, EndReason, MediaObjectState, MetricFrameRow, PauseRow, SessionRow, WordRow } from './DbTypes.ts';
-import { BatchWriter, type BatchWriterStats, type WriterLog } from './BatchWriter.ts';
+import { BatchWriter, type BatchWriterStats, RETRY_MAX_MS, type WriterLog } from './BatchWriter.ts';
 import type { MediaObjectPatch, SessionRepository } from './SessionRepository.ts';
 
 /** Counters of a {@link SessionStore}, for /health and tests. */
@@ -14,6 +14,13 @@ export interface SessionStoreStats {
 }
 
 const FK_VIOLATION = '23503';
+
+/** A promise and its resolve function (Promise.withResolvers is ES2024; the tsconfig lib is older). */
+function wakeSignal(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
 
 /**
  * The live path's write side of the database. Nothing here blocks or throws into the caller:
@@ -31,6 +38,10 @@ export class SessionStore {
   readonly #chains = new Map<string, Promise<void>>();
   #pendingOps = 0;
   #closed = false;
+  /** Whether the last write failed (the database may be down). */
+  #failing = false;
+  /** Resolved (and replaced) when a write succeeds after failures: queued retries go at once. */
+  #wake = wakeSignal();
 
   /**
    * @param repo the session tables.
@@ -42,15 +53,22 @@ export class SessionStore {
   ) {
     const common = {
       isReady: (r: { sessionId: string }) => this.#created.has(r.sessionId),
-      onWriteError: <T extends { sessionId: string }>(err: unknown, rows: T[]) => this.#dropDeleted(err, rows),
+      onWriteError: <T extends { sessionId: string }>(err: unknown, rows: T[]) => {
+        this.#failing = true;
+        return this.#dropDeleted(err, rows);
+      },
       log,
+    };
+    const tracked = <T>(write: (rows: T[]) => Promise<void>) => async (rows: T[]) => {
+      await write(rows);
+      this.#succeeded();
     };
     // Live metric rows wait at most 500 ms (not BatchWriter's 1000 ms default): a gateway killed
     // mid-session loses what is buffered, and #13 allows ≤ 1 s of rows (buffer + analysis + INSERT).
-    this.frames = new BatchWriter<MetricFrameRow>({ name: 'metric_frames', write: (r) => repo.insertFrames(r), maxDelayMs: 500, ...common });
-    this.pauses = new BatchWriter<PauseRow>({ name: 'pauses', write: (r) => repo.insertPauses(r), maxRows: 200, ...common });
-    this.words = new BatchWriter<WordRow>({ name: 'transcript_words', write: (r) => repo.insertWords(r), ...common });
-    this.disfluencies = new BatchWriter<DisfluencyRow>({ name: 'disfluency_events', write: (r) => repo.insertDisfluencies(r), maxRows: 200, ...common });
+    this.frames = new BatchWriter<MetricFrameRow>({ name: 'metric_frames', write: tracked((r) => repo.insertFrames(r)), maxDelayMs: 500, ...common });
+    this.pauses = new BatchWriter<PauseRow>({ name: 'pauses', write: tracked((r) => repo.insertPauses(r)), maxRows: 200, ...common });
+    this.words = new BatchWriter<WordRow>({ name: 'transcript_words', write: tracked((r) => repo.insertWords(r)), ...common });
+    this.disfluencies = new BatchWriter<DisfluencyRow>({ name: 'disfluency_events', write: tracked((r) => repo.insertDisfluencies(r)), maxRows: 200, ...common });
   }
 
   /** Writes a new live session (retried until the database accepts it); its rows flow after that. */
@@ -58,7 +76,8 @@ export class SessionStore {
     this.#enqueue(s.id, 'create session', async () => {
       await this.repo.createSession(s);
       this.#created.add(s.id);
-      for (const w of this.#writers()) w.poke();
+      // The database just answered: write the session's rows now, not after a writer's backoff.
+      for (const w of this.#writers()) w.retryNow();
     });
   }
 
@@ -146,27 +165,43 @@ export class SessionStore {
     await Promise.race([Promise.all(this.#chains.values()), new Promise((r) => setTimeout(r, Math.min(timeoutMs, 2000)))]);
   }
 
-  #writers(): Pick<BatchWriter<unknown>, 'flush' | 'close' | 'poke'>[] {
+  /** A write succeeded: if earlier ones failed, the database is back — retry everything queued now. */
+  #succeeded(): void {
+    if (!this.#failing) return;
+    this.#failing = false;
+    for (const w of this.#writers()) w.retryNow();
+    this.#wake.resolve();
+    this.#wake = wakeSignal();
+  }
+
+  #writers(): Pick<BatchWriter<unknown>, 'flush' | 'close' | 'poke' | 'retryNow'>[] {
     return [this.frames, this.pauses, this.words, this.disfluencies];
   }
 
-  /** Runs `op` after the session's earlier writes, retrying with backoff (0.5 s → 30 s) until it succeeds or the store closes. */
+  /**
+   * Runs `op` after the session's earlier writes, retrying with backoff (0.5 s → 2 s, or at once
+   * when another write succeeds) until it succeeds or the store closes.
+   */
   #enqueue(sessionId: string, what: string, op: () => Promise<void>): Promise<void> {
     this.#pendingOps++;
     const prev = this.#chains.get(sessionId) ?? Promise.resolve();
     const next = prev.then(async () => {
-      const backoff = new ExponentialBackoff({ initialMs: 500, maxMs: 30_000 });
+      const backoff = new ExponentialBackoff({ initialMs: 500, maxMs: RETRY_MAX_MS });
       for (let attempt = 1; ; attempt++) {
         try {
           await op();
+          this.#succeeded();
           return;
         } catch (err) {
+          this.#failing = true;
           if (this.#closed) {
             this.log.warn({ sessionId, what, err: (err as Error)?.message }, 'database write abandoned at shutdown');
             return;
           }
           if (attempt === 1 || attempt % 10 === 0) this.log.warn({ sessionId, what, attempt, err: (err as Error)?.message }, 'database write failed; retrying');
-          await new Promise((r) => setTimeout(r, backoff.next()).unref?.());
+          let timer: NodeJS.Timeout | undefined;
+          await Promise.race([new Promise((r) => (timer = setTimeout(r, backoff.next())).unref?.()), this.#wake.promise]);
+          clearTimeout(timer);
         }
       }
     }).finally(() => {
