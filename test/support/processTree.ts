@@ -13,7 +13,7 @@ export interface TreeMember {
   ppid: number;
   /** `comm` (≤ 15 characters: `node`, `ffmpeg`, `mediasoup-worke`, `setpriv`…). */
   comm: string;
-  /** Command line, arguments joined by spaces, cut to 200 characters ('' when unreadable). */
+  /** Command line, arguments joined by spaces, cut to 2000 characters ('' when unreadable). */
   cmdline: string;
   /** Start time after boot in clock ticks (proc(5) `starttime`); with `pid`, the process's identity. */
   startTicks: number;
@@ -51,7 +51,7 @@ export function descendantsOf(root: number): TreeMember[] {
     if (!st || !extra || extra.state === 'Z') continue;
     let cmdline = '';
     try {
-      cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim().slice(0, 200);
+      cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim().slice(0, 2000);
     } catch {}
     out.push({ pid, ppid: st.ppid, comm: st.comm, cmdline, startTicks: extra.startTicks });
   }
