@@ -15,7 +15,7 @@
  * The idle sockets and the flood run in a child process of their own (this file with
  * `--load-generator`), so the measuring observers' event loop is not the one flooding. Prints one
  * JSON object: per phase voice latency p50/p95/p99/max, frames lost, the gateway's event-loop delay
- * (p50/p99/max over the window, from its /metrics), server CPU and RSS; for the
+ * (p50/p99/max over the window, from its /metrics), the host's 1-min load average, server CPU and RSS; for the
  * idle phase the connect time; for the flood the joins sent per second, every outcome by code and
  * the good joins' ack time; `pass` = every phase's p95 ≤ 50 ms; and the host calibration.
  */
@@ -111,13 +111,14 @@ async function main(): Promise<void> {
     const get = (name: string) => Number(new RegExp(`^lectern_nodejs_eventloop_lag_${name}_seconds(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? NaN) * 1000;
     return { p50: round(get('p50')), p99: round(get('p99')), max: round(get('max')) };
   };
-  const window = async (what: string): Promise<LiveWindowResult & { gatewayEventLoopLagMs: { p50: number; p99: number; max: number } }> => {
+  const window = async (what: string): Promise<LiveWindowResult & { gatewayEventLoopLagMs: { p50: number; p99: number; max: number }; hostLoadAvg1m: number }> => {
     log(`measuring ${what} for ${seconds} s`);
     await eventLoopLagMs();
     const w = LiveWindow.start(observers, serverPid);
     await sleep(seconds * 1000);
     const m = w.stop();
-    return { ...m, gatewayEventLoopLagMs: await eventLoopLagMs() };
+    // The 1-minute load average at the end: on a shared box, other work inflates every figure.
+    return { ...m, gatewayEventLoopLagMs: await eventLoopLagMs(), hostLoadAvg1m: round(os.loadavg()[0]!) };
   };
 
   const baseline = await window('baseline');
@@ -137,12 +138,13 @@ async function main(): Promise<void> {
   const flood = await floodDone;
   gen.kill();
 
-  const phase = (m: LiveWindowResult & { gatewayEventLoopLagMs: object }) => ({
+  const phase = (m: LiveWindowResult & { gatewayEventLoopLagMs: object; hostLoadAvg1m: number }) => ({
     seconds: round(m.elapsedMs / 1000),
     latencyMs: { ...percentiles(m.latenciesMs, [50, 95, 99]), max: m.latenciesMs.length ? round(Math.max(...m.latenciesMs)) : null },
     framesReceived: m.framesReceived,
     framesLost: m.framesLost,
     gatewayEventLoopLagMs: m.gatewayEventLoopLagMs,
+    hostLoadAvg1m: m.hostLoadAvg1m,
     serverCpuPercent: m.serverCpuPercentByStage.total,
     serverCpuPercentByStage: m.serverCpuPercentByStage,
     serverRssMb: round(m.rssBytes / 2 ** 20),
