@@ -12,6 +12,8 @@
  *   (c) SIGKILL of the analyzer process: its descendants are gone within 10 s (the recovery itself
  *       is test/e2e/recording.test.ts's).
  *   (d) The gateway killed while it starts, and a start that fails (port in use): no child lingers.
+ *   (e) A process running a post-session full pass (FullPassRunner) SIGKILLed: the full-pass child
+ *       and whatever it runs are gone within 10 s (before: the pass ran on to its end, minutes).
  * Figures are printed with a `[measure]` prefix; orphan timings as a table.
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -29,6 +31,7 @@ import { EmbeddedS3Server } from '../../gateway/src/storage/EmbeddedS3Server.ts'
 import { TEST_DATABASE_URL, tempDir, waitUntil } from '../../gateway/src/testing/services.ts';
 import { launchChromium, signedInPage } from '../support/browser.ts';
 import { repoRoot, speechFixture } from '../support/fixtures.ts';
+import { longSpeechWebm } from '../support/longSpeech.ts';
 import { type TreeMember, descendantsOf, formatTimings, killSurvivors, waitForExit } from '../support/processTree.ts';
 
 /** Issue #13: no process outlives its parent by more than this. */
@@ -391,4 +394,30 @@ describe('failed and interrupted starts leave no process behind', () => {
       busy.close();
     }
   }, 120_000);
+});
+
+describe('post-session analysis children', () => {
+  it('(e) the parent of a running full pass SIGKILLed: the full-pass child and whatever it runs are gone within 10 s', async () => {
+    const long = longSpeechWebm(3); // a 3-min recording: its full pass takes far longer than 10 s here
+    const script = path.join(work.dir, 'full-pass-parent.mts');
+    fs.writeFileSync(script, `import { runFullPass } from ${JSON.stringify(path.join(repoRoot, 'gateway/src/reports/FullPassRunner.ts'))};\n` +
+      `await runFullPass(${JSON.stringify(long.file)}, () => {}, { video: false });\nconsole.log('finished');\n`);
+    const parent = spawn(process.execPath, ['--import', 'tsx', script], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    parent.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      let members: TreeMember[] = [];
+      // Kill 2 s into the pass (decoding — its ffmpeg under the full-pass child — then ASR).
+      await waitUntil(() => (members = descendantsOf(parent.pid!)).some((m) => m.cmdline.includes('fullPassProcess.ts')), 60_000, 'full pass started', 100);
+      await new Promise((r) => setTimeout(r, 2000));
+      members = snapshot(parent.pid!);
+      expect(members.filter((m) => m.cmdline.includes('fullPassProcess.ts')), 'the full-pass child').toHaveLength(1);
+      const { maxMs, survivors } = await killAndTime(parent.pid!, members, 'full-pass parent SIGKILL');
+      expect(out, 'the pass had not finished before the kill').not.toContain('finished');
+      expect(survivors).toEqual([]);
+      expect(maxMs).toBeLessThanOrEqual(ORPHAN_LIMIT_MS);
+    } finally {
+      if (parent.exitCode === null) parent.kill('SIGKILL');
+    }
+  }, 180_000);
 });
