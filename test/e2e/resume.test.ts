@@ -58,10 +58,19 @@ afterAll(async () => {
   await storage.close();
 });
 
+/** What a page shows: its session state and banners (for failure messages). */
+async function pageSays(page: Page): Promise<string> {
+  const d = await page.evaluate(() => JSON.stringify((window as unknown as { __lectern?: object }).__lectern, ['state', 'framesReceived', 'socketState', 'mediaReconnecting'])).catch((e: Error) => e.message);
+  const banners = await page.locator('[data-testid$=banner]').allTextContents().catch(() => []);
+  return `${d} ${banners.join(' | ')}`;
+}
+
 /** Time from `sinceMs` until the first voice frame of a producer other than `oldProducerId`, ms. */
-async function backAfter(sinceMs: number, oldProducerId: string, what: string): Promise<{ ms: number; producerId: string }> {
+async function backAfter(page: Page, sinceMs: number, oldProducerId: string, what: string): Promise<{ ms: number; producerId: string }> {
   let hit: { atMs: number; producerId: string } | undefined;
-  await waitUntil(() => !!(hit = voice.find((v) => v.atMs >= sinceMs && v.producerId !== oldProducerId)), 15_000, `voice frames again after ${what}`);
+  await waitUntil(() => !!(hit = voice.find((v) => v.atMs >= sinceMs && v.producerId !== oldProducerId)), 15_000, `voice frames again after ${what}`).catch(async (err: Error) => {
+    throw new Error(`${err.message}; presenter page: ${await pageSays(page)}`);
+  });
   return { ms: hit!.atMs - sinceMs, producerId: hit!.producerId };
 }
 
@@ -98,7 +107,7 @@ describe('a presenter who drops resumes the same session', () => {
     let producer = latestProducer();
     let t0 = Date.now();
     for (const s of node.io.of('/').sockets.values()) if ((s.data as { principal?: { userId?: string } }).principal?.userId === account.userId) s.conn.close();
-    let back = await backAfter(t0, producer, 'the socket drop');
+    let back = await backAfter(page, t0, producer, 'the socket drop');
     figures.socketDropBackMs = back.ms;
     figures.socketDropCoachMs = await coachBack(t0, 'the socket drop');
     expect(node.sessions!.manager.liveSessionOfRoom(key)).toBe(sessionId);
@@ -110,7 +119,7 @@ describe('a presenter who drops resumes the same session', () => {
     producer = latestProducer();
     t0 = Date.now();
     await page.goto(`${node.url}/rehearse?room=${room}`);
-    back = await backAfter(t0, producer, 'the reload');
+    back = await backAfter(page, t0, producer, 'the reload');
     figures.reloadBackMs = back.ms;
     figures.reloadCoachMs = await coachBack(t0, 'the reload');
     expect(node.sessions!.manager.liveSessionOfRoom(key)).toBe(sessionId);
@@ -125,7 +134,7 @@ describe('a presenter who drops resumes the same session', () => {
     const workerPid = node.sfu.rooms.get(key)!.workerPid;
     t0 = Date.now();
     process.kill(workerPid, 'SIGKILL');
-    back = await backAfter(t0, producer, 'the worker kill');
+    back = await backAfter(page, t0, producer, 'the worker kill');
     figures.workerKillBackMs = back.ms;
     figures.workerKillCoachMs = await coachBack(t0, 'the worker kill');
     expect(node.sessions!.manager.liveSessionOfRoom(key)).toBe(sessionId);
