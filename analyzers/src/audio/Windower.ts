@@ -31,7 +31,7 @@ export class Windower {
   /** Analysis sample rate in Hz. */
   readonly sampleRate: number;
   private readonly ringWindows: number;
-  private readonly closeHoldMs: number;
+  private closeHoldMs: number;
   private readonly maxJumpSamples: number;
   private readonly onWindow: (window: ClosedWindow) => void;
   private readonly slotViews: Float32Array[] = [];
@@ -92,6 +92,15 @@ export class Windower {
   /** Counters since construction (a snapshot copy). */
   get stats(): WindowerStats {
     return { ...this.counters };
+  }
+
+  /**
+   * Changes the timer's close hold (see {@link WindowerOptions.closeHoldMs}), e.g. when the jitter
+   * buffer in front adapts its wait. @throws RangeError for a negative or non-finite value.
+   */
+  setCloseHoldMs(ms: number): void {
+    if (!(ms >= 0) || !Number.isFinite(ms)) throw new RangeError(`closeHoldMs must be ≥ 0, got ${ms}`);
+    this.closeHoldMs = ms;
   }
 
   /** Start of the open (not yet closed) window in seconds since the origin. */

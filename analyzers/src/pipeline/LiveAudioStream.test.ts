@@ -151,6 +151,63 @@ describe('LiveAudioStream (RTP → frames, simulated clock, in process)', () => 
     for (const f of frames) expect(f.levelDbfs).toBeGreaterThan(-60); // real speech, not gap fill
   });
 
+  it('conceals only what the network lost under 200 ± 50 ms jitter and 5 % loss (adaptive jitter-buffer wait)', async () => {
+    // A seeded PRNG (mulberry32), so the schedule is the same on every run.
+    let seed = 0x13579bdf;
+    const random = () => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    const run = async (jitterMs: number, lossPct: number, adaptiveMaxWaitMs = 200) => {
+      const frames: VoiceFrame[] = [];
+      let now = 0;
+      const stream = new LiveAudioStream({
+        roomId: 'r', producerId: 'p', payloadType: PT, ssrc: SSRC, clockRate: 48000, model,
+        now: () => now, wallClock: () => now, onFrame: (f) => frames.push(f), onPause: () => {}, jitterAdaptiveMaxWaitMs: adaptiveMaxWaitMs,
+      });
+      // netem-like: each packet delayed 200 ms ± jitter (uniform, so packets reorder), some lost.
+      const sent = rtp.slice(0, 1500); // 30 s
+      const schedule = sent
+        .map((f, i) => ({ atMs: i * 20 + 200 + (random() * 2 - 1) * jitterMs, datagram: f.datagram, lost: random() * 100 < lossPct }))
+        .filter((x) => !x.lost)
+        .sort((a, b) => a.atMs - b.atMs);
+      const lost = sent.length - schedule.length;
+      let next = 0;
+      const endMs = sent.length * 20 + 600;
+      for (now = 0; now <= endMs; now += 10) {
+        while (next < schedule.length && schedule[next]!.atMs <= now) stream.handleDatagram(schedule[next++]!.datagram, now);
+        stream.tick(now);
+        if (now % 200 === 0) await stream.drained();
+      }
+      await stream.close();
+      const concealed = frames.reduce((n, f) => n + f.concealedPackets, 0);
+      // Latency added by the wait: window close (serverTimeMs, on the simulated clock) − the
+      // window's nominal arrival end (200 ms network delay + media time + 100 ms).
+      const addedMs = frames.map((f) => f.serverTimeMs - (200 + f.mediaTimeSec * 1000 + 100)).sort((a, b) => a - b);
+      return { frames: frames.length, lost, concealed, late: stream.stats.packetsLate, samplesLate: stream.stats.samplesLate, waitMs: stream.stats.jitterWaitMs, p95AddedMs: addedMs[Math.floor(addedMs.length * 0.95)]! };
+    };
+    const seed0 = seed;
+    const jittered = await run(50, 5);
+    seed = seed0; // the same schedule with the former fixed 60 ms wait, for comparison
+    const fixed = await run(50, 5, 60);
+    const steady = await run(0, 5);
+    console.log(`[measure] 30 s, 200 ± 50 ms, 5 % loss, adaptive wait: ${JSON.stringify(jittered)}; same with a fixed 60 ms wait: ${JSON.stringify(fixed)}; no jitter, 5 % loss: ${JSON.stringify(steady)}`);
+    // Every 100 ms of media is a frame (30 s sent, the last ≈ 0.4 s still held when the clock stops).
+    expect(jittered.frames).toBeGreaterThanOrEqual(295);
+    expect(Math.abs(fixed.frames - jittered.frames)).toBeLessThanOrEqual(1); // the longer wait holds the last window back
+    expect(fixed.lost).toBe(jittered.lost);
+    expect(jittered.concealed).toBeLessThan(fixed.concealed);
+    // Concealed ≈ lost: late packets (reordered beyond the wait) are few.
+    expect(jittered.concealed).toBeLessThanOrEqual(jittered.lost * 1.3 + 5);
+    expect(jittered.concealed).toBeGreaterThanOrEqual(jittered.lost - 5);
+    expect(jittered.samplesLate).toBeLessThan(16_000 * 0.01);
+    // Without reordering the wait stays at its 60 ms floor (no added latency on a clean network).
+    expect(steady.waitMs).toBe(60);
+    expect(steady.concealed).toBeLessThanOrEqual(steady.lost + 2);
+  }, 120_000);
+
   it('validates its parameters', () => {
     const base = { roomId: 'r', producerId: 'p', clockRate: 48000, model, onFrame: () => {}, onPause: () => {} };
     expect(() => new LiveAudioStream({ ...base, payloadType: 128, ssrc: 1 })).toThrow(RangeError);

@@ -17,7 +17,7 @@ const STALLED_TICK_MS = 50;
  * The live voice pipeline of one audio producer, composed in one place:
  *
  *   UDP datagram → isRtcp filter (RFC 5761) → RtpPacket.parse (RFC 3550) → SSRC / payload type
- *   check → JitterBuffer (reorder, loss) → OpusDecoder (16 kHz mono; PLC for losses) →
+ *   check → JitterBuffer (reorder with a wait that adapts to jitter, loss) → OpusDecoder (16 kHz mono; PLC for losses) →
  *   RtpTimeline + Windower (100 ms windows on the RTP media timeline, gap fill, timer close) →
  *   VoiceAnalyzer (serialised per stream) → onFrame / onPause.
  *
@@ -76,6 +76,7 @@ export class LiveAudioStream {
     this.timeline = new RtpTimeline(options.clockRate, ANALYSIS_SAMPLE_RATE_HZ, options.rtpTimestampOrigin);
     this.jitter = new JitterBuffer({
       maxWaitMs: options.jitterMaxWaitMs ?? 60,
+      adaptiveMaxWaitMs: Math.max(options.jitterMaxWaitMs ?? 60, options.jitterAdaptiveMaxWaitMs ?? 200),
       onPacket: (packet) => this.decodePacket(packet),
       onLost: () => this.concealLoss(),
     });
@@ -126,6 +127,8 @@ export class LiveAudioStream {
       packetsCorrupt: this.decoder.stats.corrupt,
       packetsDuplicate: jb.duplicates,
       packetsLate: jb.late,
+      samplesLate: wd.lateSamples,
+      jitterWaitMs: this.jitter.currentWaitMs,
       windowsClosedByTimer: wd.windowsClosedByTimer,
     };
   }
@@ -182,6 +185,8 @@ export class LiveAudioStream {
     this.skippedTick = false;
     this.nowMs = nowMs;
     this.jitter.tick(nowMs);
+    // The window timer waits for what the jitter buffer may still deliver: its (adaptive) wait plus one frame.
+    this.windower.setCloseHoldMs(this.jitter.currentWaitMs + 20);
     // While the jitter buffer holds packets, audio for the open window has arrived and is only
     // waiting for a gap to resolve (≤ maxWaitMs): closing windows now would drop it as late.
     if (this.jitter.heldPackets === 0) this.windower.tick(nowMs);

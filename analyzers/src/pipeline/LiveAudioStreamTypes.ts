@@ -36,8 +36,15 @@ export interface LiveAudioStreamOptions {
   now?: () => number;
   /** Wall clock in Unix epoch ms for `serverTimeMs`; default Date.now. */
   wallClock?: () => number;
-  /** Jitter buffer reorder wait in ms; default 60. */
+  /** Jitter buffer reorder wait in ms (the floor of the adaptive wait); default 60. */
   jitterMaxWaitMs?: number;
+  /**
+   * Ceiling of the jitter buffer's adaptive wait, ms (default 200): under reordering (network
+   * jitter) the wait grows to the reorder depth the stream shows, so late packets are decoded
+   * instead of concealed; on a clean network it stays at `jitterMaxWaitMs`. Set it equal to
+   * `jitterMaxWaitMs` for a fixed wait.
+   */
+  jitterAdaptiveMaxWaitMs?: number;
   /** RTP timestamp of media time 0 when resuming a stream; default: the first packet's. */
   rtpTimestampOrigin?: number;
   /** Called once with the RTP timestamp at media time 0, when the first packet is decoded. */
@@ -64,6 +71,10 @@ export interface LiveAudioStreamStats {
   packetsDuplicate: number;
   /** Packets dropped by the jitter buffer because they came after being declared lost. */
   packetsLate: number;
+  /** Decoded samples (16 kHz) dropped because their window had already closed. */
+  samplesLate: number;
+  /** The jitter buffer's current wait, ms (a gauge, not a counter). */
+  jitterWaitMs: number;
   /** Windows closed by the timer because no packets came (DTX, loss, stall). */
   windowsClosedByTimer: number;
   /** Windows dropped because analysis fell more than the ring's capacity behind. */

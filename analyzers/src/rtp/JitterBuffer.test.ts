@@ -109,7 +109,43 @@ describe('JitterBuffer', () => {
     expect(out).toEqual(['1', 'lost 2', '3', '4']);
   });
 
+  it('adapts its wait to the reordering it sees, up to the ceiling, and back to the floor when it stops', () => {
+    const out: string[] = [];
+    const jb = new JitterBuffer({ maxWaitMs: 60, adaptiveMaxWaitMs: 200, adaptWindowMs: 5_000, onPacket: (p) => out.push(String(p.sequenceNumber)), onLost: (s) => out.push(`lost ${s}`) });
+    // Every 10th packet arrives 90 ms late (after 4 later ones): the first (10) is declared lost at
+    // 60 ms and then arrives late, which raises the wait; from then on late packets are waited for.
+    const arrivals = Array.from({ length: 199 }, (_, i) => i + 1)
+      .map((seq) => ({ seq, atMs: seq * 20 + (seq % 10 === 0 ? 90 : 0) }))
+      .sort((x, y) => x.atMs - y.atMs);
+    for (let t = 20, k = 0; t <= 199 * 20 + 100; t += 10) {
+      while (k < arrivals.length && arrivals[k]!.atMs <= t) jb.push(pkt(arrivals[k++]!.seq), t);
+      jb.tick(t);
+    }
+    expect(jb.stats.late).toBe(1);
+    expect(jb.stats.lost).toBe(1);
+    expect(jb.currentWaitMs).toBe(80); // the 70 ms the late packets trail the next one, + 10 ms
+    expect(jb.currentWaitMs).toBeLessThanOrEqual(200);
+    // In order for longer than the window: the wait returns to its floor.
+    for (let s = 200; s < 600; s++) {
+      jb.push(pkt(s), s * 20);
+      jb.tick(s * 20);
+    }
+    expect(jb.currentWaitMs).toBe(60);
+    expect(out.filter((x) => x.startsWith('lost'))).toEqual(['lost 10']);
+  });
+
+  it('keeps a fixed wait without adaptiveMaxWaitMs', () => {
+    const { jb } = harness();
+    jb.push(pkt(1), 0);
+    jb.push(pkt(3), 1);
+    jb.tick(100);
+    jb.push(pkt(2), 150); // late: would raise an adaptive wait
+    expect(jb.stats.late).toBe(1);
+    expect(jb.currentWaitMs).toBe(60);
+  });
+
   it('rejects bad options', () => {
+    expect(() => new JitterBuffer({ maxWaitMs: 60, adaptiveMaxWaitMs: 30, onPacket: () => {}, onLost: () => {} })).toThrow(RangeError);
     expect(() => new JitterBuffer({ capacity: 1, onPacket: () => {}, onLost: () => {} })).toThrow(RangeError);
     expect(() => new JitterBuffer({ maxWaitMs: -1, onPacket: () => {}, onLost: () => {} })).toThrow(RangeError);
   });

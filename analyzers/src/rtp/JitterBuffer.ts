@@ -19,12 +19,24 @@ interface HeldPacket {
  * SSRC-preserving discontinuity) resynchronises: held packets are flushed, then the new packet
  * starts a fresh sequence. Storage is a preallocated slot array; no allocation per packet.
  *
+ * The wait is fixed (`maxWaitMs`) unless `adaptiveMaxWaitMs` is higher: then it follows the
+ * reordering the stream shows (see {@link JitterBufferOptions.adaptiveMaxWaitMs}), so jitter of
+ * ±50 ms does not turn every packet more than 60 ms out of order into a concealed loss.
+ *
  * Time is passed in by the caller (`nowMs`, any monotonic ms clock), so the buffer is
  * deterministic under test; call {@link JitterBuffer.tick} periodically (e.g. every 10–20 ms) so
  * a gap is resolved even when no further packets arrive.
  */
 export class JitterBuffer {
   private readonly maxWaitMs: number;
+  private readonly adaptiveMaxWaitMs: number;
+  private readonly adaptWindowMs: number;
+  /** Current wait, ms (`maxWaitMs` … `adaptiveMaxWaitMs`). */
+  private waitMs: number;
+  /** Observed reorder depths (ms) with their time, oldest first, within `adaptWindowMs`. */
+  private readonly needs: { atMs: number; needMs: number }[] = [];
+  /** When each slot's sequence number was declared lost, minus the wait then (≈ when its gap opened). */
+  private readonly lostGapStartMs: Float64Array;
   private readonly capacity: number;
   private readonly onPacket: (packet: RtpPacket) => void;
   private readonly onLost: (sequenceNumber: number) => void;
@@ -53,6 +65,12 @@ export class JitterBuffer {
     if (!Number.isInteger(this.capacity) || this.capacity < 2 || this.capacity > 32768) {
       throw new RangeError(`capacity must be an integer in 2–32768, got ${this.capacity}`);
     }
+    this.adaptiveMaxWaitMs = options.adaptiveMaxWaitMs ?? this.maxWaitMs;
+    this.adaptWindowMs = options.adaptWindowMs ?? 10_000;
+    if (!(this.adaptiveMaxWaitMs >= this.maxWaitMs)) throw new RangeError(`adaptiveMaxWaitMs must be ≥ maxWaitMs (${this.maxWaitMs}), got ${this.adaptiveMaxWaitMs}`);
+    if (!(this.adaptWindowMs > 0)) throw new RangeError(`adaptWindowMs must be > 0, got ${this.adaptWindowMs}`);
+    this.waitMs = this.maxWaitMs;
+    this.lostGapStartMs = new Float64Array(this.capacity).fill(Number.NaN);
     this.onPacket = options.onPacket;
     this.onLost = options.onLost;
     this.held = new Array<HeldPacket | null>(this.capacity).fill(null);
@@ -62,6 +80,11 @@ export class JitterBuffer {
   /** Counters since construction (a snapshot copy). */
   get stats(): JitterBufferStats {
     return { ...this.counters };
+  }
+
+  /** Current wait before a gap is declared lost, ms (fixed, or adapted: see the class comment). */
+  get currentWaitMs(): number {
+    return this.waitMs;
   }
 
   /** Number of packets currently held waiting for a gap to fill (0 – capacity−1). */
@@ -84,12 +107,19 @@ export class JitterBuffer {
     }
     const d = seqDelta(seq, this.nextSeq);
     if (d === 0) {
+      // A gap filled: how long its held packets had waited is the reordering this stream shows.
+      if (this.heldCount > 0) this.observe(nowMs, nowMs - this.oldestArrivalMs());
       this.emit(packet);
       this.drain();
     } else if (d < 0) {
       if (-d < this.capacity) {
         if (this.recent[seq % this.capacity] === seq) this.counters.duplicates++;
-        else this.counters.late++;
+        else {
+          this.counters.late++;
+          // Declared lost too early: it needed (now − when its gap opened) of waiting.
+          const opened = this.lostGapStartMs[seq % this.capacity]!;
+          if (!Number.isNaN(opened)) this.observe(nowMs, nowMs - opened);
+        }
       } else {
         this.resync(packet);
       }
@@ -142,9 +172,10 @@ export class JitterBuffer {
   }
 
   /** Declares lost every sequence number before the first held packet, then drains. */
-  private skipToNextHeld(): void {
+  private skipToNextHeld(nowMs = Number.NaN): void {
     while (this.held[this.nextSeq! % this.capacity] === null) {
       const lostSeq = this.nextSeq!;
+      this.lostGapStartMs[lostSeq % this.capacity] = nowMs - this.waitMs;
       this.nextSeq = seqAdd(lostSeq, 1);
       this.counters.lost++;
       this.onLost(lostSeq);
@@ -153,9 +184,31 @@ export class JitterBuffer {
   }
 
   private expire(nowMs: number): void {
-    while (this.heldCount > 0 && nowMs - this.oldestArrivalMs() >= this.maxWaitMs) {
-      this.skipToNextHeld();
+    this.decay(nowMs);
+    while (this.heldCount > 0 && nowMs - this.oldestArrivalMs() >= this.waitMs) {
+      this.skipToNextHeld(nowMs);
     }
+  }
+
+  /** Records one observed reorder depth and raises the wait to cover it (when adaptive). */
+  private observe(nowMs: number, needMs: number): void {
+    if (this.adaptiveMaxWaitMs === this.maxWaitMs || !(needMs > 0)) return;
+    if (this.needs.length >= 256) this.needs.shift();
+    this.needs.push({ atMs: nowMs, needMs });
+    this.updateWait();
+  }
+
+  /** Forgets observations older than `adaptWindowMs`, lowering the wait again. */
+  private decay(nowMs: number): void {
+    if (this.needs.length === 0 || nowMs - this.needs[0]!.atMs <= this.adaptWindowMs) return;
+    while (this.needs.length > 0 && nowMs - this.needs[0]!.atMs > this.adaptWindowMs) this.needs.shift();
+    this.updateWait();
+  }
+
+  private updateWait(): void {
+    let need = 0;
+    for (const n of this.needs) if (n.needMs > need) need = n.needMs;
+    this.waitMs = this.needs.length === 0 ? this.maxWaitMs : Math.min(this.adaptiveMaxWaitMs, Math.max(this.maxWaitMs, need + 10));
   }
 
   private oldestArrivalMs(): number {

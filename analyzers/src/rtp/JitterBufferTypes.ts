@@ -9,6 +9,17 @@ export interface JitterBufferOptions {
    */
   maxWaitMs?: number;
   /**
+   * Ceiling of the adaptive wait, ms (≥ `maxWaitMs`; default `maxWaitMs`, i.e. a fixed wait). When
+   * higher, the wait follows the reordering the stream shows: the longest time a gap took to
+   * fill (or a packet declared lost arrived after its gap opened) within the last
+   * `adaptWindowMs`, plus 10 ms, between `maxWaitMs` and this ceiling. On a network that does not
+   * reorder it stays at `maxWaitMs`; under jitter (e.g. netem 200 ± 50 ms, up to 100 ms of
+   * reordering) it grows so late packets are used instead of concealed.
+   */
+  adaptiveMaxWaitMs?: number;
+  /** How long one observed reordering keeps the wait up, ms (default 10 000). */
+  adaptWindowMs?: number;
+  /**
    * Packets ahead of the next expected sequence number that can be held; a packet further ahead
    * (or more than this far behind) is treated as a sequence discontinuity and resynchronises the
    * buffer. Default 64 (1.28 s of 20 ms frames).
