@@ -91,7 +91,7 @@ export async function startLectern(overrides: ConfigOverrides = {}, services: In
     throw new Error(`cannot reach Redis at ${redisUrl} (REDIS_URL): ${(err as Error).message}; start Redis or unset REDIS_URL to run one node`);
   });
   const bus: MetricBus = redisBus ?? new InProcessBus();
-  const placement: RoomPlacement = redisUrl ? new RedisPlacement({ redisUrl, nodeId, nodeTtlMs: config.cluster.nodeTtlMs }) : new LocalPlacement(nodeId);
+  const placement: RoomPlacement = redisUrl ? new RedisPlacement({ redisUrl, nodeId, nodeTtlMs: config.cluster.nodeTtlMs, liveRooms: () => sfu.rooms.keys() }) : new LocalPlacement(nodeId);
   const poses = new PoseProcessPool({ processes: config.poseProcesses });
   // Video analysis is optional: if the pose model cannot load, voice analysis still starts.
   const posesReady = poses.start().catch((err: unknown) => http.log.error({ err }, 'pose analysis unavailable'));
@@ -161,7 +161,8 @@ export async function startLectern(overrides: ConfigOverrides = {}, services: In
   analyzers.on('streams-lost', (info) => http.log.warn(info, 'analyzer process exited; restarting'));
   poses.on('streams-lost', (info) => http.log.warn(info, 'pose process exited; restarting'));
 
-  const metrics = config.metrics ? NodeMetrics.attach({ http, io: io as unknown as Server, sfu, analyzers, poses, bus, sessions, nodeLoad: () => nodeLoad.current.load }) : null;
+  const metrics = config.metrics ? NodeMetrics.attach({ http, io: io as unknown as Server, sfu, analyzers, poses, bus, sessions, nodeLoad: () => nodeLoad.current.load,
+    redis: redisBus && placement instanceof RedisPlacement ? () => [{ client: 'bus', connected: redisBus.connected }, { client: 'placement', connected: placement.connected }] : undefined }) : null;
 
   try {
     await registerSecurity(http, { webDir: config.webDir, corsOrigins: config.auth.corsOrigins, objectStoreUrl: sessions?.objects?.endpoint });

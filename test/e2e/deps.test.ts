@@ -71,6 +71,13 @@ function rowsOf(msg: RoomMessage): Partial<RowCounts> {
   }
 }
 
+/** One sample of `GET /metrics` (e.g. `lectern_redis_down{client="bus"}`), or null when absent. */
+async function metricValue(n: LecternNode, series: string): Promise<number | null> {
+  const text = await (await fetch(`${n.url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.slice(series.length + 1)) : null;
+}
+
 const sumBuffered = (n: LecternNode) => {
   const s = n.sessions!.store.stats;
   return s.frames.buffered + s.pauses.buffered + s.words.buffered + s.disfluencies.buffered;
@@ -202,7 +209,11 @@ describe('PostgreSQL stopped during live sessions', () => {
       const expectedFrames = ((upAt - downAt) / 1000) * 10;
       expect(during.length / expectedFrames, `${during.length} frames in ${(upAt - downAt) / 1000} s`).toBeGreaterThan(0.9);
       expect(maxGapMs).toBeLessThan(1500);
+      const pendingMetric = await metricValue(node, 'lectern_db_pending_writes');
+      expect(pendingMetric, 'lectern_db_pending_writes during the outage').toBeGreaterThan(0);
       const bufferedAtEnd = sumBuffered(node);
+      const perWriter = Object.fromEntries(Object.entries(node.sessions!.store.stats).filter(([k]) => k !== 'pendingOps').map(([k, v]) => [k, (v as { buffered: number }).buffered]));
+      console.log(`[measure] buffered at the end of the outage: ${JSON.stringify(perWriter)}; session writes queued ${node.sessions!.store.stats.pendingOps}`);
       expect(bufferedAtEnd, 'rows buffered while the database was down').toBeGreaterThan(PG_OUTAGE_SEC * 10);
 
       // ---- recovery ----
@@ -264,4 +275,106 @@ describe('PostgreSQL stopped during live sessions', () => {
       clearInterval(sampler);
     }
   }, 240_000);
+});
+
+describe('Redis stopped during a live room (REDIS_URL set)', () => {
+  const storage = new TestStorage('deps_redis');
+  const NODE_ID = `deps-${randomBytes(3).toString('hex')}`;
+  let redisServer: TestRedis;
+  let redis: Redis;
+  let node: LecternNode;
+  let browser: Browser;
+  let account: TestAccount;
+  const observers: RoomObserver[] = [];
+
+  beforeAll(async () => {
+    redisServer = await startTestRedis();
+    redis = new Redis(redisServer.url, { maxRetriesPerRequest: 1 });
+    redis.on('error', () => {});
+    const { db, objects } = await storage.start();
+    node = await startLectern(
+      { port: 0, nodeId: NODE_ID, sfuWorkers: 1, analyzerProcesses: 1, poseProcesses: 0, recording: false, logLevel: 'warn', dataDir: path.join(storage.work.dir, 'node'), reports: { work: false, retryLimit: 0, retryDelaySec: 1, poseFps: 1 }, cluster: { redisUrl: redisServer.url } },
+      { database: db, objects },
+    );
+    account = await createTestAccount(node, { role: 'owner' });
+    browser = await launchChromium({ audioFile: fixture.wav48k });
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const o of observers) o.close();
+    await browser?.close();
+    await node?.close();
+    redis?.disconnect();
+    await redisServer?.stop();
+    await storage.close();
+  });
+
+  /** What Redis holds for this node: its hash (with TTL) and set membership, and the node of each room. */
+  async function registry(rooms: string[]) {
+    const [hash, ttlMs, member, ...roomNodes] = await Promise.all([
+      redis.hgetall(`lectern:node:${NODE_ID}`),
+      redis.pttl(`lectern:node:${NODE_ID}`),
+      redis.sismember('lectern:nodes', NODE_ID),
+      ...rooms.map((r) => redis.get(`lectern:room:${roomKey(account.orgId, r)}`)),
+    ]);
+    return { nodeId: (hash as Record<string, string>).nodeId ?? null, ttlMs: ttlMs as number, member: member === 1, roomNodes: roomNodes as (string | null)[] };
+  }
+
+  it(`keeps the room's voice frames flowing through a ${REDIS_OUTAGE_SEC} s outage, hosts new rooms here, and re-registers within a few heartbeats`, async () => {
+    const room1 = 'deps-redis-1';
+    const room2 = 'deps-redis-2';
+    const { page } = await signedInPage(browser, node.url, account, { label: room1 });
+    await page.goto(`${node.url}/rehearse?room=${room1}&autostart=1&video=0`);
+    const viewer = await RoomObserver.join(node.url, room1, { accessToken: account.accessToken, grant: await roomGrant(node, account, room1, 'viewer') });
+    observers.push(viewer);
+    await viewer.waitFor(() => viewer.frames.length >= 20, 60_000, 'voice frames before the outage');
+    expect(await registry([room1])).toMatchObject({ nodeId: NODE_ID, member: true, roomNodes: [NODE_ID] });
+    const grant2 = await roomGrant(node, account, room2, 'viewer');
+    const port = Number(new URL(redisServer.url).port);
+
+    await redisServer.stop();
+    const downAt = Date.now();
+    // A new room while Redis is down: placement is unavailable, the room is hosted on this node.
+    const t0 = performance.now();
+    const viewer2 = await RoomObserver.join(node.url, room2, { accessToken: account.accessToken, grant: grant2 });
+    const joinMs = performance.now() - t0;
+    observers.push(viewer2);
+    expect(node.sfu.rooms.has(roomKey(account.orgId, room2))).toBe(true);
+    await waitUntil(async () => (await metricValue(node, 'lectern_redis_down{client="placement"}')) === 1, 5000, 'lectern_redis_down = 1');
+    expect(await metricValue(node, 'lectern_redis_down{client="bus"}')).toBe(1);
+    await new Promise((r) => setTimeout(r, downAt + REDIS_OUTAGE_SEC * 1000 - Date.now()));
+    const upAt = Date.now();
+    const during = viewer.frames.filter((f) => f.receivedAtMs > downAt && f.receivedAtMs < upAt);
+    const gaps = during.slice(1).map((f, i) => f.receivedAtMs - during[i]!.receivedAtMs);
+    const maxGapMs = Math.max(0, ...gaps);
+    const expectedFrames = ((upAt - downAt) / 1000) * 10;
+    expect(during.length / expectedFrames, `${during.length} frames in ${(upAt - downAt) / 1000} s`).toBeGreaterThan(0.9);
+    expect(maxGapMs).toBeLessThan(1500);
+
+    // Redis comes back empty (no persistence): the node and both rooms are registered again.
+    redisServer = await startTestRedis({ port });
+    const t1 = performance.now();
+    let reg = await registry([room1, room2]).catch(() => null);
+    await waitUntil(async () => {
+      reg = await registry([room1, room2]).catch(() => null);
+      return !!reg && reg.nodeId === NODE_ID && reg.member && reg.roomNodes.every((n) => n === NODE_ID);
+    }, 15_000, 'node hash and room placements back in Redis', 50);
+    const reRegisterMs = performance.now() - t1;
+    expect(await metricValue(node, 'lectern_redis_down{client="placement"}')).toBe(0);
+    await waitUntil(async () => (await metricValue(node, 'lectern_redis_down{client="bus"}')) === 0, 5000, 'bus reconnected');
+    expect(reg!.ttlMs).toBeGreaterThan(0);
+    expect(reRegisterMs, 'within 3 heartbeats (2 s each)').toBeLessThan(6000);
+    // And messages reach other nodes again: the bus publishes on the channel.
+    const sub = new Redis(redisServer.url);
+    let published = 0;
+    sub.on('message', () => published++);
+    await sub.subscribe('lectern:bus');
+    await waitUntil(() => published >= 10, 15_000, 'bus messages on lectern:bus after Redis returned');
+    sub.disconnect();
+    const after = viewer.frames.filter((f) => f.receivedAtMs > upAt).length;
+    expect(after).toBeGreaterThan(10);
+    console.log(`[measure] Redis outage ${((upAt - downAt) / 1000).toFixed(1)} s: viewer got ${during.length} voice frames during it (${expectedFrames.toFixed(0)} expected, largest gap ${maxGapMs} ms); ` +
+      `new room joined during it in ${joinMs.toFixed(0)} ms (hosted here); node hash + ${2} room placements back ${reRegisterMs.toFixed(0)} ms after redis-server accepted connections`);
+    await page.close();
+  }, 120_000);
 });

@@ -16,11 +16,12 @@ export interface TestRedis {
 /**
  * Starts `redis-server` with no persistence in a temp directory and waits until it accepts
  * connections (≤ 10 s).
+ * @param opts.port a fixed port (e.g. to start a stopped server again where its clients reconnect); default a free one.
  * @throws Error naming the fix when `redis-server` is not installed or does not come up.
  */
-export async function startTestRedis(): Promise<TestRedis> {
+export async function startTestRedis(opts: { port?: number } = {}): Promise<TestRedis> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lectern-test-redis-'));
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   let child: ChildProcess;
   try {
     child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: ['ignore', 'ignore', 'pipe'] });

@@ -52,6 +52,9 @@ type PlacingRedis = Redis & {
   lecternRelease(roomKey: string, nodeId: string): Promise<number>;
 };
 
+/** ioredis `retryStrategy`: wait 100 ms × attempt, at most 1 s, and never give up. */
+export const reconnectDelayMs = (attempt: number): number => Math.min(attempt * 100, 1000);
+
 /** Options of {@link RedisPlacement}. */
 export interface RedisPlacementOptions {
   redisUrl: string;
@@ -60,6 +63,12 @@ export interface RedisPlacementOptions {
   nodeTtlMs?: number;
   /** How long the liveness probe of another node may take before it counts as gone, ms (default 1000). */
   probeTimeoutMs?: number;
+  /**
+   * Room keys open on this node (e.g. `() => sfu.rooms.keys()`). Each heartbeat claims those that
+   * have no record (`SET NX`): after Redis restarted empty, or for rooms hosted here while it was
+   * down, the registry names this node again. Default: none.
+   */
+  liveRooms?: () => Iterable<string>;
 }
 
 /**
@@ -78,19 +87,41 @@ export class RedisPlacement implements RoomPlacement {
   readonly #redis: PlacingRedis;
   readonly #ttlMs: number;
   readonly #probeTimeoutMs: number;
+  readonly #liveRooms: () => Iterable<string>;
+  /** The last status published, sent again at once when the connection comes back. */
+  #lastStatus: NodeStatus | null = null;
+  #wasDown = false;
+  #everReady = false;
+  #reconnects = 0;
 
   constructor(opts: RedisPlacementOptions) {
     this.nodeId = opts.nodeId;
     this.#ttlMs = opts.nodeTtlMs ?? 6000;
     this.#probeTimeoutMs = opts.probeTimeoutMs ?? 1000;
-    const redis = new Redis(opts.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2, enableOfflineQueue: true });
+    this.#liveRooms = opts.liveRooms ?? (() => []);
+    // Reconnect attempts every ≤ 1 s (ioredis's default grows to 2 s): the node is back in the registry soon after Redis.
+    const redis = new Redis(opts.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2, enableOfflineQueue: true, retryStrategy: reconnectDelayMs });
     redis.on('error', () => {}); // reconnects by itself; failures surface as rejected commands
+    redis.on('close', () => {
+      if (this.#everReady) this.#wasDown = true;
+    });
+    redis.on('ready', () => {
+      this.#everReady = true;
+      if (!this.#wasDown) return;
+      // Back (possibly an empty Redis): re-register this node and its rooms now, not at the next beat.
+      this.#wasDown = false;
+      this.#reconnects++;
+      if (this.#lastStatus) void this.beat({ ...this.#lastStatus, heartbeatAtMs: Date.now() });
+    });
     redis.defineCommand('lecternPlace', { numberOfKeys: 2, lua: PLACE_LUA });
     redis.defineCommand('lecternRelease', { numberOfKeys: 1, lua: RELEASE_LUA });
     this.#redis = redis as PlacingRedis;
   }
 
   async place(roomKey: string): Promise<PlacementResult> {
+    // Lost connection: fail at once (the caller hosts the room here) rather than wait in ioredis's
+    // offline queue for the reconnect attempts (up to seconds while Redis stays down).
+    if (this.#wasDown) throw new Error('Redis connection lost; reconnecting');
     for (let attempt = 0; attempt < 3; attempt++) {
       const [nodeId, outcome, extra] = await this.#redis.lecternPlace(ROOM_PREFIX + roomKey, NODES_KEY, NODE_PREFIX, String(ROOM_LOAD_ESTIMATE));
       if (outcome === 'capacity') {
@@ -111,6 +142,7 @@ export class RedisPlacement implements RoomPlacement {
 
   async nodes(): Promise<NodeStatus[]> {
     const ids = await this.#redis.smembers(NODES_KEY);
+    if (ids.length === 0) return [];
     const pipe = this.#redis.pipeline();
     for (const id of ids) pipe.hgetall(NODE_PREFIX + id);
     const rows = (await pipe.exec()) ?? [];
@@ -132,15 +164,24 @@ export class RedisPlacement implements RoomPlacement {
     return out;
   }
 
+  /** Whether the Redis connection is up (metrics). */
+  get connected(): boolean {
+    return this.#redis.status === 'ready';
+  }
+
+  /** Times the connection came back after being lost (since start). */
+  get reconnects(): number {
+    return this.#reconnects;
+  }
+
+  /** Publishes the node's hash (TTL `nodeTtlMs`) and claims its unrecorded live rooms. Never throws. */
   async beat(s: NodeStatus): Promise<void> {
+    this.#lastStatus = s;
+    if (this.#wasDown) return; // sent again on reconnect (the 'ready' handler)
     const key = NODE_PREFIX + s.nodeId;
-    await this.#redis
-      .multi()
-      .hset(key, { ...s })
-      .pexpire(key, this.#ttlMs)
-      .sadd(NODES_KEY, s.nodeId)
-      .exec()
-      .catch(() => {});
+    const tx = this.#redis.multi().hset(key, { ...s }).pexpire(key, this.#ttlMs).sadd(NODES_KEY, s.nodeId);
+    for (const room of this.#liveRooms()) tx.set(ROOM_PREFIX + room, this.nodeId, 'NX');
+    await tx.exec().catch(() => {});
   }
 
   async close(): Promise<void> {

@@ -33,7 +33,7 @@ export interface BatchWriterOptions<T> {
 
 /** Counters of a {@link BatchWriter}. */
 export interface BatchWriterStats {
-  /** Rows waiting in memory. */
+  /** Rows waiting in memory, the batch being written included. */
   buffered: number;
   /** Rows written. */
   written: number;
@@ -65,6 +65,8 @@ export class BatchWriter<T> {
   #buf: T[] = [];
   #timer: NodeJS.Timeout | null = null;
   #inflight: Promise<void> | null = null;
+  /** Rows of the batch in flight (out of {@link #buf} until it is written or put back). */
+  #inflightRows = 0;
   readonly #backoff = new ExponentialBackoff({ initialMs: 1000, maxMs: RETRY_MAX_MS });
   #retryAt = 0;
   #lastDropLogMs = 0;
@@ -124,7 +126,7 @@ export class BatchWriter<T> {
 
   /** Counters (a snapshot). */
   get stats(): BatchWriterStats {
-    return { buffered: this.#buf.length, ...this.#stats };
+    return { buffered: this.#buf.length + this.#inflightRows, ...this.#stats };
   }
 
   /**
@@ -188,10 +190,12 @@ export class BatchWriter<T> {
     }
     if (batch.length === 0) return Promise.resolve(true);
     this.#buf = rest;
+    this.#inflightRows = batch.length;
     let ok = true;
     const p = (async () => {
       try {
         await this.#o.write(batch);
+        this.#inflightRows = 0;
         this.#stats.written += batch.length;
         this.#stats.batches++;
         this.#backoff.reset();
@@ -205,6 +209,7 @@ export class BatchWriter<T> {
         } catch {
           retry = batch;
         }
+        this.#inflightRows = 0;
         this.#buf = retry.concat(this.#buf);
         const retryInMs = this.#backoff.next();
         this.#retryAt = Date.now() + retryInMs;

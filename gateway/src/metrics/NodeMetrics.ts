@@ -23,6 +23,8 @@ export interface NodeMetricsParts {
   sessions: SessionServices | null;
   /** This node's load figure (0–∞, 1 = every core busy; see NodeLoad), for `lectern_node_load`. */
   nodeLoad: () => number;
+  /** State of this node's Redis connections (`lectern_redis_down`); absent without REDIS_URL (reported as up). */
+  redis?: () => { client: string; connected: boolean }[];
 }
 
 /**
@@ -180,6 +182,13 @@ export class NodeMetrics {
       for (const w of writers()) this.set({ writer: w.name }, w.stats.buffered);
     } });
     mirroredCounter(METRICS.dbBufferDropped, r, () => writers().map((w) => [{ writer: w.name }, w.stats.dropped]));
+    new Gauge({ ...opts(METRICS.dbPendingWrites), collect() {
+      this.set(sessions?.store.stats.pendingOps ?? 0);
+    } });
+    new Gauge({ ...opts(METRICS.redisDown), collect() {
+      const clients = parts.redis?.() ?? [{ client: 'bus', connected: true }, { client: 'placement', connected: true }];
+      for (const c of clients) this.set({ client: c.client }, c.connected ? 0 : 1);
+    } });
 
     // Jobs.
     new Gauge({ ...opts(METRICS.jobQueueDepth), async collect() {
