@@ -205,7 +205,15 @@ describe.skipIf(unavailable !== null)('a presenter behind an impaired network (n
     expect(firstFrame.receivedAtMs - endMs).toBeLessThanOrEqual(5000);
     expect(bannerSeenMs, 'the page says "Reconnecting media…" during the outage').not.toBeNull();
     expect(diag?.state).toBe('live');
+    // A restart was requested during the outage (Chromium reports `disconnected` after ≈ 5 s, + 2 s
+    // grace) and applied once the network was back, without interrupting the media (stall above).
+    expect(diag?.iceRestarts ?? 0).toBeGreaterThanOrEqual(1);
     expect(liveNow, 'the same session goes on').toBe(sessionId);
+    // The signaling event checks its input: no payload, and a transport that is not the peer's.
+    const bad = await observer.request('transport:restartIce', {});
+    expect(bad.ok ? null : bad.error.code).toBe('BAD_REQUEST');
+    const foreign = await observer.request('transport:restartIce', { transportId: 'not-a-transport' });
+    expect(foreign.ok ? null : foreign.error.code).toBe('NOT_FOUND');
   }, 90_000);
 
   it('records the outage as a hole in time: length ≈ wall clock, audio after the gap at its RTP position', async () => {
