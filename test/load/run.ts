@@ -30,8 +30,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import type { BrowserContext, Page } from 'playwright-core';
-import type { AuthSession, ErrorBody, RoomGrant, RoomRole } from '@lectern/contract';
+import type { BrowserContext } from 'playwright-core';
+import type { ErrorBody } from '@lectern/contract';
 import { hostCalibration } from '../../analyzers/bench/hostCalibration.ts';
 import { parseCliArgs, usageError } from '../../analyzers/src/util/cli.ts';
 import { poseFixture } from '../../analyzers/test/poseSupport.ts';
@@ -39,7 +39,8 @@ import { startBenchServer } from '../support/benchServer.ts';
 import { launchChromium } from '../support/browser.ts';
 import { repoRoot, speechFixture } from '../support/fixtures.ts';
 import { bucketDelta, histogramBuckets, histogramQuantile, metricValue, type PromSample, scrapeMetrics } from '../support/histogramQuantile.ts';
-import { firstFrameOnPage, LiveWindow, percentiles, round, type SignalingWatch, watchSignaling } from '../support/liveMeasure.ts';
+import { firstFrameOnPage, LiveWindow, percentiles, round } from '../support/liveMeasure.ts';
+import { joinRefusal, loadClients, openPresenter } from '../support/loadClients.ts';
 import { RoomObserver } from '../support/observer.ts';
 
 const USAGE =
@@ -113,32 +114,8 @@ const toolContext = await browser.newContext();
 await bench.signIn(toolContext);
 log(`server up at ${url} (pid ${serverPid}); steps ${steps.join(', ')}; ${coaches} ${coachMode} coach(es) per room; ${values.video ? 'audio + video' : 'audio only'}`);
 
-/** A fresh access token of the owner (access tokens last ≤ 15 min; a ramp can be longer). */
-async function ownerToken(): Promise<string> {
-  const res = await toolContext.request.post(`${url}/v1/auth/refresh`);
-  if (!res.ok()) throw new Error(`refresh failed: ${res.status()} ${await res.text()}`);
-  return ((await res.json()) as AuthSession).accessToken;
-}
-
-/** A room grant for the owner (`POST /v1/rooms/:room/token`). */
-async function roomGrant(token: string, roomId: string, role: RoomRole): Promise<string> {
-  const res = await fetch(`${url}/v1/rooms/${encodeURIComponent(roomId)}/token`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ role }),
-  });
-  if (!res.ok) throw new Error(`grant refused: ${res.status} ${await res.text()}`);
-  return ((await res.json()) as RoomGrant).grant;
-}
-
-/** A page of its own browser context, signed in as the owner (each sign-in its own refresh family). */
-async function signedInPage(contexts: BrowserContext[]): Promise<{ page: Page; signaling: SignalingWatch }> {
-  const context = await browser.newContext();
-  contexts.push(context);
-  await bench.signIn(context);
-  const page = await context.newPage();
-  return { page, signaling: watchSignaling(page) };
-}
+const clients = loadClients(bench, browser, toolContext);
+const { ownerToken, roomGrant, signedInPage } = clients;
 
 /** The node's load figure: `lectern_node_load` from `/metrics`, else `/health`'s `cluster.node.load`. */
 async function nodeLoad(samples?: PromSample[] | null): Promise<number | null> {
@@ -152,26 +129,12 @@ async function nodeLoad(samples?: PromSample[] | null): Promise<number | null> {
   }
 }
 
-/** Rooms open on the server (`/health` `sfu.rooms`), or null when unreadable. */
-async function openRooms(): Promise<number | null> {
-  try {
-    return ((await (await fetch(`${url}/health`)).json()) as { sfu: { rooms: number } }).sfu.rooms;
-  } catch {
-    return null;
-  }
-}
-
 /** p95 (ms) of a server histogram over the window between two scrapes, or null. */
 function windowP95Ms(name: string, before: PromSample[] | null, after: PromSample[] | null): number | null {
   if (!before || !after) return null;
   const q = histogramQuantile(0.95, bucketDelta(histogramBuckets(before, name), histogramBuckets(after, name)));
   return q === null ? null : round(q * 1000);
 }
-
-const joinRefusal = (err: unknown): ErrorBody | null => {
-  const m = /^join failed: ([A-Z_]+) (.*)$/s.exec((err as Error).message ?? '');
-  return m ? { code: m[1] as ErrorBody['code'], message: m[2]! } : null;
-};
 
 // ── One step ──────────────────────────────────────────────────────────────────────────────────
 
@@ -188,15 +151,10 @@ async function runStep(stepIndex: number, n: number) {
   const presenters = await Promise.all(
     roomIds.map(async (roomId) => {
       await roomGrant(token, roomId, 'presenter'); // the owner claims the room name
-      const { page, signaling } = await signedInPage(contexts);
-      const t0 = Date.now();
-      await page.goto(`${url}/rehearse?room=${roomId}&autostart=1${values.video ? '' : '&video=0'}`);
-      const firstAt = await firstFrameOnPage(page, JOIN_TIMEOUT_MS, () => signaling.refusal !== null);
-      if (signaling.refusal) refusals.push(signaling.refusal);
-      else if (firstAt === null) joinsFailed++;
-      // A refused page must not join later on its own (a retry after retryAfterSec) and add unmeasured load.
-      if (firstAt === null) await page.close().catch(() => {});
-      return { roomId, page, signaling, joinMs: firstAt === null ? null : firstAt - t0 };
+      const p = await openPresenter(clients, contexts, url, roomId, { video: values.video, timeoutMs: JOIN_TIMEOUT_MS });
+      if (p.signaling.refusal) refusals.push(p.signaling.refusal);
+      else if (p.joinMs === null) joinsFailed++;
+      return p;
     }),
   );
   const live = presenters.filter((p) => p.joinMs !== null);
@@ -324,8 +282,7 @@ async function runStep(stepIndex: number, n: number) {
   // Close the step's rooms and let the node settle before the next one.
   for (const s of sockets) s.close();
   await Promise.all(contexts.map((c) => c.close().catch(() => {})));
-  const until = Date.now() + 30_000;
-  while (Date.now() < until && (await openRooms()) !== 0) await sleep(250);
+  await clients.waitForRoomsClosed(30_000);
   await sleep(4000); // ≥ one heartbeat (2 s) with the rooms gone, so admission sees the idle load
   return result;
 }

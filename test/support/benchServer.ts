@@ -38,18 +38,26 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** Extra ways to start the bench server's process. */
+export interface BenchServerOptions {
+  /** Node options before the entry point, after `--import tsx` (e.g. `['--import', hookFile]` for a test hook in the server). */
+  execArgv?: string[];
+  /** Open an IPC channel to the server (`child.send` / `process.on('message')`), e.g. for such a hook. */
+  ipc?: boolean;
+}
+
 /**
  * Starts the server with `env` added to the environment and waits for `/health` (≤ `timeoutMs`).
  * @throws Error when it does not come up or the set-up fails.
  */
-export async function startBenchServer(env: Record<string, string> = {}, timeoutMs = 90_000): Promise<BenchServer> {
+export async function startBenchServer(env: Record<string, string> = {}, timeoutMs = 90_000, opts: BenchServerOptions = {}): Promise<BenchServer> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lectern-bench-'));
   fs.chmodSync(dataDir, 0o755); // embedded PostgreSQL runs as `postgres` when the bench runs as root
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'gateway/src/main.ts')], {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...(opts.execArgv ?? []), path.join(repoRoot, 'gateway/src/main.ts')], {
     env: { ...process.env, PORT: String(port), LOG_LEVEL: 'warn', LECTERN_DATA_DIR: dataDir, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: opts.ipc ? ['ignore', 'pipe', 'inherit', 'ipc'] : ['ignore', 'pipe', 'inherit'],
   });
   const kill = () => child.exitCode === null && child.kill('SIGTERM');
   process.on('exit', kill);

@@ -65,15 +65,15 @@ export function clientStageOf(excludePid: number): StageOf {
 /** One /proc sample of a tree by stage. */
 export interface StageSample {
   atMs: number;
-  /** CPU ticks and stage per pid. */
-  procs: Map<number, { stage: string; ticks: number }>;
+  /** CPU ticks, RSS and stage per pid. */
+  procs: Map<number, { stage: string; ticks: number; rssBytes: number }>;
   rssBytes: number;
 }
 
 /** Samples the tree under `root`, each process with its stage. */
 export function sampleStages(root: number, stageOf: StageOf): StageSample {
   const stageByPid = new Map<number, string | null>();
-  const procs = new Map<number, { stage: string; ticks: number }>();
+  const procs = new Map<number, { stage: string; ticks: number; rssBytes: number }>();
   let rssBytes = 0;
   for (const p of treeProcesses(root)) {
     const parent = stageByPid.has(p.ppid) ? stageByPid.get(p.ppid)! : undefined;
@@ -84,7 +84,7 @@ export function sampleStages(root: number, stageOf: StageOf): StageSample {
     const stage = stageOf(p, parent ?? null, p.pid === root);
     stageByPid.set(p.pid, stage);
     if (stage === null) continue;
-    procs.set(p.pid, { stage, ticks: p.cpuTicks });
+    procs.set(p.pid, { stage, ticks: p.cpuTicks, rssBytes: p.rssBytes });
     rssBytes += p.rssBytes;
   }
   return { atMs: performance.now(), procs, rssBytes };

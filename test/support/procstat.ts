@@ -64,3 +64,12 @@ export function cpuPercent(a: ProcSample, b: ProcSample, elapsedMs: number): num
 export function ticksToPercent(ticks: number, elapsedMs: number): number {
   return ((ticks / CLK_TCK) * 1000 * 100) / elapsedMs;
 }
+
+/** Open file descriptors of `pid` (entries of `/proc/<pid>/fd`), or null when the process is gone or unreadable. */
+export function openFdCount(pid: number): number | null {
+  try {
+    return fs.readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return null;
+  }
+}

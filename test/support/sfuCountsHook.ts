@@ -1,0 +1,85 @@
+/**
+ * Test hook loaded into a bench server (`node --import tsx --import test/support/sfuCountsHook.ts
+ * gateway/src/main.ts`, see test/support/sfuCounts.ts): follows every mediasoup object the process
+ * creates through `mediasoup.observer`, and answers `{ type: 'sfu-counts?', id }` on the IPC
+ * channel with the workers' own counts (`worker.dump()`, `router.dump()`), the JS objects still
+ * open, and `process.memoryUsage()`. Without an IPC channel it does nothing.
+ */
+import * as mediasoup from 'mediasoup';
+import type { types } from 'mediasoup';
+import type { SfuCountsMessage, SfuCountsReply, SfuObjectCounts } from './sfuCounts.ts';
+
+type OpenCounts = SfuCountsReply['open'];
+
+if (process.send) {
+  const open: OpenCounts = { workers: 0, webRtcServers: 0, routers: 0, transports: 0, producers: 0, consumers: 0, dataProducers: 0, dataConsumers: 0, rtpObservers: 0 };
+  const workers = new Set<types.Worker>();
+  /** Counts `kind` as open until the object's observer emits `close`. */
+  const track = (kind: keyof OpenCounts, observer: { once(event: 'close', fn: () => void): unknown }) => {
+    open[kind]++;
+    observer.once('close', () => open[kind]--);
+  };
+  mediasoup.observer.on('newworker', (worker) => {
+    workers.add(worker);
+    track('workers', worker.observer);
+    worker.observer.once('close', () => workers.delete(worker));
+    worker.observer.on('newwebrtcserver', (s) => track('webRtcServers', s.observer));
+    worker.observer.on('newrouter', (router) => {
+      track('routers', router.observer);
+      router.observer.on('newrtpobserver', (o) => track('rtpObservers', o.observer));
+      router.observer.on('newtransport', (t) => {
+        track('transports', t.observer);
+        t.observer.on('newproducer', (p) => track('producers', p.observer));
+        t.observer.on('newconsumer', (c) => track('consumers', c.observer));
+        t.observer.on('newdataproducer', (p) => track('dataProducers', p.observer));
+        t.observer.on('newdataconsumer', (c) => track('dataConsumers', c.observer));
+      });
+    });
+  });
+
+  const routersOf = new Map<types.Worker, Set<types.Router>>();
+  mediasoup.observer.on('newworker', (worker) => {
+    const set = new Set<types.Router>();
+    routersOf.set(worker, set);
+    worker.observer.once('close', () => routersOf.delete(worker));
+    worker.observer.on('newrouter', (r) => {
+      set.add(r);
+      r.observer.once('close', () => set.delete(r));
+    });
+  });
+
+  /** Sums the workers' and routers' dumps (what the C++ side still holds). */
+  const dumpCounts = async (): Promise<SfuObjectCounts> => {
+    const c: SfuObjectCounts = { workers: 0, webRtcServers: 0, routers: 0, transports: 0, producers: 0, consumers: 0, dataProducers: 0, dataConsumers: 0, rtpObservers: 0, channelHandlers: 0 };
+    for (const worker of workers) {
+      if (worker.closed || worker.died) continue;
+      const w = await worker.dump();
+      c.workers++;
+      c.webRtcServers += w.webRtcServerIds.length;
+      c.routers += w.routerIds.length;
+      c.channelHandlers += w.channelMessageHandlers.channelRequestHandlers.length + w.channelMessageHandlers.channelNotificationHandlers.length;
+      for (const router of routersOf.get(worker) ?? []) {
+        if (router.closed) continue;
+        const r = await router.dump().catch(() => null); // closed in between
+        if (!r) continue;
+        c.transports += r.transportIds.length;
+        c.rtpObservers += r.rtpObserverIds.length;
+        c.producers += r.mapProducerIdConsumerIds.length;
+        c.consumers += r.mapConsumerIdProducerId.length;
+        c.dataProducers += r.mapDataProducerIdDataConsumerIds.length;
+        c.dataConsumers += r.mapDataConsumerIdDataProducerId.length;
+      }
+    }
+    return c;
+  };
+
+  process.on('message', (m: SfuCountsMessage) => {
+    if (m?.type !== 'sfu-counts?') return;
+    dumpCounts().then(
+      (dump) => process.send!({ type: 'sfu-counts', id: m.id, reply: { dump, open: { ...open }, memory: process.memoryUsage() } } satisfies SfuCountsMessage),
+      (err: unknown) => process.send!({ type: 'sfu-counts', id: m.id, error: (err as Error).message } satisfies SfuCountsMessage),
+    );
+  });
+  // The channel must not keep the server alive once it is done (main.ts exits on its own).
+  process.channel?.unref();
+}
