@@ -38,6 +38,8 @@ let storage: TestStorage;
 let node: LecternNode;
 let browser: Browser;
 let page: Page;
+/** A coach (admin of the presenter's organization) following the room from the same namespace. */
+let coachPage: Page;
 let observer: RoomObserver;
 let sessionId = '';
 let account: Awaited<ReturnType<typeof createTestAccount>>;
@@ -64,6 +66,20 @@ function packetsBetween(fromMs: number, toMs: number): number {
   return at(toMs) - at(fromMs);
 }
 
+interface Diag {
+  state: string;
+  iceRestarts: number;
+  mediaReconnecting: boolean;
+  socketDisconnects: number;
+  framesReceived: number;
+}
+/** The page's `window.__lectern` diagnostics (a copy), or null before the page set them up. */
+const diagOf = (p: Page): Promise<Diag | null> =>
+  p.evaluate(() => {
+    const d = (window as unknown as { __lectern?: Diag }).__lectern;
+    return d ? { state: d.state, iceRestarts: d.iceRestarts, mediaReconnecting: d.mediaReconnecting, socketDisconnects: d.socketDisconnects, framesReceived: d.framesReceived } : null;
+  });
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.skipIf(unavailable !== null)('a presenter behind an impaired network (netns + veth)', () => {
@@ -89,6 +105,10 @@ describe.skipIf(unavailable !== null)('a presenter behind an impaired network (n
     ({ page } = await signedInPage(browser, node.url, account, { label: 'netem-page', context: { viewport: { width: 1280, height: 720 } } }));
     await page.goto(`${node.url}/rehearse?room=${ROOM}&autostart=1&video=0`);
     await waitUntil(() => !!(sessionId = node.sessions!.manager.liveSessionOfRoom(roomKey(account.orgId, ROOM)) ?? ''), 30_000, 'session start');
+    const coachAccount = await createTestAccount(node, { role: 'admin', orgId: account.orgId });
+    ({ page: coachPage } = await signedInPage(browser, node.url, coachAccount, { label: 'netem-coach' }));
+    await coachPage.goto(`${node.url}/coach?room=${ROOM}&name=Coach`);
+    await waitUntil(async () => (await diagOf(coachPage))?.state === 'live', 30_000, 'the coach page live', 250);
     sampler = setInterval(() => {
       void audioPacketCount().then((packets) => {
         if (packets !== null) packetSamples.push({ atMs: Date.now(), packets });
@@ -111,7 +131,8 @@ describe.skipIf(unavailable !== null)('a presenter behind an impaired network (n
   });
 
   it(`keeps voice frames and captions flowing under 200 ± 50 ms delay and 5 % loss each way (${IMPAIRED_SEC} s)`, async () => {
-    const baselinePps = packetsBetween(Date.now() - 4000, Date.now()) / 4;
+    const recent = packetSamples.filter((x) => x.atMs >= Date.now() - 4000);
+    const baselinePps = recent.length > 1 ? ((recent.at(-1)!.packets - recent[0]!.packets) * 1000) / (recent.at(-1)!.atMs - recent[0]!.atMs) : Number.NaN;
     const before = await pair.impair({ delayMs: 200, jitterMs: 50, lossPct: 5 });
     const startMs = Date.now();
     await sleep(IMPAIRED_SEC * 1000);
@@ -155,8 +176,10 @@ describe.skipIf(unavailable !== null)('a presenter behind an impaired network (n
     await pair.impair({ lossPct: 100 });
     const startMs = Date.now();
     let bannerSeenMs: number | null = null;
+    let coachBannerSeenMs: number | null = null;
     while (Date.now() - startMs < OUTAGE_SEC * 1000) {
       if (bannerSeenMs === null && (await page.getByTestId('transport-banner').isVisible().catch(() => false))) bannerSeenMs = Date.now() - startMs;
+      if (coachBannerSeenMs === null && (await coachPage.getByTestId('transport-banner').isVisible().catch(() => false))) coachBannerSeenMs = Date.now() - startMs;
       await sleep(200);
     }
     await pair.impair({ lossPct: 0 });
@@ -189,16 +212,17 @@ describe.skipIf(unavailable !== null)('a presenter behind an impaired network (n
         i = j;
       }
     }
-    const diag = await page.evaluate(() => {
-      const d = (window as unknown as { __lectern?: { state: string; iceRestarts: number; mediaReconnecting: boolean; socketDisconnects: number } }).__lectern;
-      return d ? { state: d.state, iceRestarts: d.iceRestarts, mediaReconnecting: d.mediaReconnecting, socketDisconnects: d.socketDisconnects } : null;
-    });
+    const diag = await diagOf(page);
+    await waitUntil(async () => (await diagOf(coachPage))?.mediaReconnecting === false, 15_000, 'the coach media back', 250);
+    const coachFrames = (await diagOf(coachPage))?.framesReceived ?? 0;
+    await sleep(1000);
+    const coachDiag = await diagOf(coachPage);
     const liveNow = node.sessions!.manager.liveSessionOfRoom(roomKey(account.orgId, ROOM));
     const outageFrames = observer.frames.slice(framesBefore).filter((f) => f.receivedAtMs >= startMs && f.receivedAtMs < endMs).length;
     console.log(
       `[measure] outage ${((endMs - startMs) / 1000).toFixed(1)} s: audio packets at the SFU again ${resumedMs - endMs} ms after it ended; first voice frame with audio ${firstFrame.receivedAtMs - endMs} ms after ` +
         `(media time ${firstFrame.frame.mediaTimeSec.toFixed(1)} s); "Reconnecting media…" shown ${bannerSeenMs === null ? 'never' : `${bannerSeenMs} ms into the outage`}; ` +
-        `frames during the outage ${outageFrames}; page ${JSON.stringify(diag)}, ICE restarts/reconnecting over the next 8 s ${states.join(' → ')}, longest stall of audio packets since ${stallMs} ms; session ${sessionId} → ${liveNow}`,
+        `frames during the outage ${outageFrames}; page ${JSON.stringify(diag)}; coach page ${JSON.stringify(coachDiag)} ("Reconnecting media…" ${coachBannerSeenMs === null ? 'never' : `at ${coachBannerSeenMs} ms`}), ICE restarts/reconnecting over the next 8 s ${states.join(' → ')}, longest stall of audio packets since ${stallMs} ms; session ${sessionId} → ${liveNow}`,
     );
     expect(stallMs, 'no second interruption after the media came back').toBeLessThan(1000);
     expect(resumedMs - endMs, 'media flows again within 5 s').toBeLessThanOrEqual(5000);
@@ -209,6 +233,11 @@ describe.skipIf(unavailable !== null)('a presenter behind an impaired network (n
     // grace) and applied once the network was back, without interrupting the media (stall above).
     expect(diag?.iceRestarts ?? 0).toBeGreaterThanOrEqual(1);
     expect(liveNow, 'the same session goes on').toBe(sessionId);
+    // The coach's receive transport went through the same outage: restarted, live, frames again.
+    expect(coachBannerSeenMs, 'the coach page says "Reconnecting media…" during the outage').not.toBeNull();
+    expect(coachDiag?.state).toBe('live');
+    expect(coachDiag?.iceRestarts ?? 0).toBeGreaterThanOrEqual(1);
+    expect(coachDiag!.framesReceived).toBeGreaterThan(coachFrames);
     // The signaling event checks its input: no payload, and a transport that is not the peer's.
     const bad = await observer.request('transport:restartIce', {});
     expect(bad.ok ? null : bad.error.code).toBe('BAD_REQUEST');
