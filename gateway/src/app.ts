@@ -24,6 +24,7 @@ import { RedisPlacement } from './cluster/RedisPlacement.ts';
 import type { SocketMatch } from './access/SocketRegistry.ts';
 import { type ConfigOverrides, type LecternConfig, loadConfig } from './config.ts';
 import { registerRoutes } from './http/routes.ts';
+import { problemErrorHandler } from './http/v1/HttpProblem.ts';
 import { NodeMetrics } from './metrics/NodeMetrics.ts';
 import { registerSecurity } from './http/security.ts';
 import { parseRoomKey } from './access/RoomKey.ts';
@@ -74,7 +75,11 @@ export async function startLectern(overrides: ConfigOverrides = {}, services: In
     throw new Error('LECTERN_PERSISTENCE=off is not supported any more: accounts, room grants and invitations live in the database (the embedded one needs no set-up)');
   const startedAtMs = Date.now();
   // maxParamLength: invitation and share tokens in the path are up to 2000 characters.
-  const http = Fastify({ logger: { level: config.logLevel }, routerOptions: { maxParamLength: 2048 }, requestIdHeader: 'x-request-id', genReqId: () => randomUUID(), trustProxy: config.trustProxy ?? false });
+  const http = Fastify({ logger: { level: config.logLevel }, routerOptions: { maxParamLength: 2048 }, requestIdHeader: 'x-request-id', genReqId: () => randomUUID(), trustProxy: config.trustProxy ?? false,
+    // Errors the router raises before any route (a malformed %-encoding, a path parameter over
+    // maxParamLength → 414) are Problem+JSON like every other error.
+    frameworkErrors: (err, req, reply) => problemErrorHandler(err, req, reply),
+  });
   const sfu = new SfuNode({
     numWorkers: config.sfuWorkers,
     listenIp: config.rtcListenIp,

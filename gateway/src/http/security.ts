@@ -6,6 +6,7 @@ import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
+import { problemErrorHandler } from './v1/HttpProblem.ts';
 
 /**
  * `'sha256-…'` sources of the inline `<script>` elements of the built web app's index.html
@@ -38,6 +39,9 @@ export function inlineScriptHashes(webDir: string): string[] {
  */
 export async function registerSecurity(app: FastifyInstance, o: { webDir: string; corsOrigins: string[]; objectStoreUrl?: string }): Promise<void> {
   const s3 = o.objectStoreUrl ? [new URL(o.objectStoreUrl).origin] : [];
+  // First, so every route made after it (CORS preflight, the 404 handler, plugins without their
+  // own) answers errors as Problem+JSON like /v1 — e.g. a body the parser refuses before routing.
+  app.setErrorHandler(problemErrorHandler);
   await app.register(helmet, {
     contentSecurityPolicy: {
       useDefaults: false,

@@ -85,6 +85,8 @@ export interface CommentSink {
  */
 export class SignalingServer {
   readonly #peersByRoom = new Map<string, Set<PeerState>>();
+  /** Events with a handler (see {@link #handle}); others are answered BAD_REQUEST. */
+  readonly #events = new Set<string>();
 
   constructor(
     private readonly io: Server<ClientToServerEvents, ServerToClientEvents>,
@@ -333,6 +335,18 @@ export class SignalingServer {
       return stored;
     });
 
+    // An event without a handler still gets its ack (a client awaiting one would hang otherwise).
+    (socket as unknown as Socket).onAny((event: unknown, ...args: unknown[]) => {
+      if (typeof event === 'string' && this.#events.has(event)) return;
+      const last = args[args.length - 1];
+      if (typeof last !== 'function') return;
+      try {
+        (last as (a: Ack<never>) => void)({ ok: false, error: { code: ErrorCode.BadRequest, message: `unknown event ${JSON.stringify(String(event).slice(0, 60))}; known events: ${[...this.#events].join(', ')}` } });
+      } catch {
+        // A throwing ack callback (client-side misuse) must not crash the server.
+      }
+    });
+
     socket.on('disconnect', () => {
       access.sockets.delete(socket.id);
       this.#leave(peer, { notify: true, reason: 'disconnect' });
@@ -368,6 +382,7 @@ export class SignalingServer {
     schema: S,
     handler: (req: S extends z.ZodType ? z.output<S> : unknown) => Promise<T>,
   ): void {
+    this.#events.add(event);
     (socket as unknown as Socket).on(event, async (...args: unknown[]) => {
       const last = args[args.length - 1];
       const ack: (a: Ack<T>) => void = typeof last === 'function' ? (last as (a: Ack<T>) => void) : () => {};
