@@ -1,15 +1,16 @@
 /**
- * `npm run bench:abuse -- [--rooms 2] [--seconds 20] [--idle-sockets 1000] [--joins-per-sec 200] [--warmup-seconds 5]`
+ * `npm run bench:abuse -- [--rooms 2] [--rounds 3] [--seconds 10] [--idle-sockets 1000] [--joins-per-sec 200] [--warmup-seconds 5]`
  *
  * Do abusive clients slow down live rooms? Starts Lectern as a child process with its default
  * limits (gateway/src/config.ts), publishes real speech into `--rooms` rooms from headless
  * Chromium (real WebRTC, as `npm run bench:live`) and measures the voice-frame latency of every room
  * (receive time − window close, on one viewer socket per room; test/support/liveMeasure.ts) in
- * three phases of `--seconds` each:
+ * three phases of `--seconds` each, repeated `--rounds` times in turn (so that other work on a
+ * shared host falls on every phase alike; percentiles pool every round's frames):
  *   1. baseline;
  *   2. with `--idle-sockets` authenticated Socket.IO connections open and idle;
  *   3. during a join flood of `--joins-per-sec` for `--seconds`: 40 % `room:join`s with forged grants
- *      and 10 % handshakes with a forged access token, both from 127.0.0.2 (so the failed-joins-per-IP
+ *      and 10 % handshakes with a forged access token, both from one address (127.0.1.R in round R, so the failed-joins-per-IP
  *      limit refuses that address after 20), and 50 % good viewer joins (followed by a leave) into 10
  *      other rooms from 127.0.0.3 (each opens and closes a mediasoup router when its room was empty).
  * The idle sockets and the flood run in a child process of their own (this file with
@@ -35,14 +36,15 @@ import { LiveWindow, type LiveWindowResult, percentiles, round } from '../suppor
 const TARGET_P95_MS = 50;
 /** Rooms the good flood joins go to. */
 const FLOOD_ROOMS = 10;
-const BAD_IP = '127.0.0.2';
+/** The attacker's address in round r (a fresh one per round, so each round sees the throttle start). */
+const badIp = (round_: number) => `127.0.1.${round_}`;
 const GOOD_IP = '127.0.0.3';
 
 /** Parent → load generator. */
 type Command =
   | { cmd: 'idle'; url: string; token: string; sockets: number }
   | { cmd: 'close-idle' }
-  | { cmd: 'flood'; url: string; token: string; grants: string[]; joinsPerSec: number; seconds: number };
+  | { cmd: 'flood'; url: string; token: string; grants: string[]; joinsPerSec: number; seconds: number; badIp: string };
 /** Load generator → parent. */
 type Reply =
   | { reply: 'idle'; connected: number; failed: number; connectMs: number }
@@ -53,11 +55,12 @@ if (process.argv.includes('--load-generator')) await loadGenerator();
 else await main();
 
 async function main(): Promise<void> {
-  const USAGE = 'npm run bench:abuse -- [--rooms N] [--seconds S] [--idle-sockets N] [--joins-per-sec N] [--warmup-seconds S]';
+  const USAGE = 'npm run bench:abuse -- [--rooms N] [--rounds R] [--seconds S] [--idle-sockets N] [--joins-per-sec N] [--warmup-seconds S]';
   const { values } = parseCliArgs({
     options: {
       rooms: { type: 'string', default: '2' },
-      seconds: { type: 'string', default: '20' },
+      seconds: { type: 'string', default: '10' },
+      rounds: { type: 'string', default: '3' },
       'idle-sockets': { type: 'string', default: '1000' },
       'joins-per-sec': { type: 'string', default: '200' },
       'warmup-seconds': { type: 'string', default: '5' },
@@ -65,11 +68,12 @@ async function main(): Promise<void> {
   }, USAGE);
   const rooms = Number(values.rooms);
   const seconds = Number(values.seconds);
+  const rounds = Number(values.rounds);
   const idleSockets = Number(values['idle-sockets']);
   const joinsPerSec = Number(values['joins-per-sec']);
   const warmupSec = Number(values['warmup-seconds']);
-  if (![rooms, idleSockets, joinsPerSec].every((n) => Number.isInteger(n) && n >= 1) || !(seconds > 0) || !(warmupSec >= 0))
-    usageError('--rooms, --idle-sockets and --joins-per-sec must be positive integers, --seconds positive', USAGE);
+  if (![rooms, rounds, idleSockets, joinsPerSec].every((n) => Number.isInteger(n) && n >= 1) || !(seconds > 0) || !(warmupSec >= 0))
+    usageError('--rooms, --rounds, --idle-sockets and --joins-per-sec must be positive integers, --seconds positive', USAGE);
 
   const log = (msg: string) => process.stderr.write(`[bench:abuse] ${msg}\n`);
   const fixture = speechFixture();
@@ -121,51 +125,80 @@ async function main(): Promise<void> {
     return { ...m, gatewayEventLoopLagMs: await eventLoopLagMs(), hostLoadAvg1m: round(os.loadavg()[0]!) };
   };
 
-  const baseline = await window('baseline');
-
-  log(`opening ${idleSockets} idle authenticated sockets`);
-  const idle = await ask({ cmd: 'idle', url, token: bench.accessToken, sockets: idleSockets }, 'idle');
-  log(`${idle.connected} connected in ${idle.connectMs} ms (${idle.failed} failed)`);
-  await sleep(2000); // let the handshakes' work finish before measuring "idle"
-  const withIdle = await window(`with ${idle.connected} idle sockets`);
-  await ask({ cmd: 'close-idle' }, 'closed');
-  await sleep(2000);
-
+  type Measured = Awaited<ReturnType<typeof window>>;
+  const measured: Record<'baseline' | 'idle' | 'flood', Measured[]> = { baseline: [], idle: [], flood: [] };
+  const idleRuns: Extract<Reply, { reply: 'idle' }>[] = [];
+  const floods: Extract<Reply, { reply: 'flood' }>[] = [];
   const grants = await Promise.all(Array.from({ length: FLOOD_ROOMS }, (_, i) => bench.grant(`flood-${i}`, 'viewer')));
-  const floodDone = ask({ cmd: 'flood', url, token: bench.accessToken, grants, joinsPerSec, seconds: seconds + 1 }, 'flood');
-  await sleep(1000); // the flood's sockets are up and it is at its rate
-  const duringFlood = await window(`during a join flood of ${joinsPerSec}/s`);
-  const flood = await floodDone;
+  // Rounds of baseline → idle sockets → flood, so that other work on a shared host spreads over the
+  // three phases alike instead of landing on one of them.
+  for (let round_ = 1; round_ <= rounds; round_++) {
+    log(`round ${round_} of ${rounds}`);
+    measured.baseline.push(await window('baseline'));
+
+    log(`opening ${idleSockets} idle authenticated sockets`);
+    const idle = await ask({ cmd: 'idle', url, token: bench.accessToken, sockets: idleSockets }, 'idle');
+    idleRuns.push(idle);
+    log(`${idle.connected} connected in ${idle.connectMs} ms (${idle.failed} failed)`);
+    await sleep(2000); // let the handshakes' work finish before measuring "idle"
+    measured.idle.push(await window(`with ${idle.connected} idle sockets`));
+    await ask({ cmd: 'close-idle' }, 'closed');
+    await sleep(2000);
+
+    const floodDone = ask({ cmd: 'flood', url, token: bench.accessToken, grants, joinsPerSec, seconds: seconds + 1, badIp: badIp(round_) }, 'flood');
+    await sleep(1000); // the flood's sockets are up and it is at its rate
+    measured.flood.push(await window(`during a join flood of ${joinsPerSec}/s`));
+    floods.push(await floodDone);
+    await sleep(2000);
+  }
   gen.kill();
 
-  const phase = (m: LiveWindowResult & { gatewayEventLoopLagMs: object; hostLoadAvg1m: number }) => ({
-    seconds: round(m.elapsedMs / 1000),
-    latencyMs: { ...percentiles(m.latenciesMs, [50, 95, 99]), max: m.latenciesMs.length ? round(Math.max(...m.latenciesMs)) : null },
-    framesReceived: m.framesReceived,
-    framesLost: m.framesLost,
-    gatewayEventLoopLagMs: m.gatewayEventLoopLagMs,
-    hostLoadAvg1m: m.hostLoadAvg1m,
-    serverCpuPercent: m.serverCpuPercentByStage.total,
-    serverCpuPercentByStage: m.serverCpuPercentByStage,
-    serverRssMb: round(m.rssBytes / 2 ** 20),
-    serverRssPeakMb: round(m.rssPeakBytes / 2 ** 20),
-  });
+  const max = (xs: number[]) => (xs.length ? round(Math.max(...xs)) : null);
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  const mean = (xs: number[]) => round(sum(xs) / xs.length);
+  // Latency percentiles over every frame of the phase's windows; the rest per window or summed.
+  const phase = (ms: Measured[]) => {
+    const latencies = ms.flatMap((m) => m.latenciesMs);
+    return {
+      seconds: round(sum(ms.map((m) => m.elapsedMs)) / 1000),
+      latencyMs: { ...percentiles(latencies, [50, 95, 99]), max: max(latencies) },
+      latencyP95MsByRound: ms.map((m) => percentiles(m.latenciesMs, [95]).p95),
+      framesReceived: sum(ms.map((m) => m.framesReceived)),
+      framesLost: sum(ms.map((m) => m.framesLost)),
+      gatewayEventLoopLagMsByRound: ms.map((m) => m.gatewayEventLoopLagMs),
+      hostLoadAvg1mByRound: ms.map((m) => m.hostLoadAvg1m),
+      serverCpuPercent: mean(ms.map((m) => m.serverCpuPercentByStage.total)),
+      serverCpuPercentGateway: mean(ms.map((m) => m.serverCpuPercentByStage.gateway ?? 0)),
+      serverRssMb: max(ms.map((m) => m.rssBytes / 2 ** 20)),
+      serverRssPeakMb: max(ms.map((m) => m.rssPeakBytes / 2 ** 20)),
+    };
+  };
+  const outcomes: Record<string, number> = {};
+  for (const f of floods) for (const [k, n] of Object.entries(f.outcomes)) outcomes[k] = (outcomes[k] ?? 0) + n;
+  const goodJoinMs = floods.flatMap((f) => f.goodJoinMs);
   const phases = {
-    baseline: phase(baseline),
-    idleSockets: { sockets: idle.connected, failedToConnect: idle.failed, connectMs: idle.connectMs, ...phase(withIdle) },
+    baseline: phase(measured.baseline),
+    idleSockets: {
+      sockets: idleSockets,
+      connectedByRound: idleRuns.map((r) => r.connected),
+      failedToConnect: sum(idleRuns.map((r) => r.failed)),
+      connectMsByRound: idleRuns.map((r) => r.connectMs),
+      ...phase(measured.idle),
+    },
     joinFlood: {
       joinsPerSecTarget: joinsPerSec,
-      joinsPerSecSent: round(flood.sent / (flood.elapsedMs / 1000)),
-      joinsSent: flood.sent,
-      outcomes: flood.outcomes,
-      goodJoinAckMs: { count: flood.goodJoinMs.length, ...percentiles(flood.goodJoinMs, [50, 95, 99]) },
-      ...phase(duringFlood),
+      joinsPerSecSent: round(sum(floods.map((f) => f.sent)) / (sum(floods.map((f) => f.elapsedMs)) / 1000)),
+      joinsSent: sum(floods.map((f) => f.sent)),
+      outcomes,
+      goodJoinAckMs: { count: goodJoinMs.length, ...percentiles(goodJoinMs, [50, 95, 99]) },
+      ...phase(measured.flood),
     },
   };
   const p95s = [phases.baseline, phases.idleSockets, phases.joinFlood].map((p) => p.latencyMs.p95);
   const result = {
     rooms,
-    secondsPerPhase: seconds,
+    rounds,
+    secondsPerPhasePerRound: seconds,
     targetVoiceP95Ms: TARGET_P95_MS,
     pass: p95s.every((p) => p !== null && p <= TARGET_P95_MS),
     voiceP95Ms: { baseline: p95s[0], idleSockets: p95s[1], joinFlood: p95s[2] },
@@ -222,7 +255,7 @@ async function loadGenerator(): Promise<void> {
     const count = (k: string) => (outcomes[k] = (outcomes[k] ?? 0) + 1);
     const goodJoinMs: number[] = [];
     // Pools connected before the flood: 20 attackers' sockets, 100 good clients' sockets (≤ 1 join/s each).
-    const bad = await Promise.all(Array.from({ length: 20 }, () => connect(c.url, c.token, BAD_IP)));
+    const bad = await Promise.all(Array.from({ length: 20 }, () => connect(c.url, c.token, c.badIp)));
     const good = await Promise.all(Array.from({ length: 100 }, () => connect(c.url, c.token, GOOD_IP)));
     const goodBusy = new Set<Socket>();
     let sent = 0;
@@ -245,7 +278,7 @@ async function loadGenerator(): Promise<void> {
             ),
           );
         } else if (slot === 4) {
-          pending.push(connect(c.url, 'forged.access.token', BAD_IP).then((s) => (s.close(), count('badHandshake:ACCEPTED')), (err) => count(`badHandshake:${codeOf(err)}`)));
+          pending.push(connect(c.url, 'forged.access.token', c.badIp).then((s) => (s.close(), count('badHandshake:ACCEPTED')), (err) => count(`badHandshake:${codeOf(err)}`)));
         } else {
           const s = good[nextGood++ % good.length]!;
           if (goodBusy.has(s)) {
