@@ -132,17 +132,21 @@ export class NetnsPair {
   #settings: Impairment = { delayMs: 0, jitterMs: 0, lossPct: 0 };
   #closed = false;
 
-  private constructor(
-    /** Namespace name (`lnetem-<pid>-<n>`). */
-    readonly name: string,
-    /** Host end: interface and address (the server listens here). */
-    readonly hostIf: string,
-    readonly hostIp: string,
-    /** Client end inside the namespace. */
-    readonly clientIf: string,
-    readonly clientIp: string,
-    backend: 'netem' | 'nfqueue',
-  ) {
+  /** Namespace name (`lnetem-<pid>-<n>`). */
+  readonly name: string;
+  /** Host end: interface and address (the server listens here). */
+  readonly hostIf: string;
+  readonly hostIp: string;
+  /** Client end inside the namespace. */
+  readonly clientIf: string;
+  readonly clientIp: string;
+
+  private constructor(name: string, hostIf: string, hostIp: string, clientIf: string, clientIp: string, backend: 'netem' | 'nfqueue') {
+    this.name = name;
+    this.hostIf = hostIf;
+    this.hostIp = hostIp;
+    this.clientIf = clientIf;
+    this.clientIp = clientIp;
     this.backend = backend;
   }
 
