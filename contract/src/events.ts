@@ -28,6 +28,7 @@ import {
   type VoiceFrame,
   VoiceFrameSchema,
 } from './metrics.ts';
+import type { NudgeEvent } from './nudges.ts';
 import type {
   ConnectTransportRequestSchema,
   RestartIceRequestSchema,
@@ -84,6 +85,8 @@ export const ServerEvent = {
   RoomError: 'room:error',
   /** A coach's cue, sent to the room's presenter(s) only. */
   CoachCue: 'coach:cue',
+  /** A live nudge from the server's nudge engine (contract/src/nudges.ts), to presenters and coaches. */
+  Nudge: 'coach:nudge',
   /** Access ended (`ACCESS_REVOKED` or `UNAUTHENTICATED`); the server disconnects right after. */
   AuthRevoked: 'auth:revoked',
 } as const;
@@ -122,6 +125,7 @@ export interface ServerToClientEvents {
   'room:producer-closed': (producer: { producerId: string }) => void;
   'room:error': (error: ErrorBody) => void;
   'coach:cue': (cue: CoachCue) => void;
+  'coach:nudge': (nudge: NudgeEvent) => void;
   'auth:revoked': (error: ErrorBody) => void;
 }
 

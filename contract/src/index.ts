@@ -13,6 +13,8 @@ export * from './errors.ts';
 export * from './events.ts';
 export * from './language.ts';
 export * from './metrics.ts';
+export * from './guidance.ts';
+export * from './nudges.ts';
 export * from './signaling.ts';
 export * from './validate.ts';
 export * from './reports.ts';

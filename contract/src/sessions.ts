@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { BodyFrameSchema } from './body.ts';
 import { type DisfluencyKind, FluencyFrameSchema } from './language.ts';
 import { VoiceFrameSchema } from './metrics.ts';
+import type { TimelineCue } from './nudges.ts';
 
 /** `live` while recording, then `ended` (normally) or `failed`. */
 export const SessionStateSchema = z.enum(['live', 'ended', 'failed']);
@@ -180,6 +181,8 @@ export interface Timeline {
   disfluencies: TimelineDisfluency[];
   /** Coach comments (`comment:add`) whose media time is in the requested range, by media time. */
   comments: TimelineComment[];
+  /** Live nudges and coach cues (contract/src/nudges.ts), by media time; absent from servers before #14. */
+  cues?: TimelineCue[];
 }
 
 /**

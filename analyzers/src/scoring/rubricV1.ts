@@ -1,4 +1,11 @@
-import { PACE_GUIDANCE_SOURCE, PACE_GUIDANCE_WPM } from '@lectern/contract';
+import {
+  FACING_GUIDANCE_RATIO,
+  FACING_GUIDANCE_SOURCE,
+  PACE_GUIDANCE_SOURCE,
+  PACE_GUIDANCE_WPM,
+  PITCH_VARIETY_GUIDANCE_SOURCE,
+  PITCH_VARIETY_GUIDANCE_ST,
+} from '@lectern/contract';
 import { bandScore } from './bandScore.ts';
 import type { Rubric, RubricMetric, TimelineStats } from './RubricTypes.ts';
 
@@ -106,26 +113,21 @@ const pauses: RubricMetric = {
 
 /**
  * Pitch variety: SD of F0 in semitones over voiced windows (F0 → 12·log2(f/100 Hz); the SD does not
- * depend on the reference). Band 2.5–6 st, σ 1 st below, 2 st above: 0.5 → 14, 1.5 → 61, 4 → 100.
+ * depend on the reference). Band: the contract's `PITCH_VARIETY_GUIDANCE_ST` (2.5–6 st), σ 1 st below, 2 st above: 0.5 → 14, 1.5 → 61, 4 → 100.
  */
 const pitchVariety: RubricMetric = {
   reference: {
     quantity: 'f0SdSemitones',
-    low: 2.5,
-    high: 6,
+    low: PITCH_VARIETY_GUIDANCE_ST.low,
+    high: PITCH_VARIETY_GUIDANCE_ST.high,
     unit: 'semitones',
-    source:
-      'Hincks 2005, "Measures and perceptions of liveliness in student oral presentation speech: a proposal ' +
-      'for an automatic feedback mechanism", System 33(4):575–591 (F0 variation as the PVQ predicts perceived ' +
-      'liveliness); Traunmüller & Eriksson 1995, "The perceptual evaluation of F0 excursions in speech as ' +
-      'evidenced in liveliness estimations", JASA 97(3):1905–1915 (liveliness rises with F0 excursion on a ' +
-      'log/semitone scale). SD ≲ 2 st sounds monotone; the 2.5–6 st band and widths: engineering choice.',
+    source: PITCH_VARIETY_GUIDANCE_SOURCE,
   },
   measure(s) {
     if (s.voiced < MIN_VOICE_WINDOWS) return null;
     return { f0SdSemitones: sdFromSums(s.voiced, s.sumSt, s.sumSt2), voicedSec: s.voiced * 0.1 };
   },
-  score: (v) => bandScore(v.f0SdSemitones!, 2.5, 6, 1, 2),
+  score: (v) => bandScore(v.f0SdSemitones!, PITCH_VARIETY_GUIDANCE_ST.low, PITCH_VARIETY_GUIDANCE_ST.high, 1, 2),
 };
 
 /**
@@ -201,23 +203,21 @@ const gestures: RubricMetric = {
 
 /**
  * Eye contact (proxy): mean share of time facing the camera (|head yaw| ≤ 30°).
- * Band 0.7–1, σ 0.2 below: 0.5 → 61, 0.3 → 14.
+ * Band: the contract's `FACING_GUIDANCE_RATIO` (0.7–1), σ 0.2 below: 0.5 → 61, 0.3 → 14.
  */
 const eyeContact: RubricMetric = {
   reference: {
     quantity: 'meanFacingRatio',
-    low: 0.7,
-    high: 1,
+    low: FACING_GUIDANCE_RATIO.low,
+    high: FACING_GUIDANCE_RATIO.high,
     unit: 'ratio',
-    source:
-      'Engineering choice: a head-yaw proxy, not gaze tracking; facing the audience/camera most of the time ' +
-      '(≥ 70 %) follows common coaching guidance, no published norm for this proxy. Calibrate.',
+    source: FACING_GUIDANCE_SOURCE,
   },
   measure(s) {
     if (s.facing < MIN_BODY_SAMPLES) return null;
     return { meanFacingRatio: s.sumFacing / s.facing };
   },
-  score: (v) => bandScore(v.meanFacingRatio!, 0.7, 1, 0.2),
+  score: (v) => bandScore(v.meanFacingRatio!, FACING_GUIDANCE_RATIO.low, FACING_GUIDANCE_RATIO.high, 0.2),
 };
 
 /**

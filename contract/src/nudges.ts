@@ -1,0 +1,177 @@
+import { z } from 'zod';
+import {
+  FACING_GUIDANCE_RATIO,
+  FACING_GUIDANCE_SOURCE,
+  FACING_NUDGE_BELOW_RATIO,
+  MONOTONE_BELOW_ST,
+  PITCH_VARIETY_GUIDANCE_SOURCE,
+  PITCH_VARIETY_GUIDANCE_ST,
+  SPEECH_LEVEL_MIN_DBFS,
+  SPEECH_LEVEL_MIN_SOURCE,
+  TALK_RUN_MAX_SEC,
+  TALK_RUN_MAX_SOURCE,
+} from './guidance.ts';
+import { PACE_GUIDANCE_SOURCE, PACE_GUIDANCE_WPM } from './language.ts';
+
+/**
+ * Live nudges (issue #14): the gateway watches a presenter's live metrics and, when one stays
+ * outside its tolerance band for a set time, pushes one short cue (`coach:nudge`) to the room's
+ * presenter and coaches — at most one every {@link NUDGE_MIN_INTERVAL_SEC_DEFAULT} s
+ * (`LECTERN_NUDGE_INTERVAL_SEC`). Sparse on purpose: Tanveer, Lin & Hoque 2015, "Rhema: A
+ * Real-Time In-Situ Intelligent Interface to Help People with Public Speaking", IUI 2015, found
+ * sparse, short cues (one word, about every 20 s) better than a continuous display, which
+ * speakers found distracting; Schneider, Börner, van Rosmalen & Specht 2015, "Presentation
+ * Trainer, your Public Speaking Multimodal Coach", ICMI 2015, likewise show one instruction at a
+ * time, only after a mistake has persisted, and leave a pause between two.
+ *
+ * Each rule's band is the same definition the report's rubric scores against
+ * (`./guidance.ts`, {@link PACE_GUIDANCE_WPM}); the nudge threshold sits at or outside the band's
+ * edge so a nudge means "clearly out", not "slightly off". Nudges and coach cues are stored on the
+ * session timeline (`GET /v1/sessions/:id/timeline` → `cues`).
+ */
+
+/** What a nudge is about. */
+export const NudgeKindSchema = z.enum(['level', 'pace', 'pause', 'facing', 'pitch']);
+export type NudgeKind = z.infer<typeof NudgeKindSchema>;
+
+/**
+ * The live metric a rule watches, unit in the name: `wpm30s` (words/min over 30 s, fluency
+ * frames), `levelDbfs` (speech windows only), `talkRunSec` (seconds since the last pause ≥ 250 ms,
+ * while speaking; derived from voice frames), `pitchVariabilitySt` (F0 SD over 10 s),
+ * `facingRatio` (body frames, share of the last 10 s facing the camera).
+ */
+export type NudgeMetric = 'wpm30s' | 'levelDbfs' | 'talkRunSec' | 'pitchVariabilitySt' | 'facingRatio';
+
+/** One nudge rule: fire `text` when `metric` stays `comparison` `threshold` for `holdSec`. */
+export interface NudgeRule {
+  kind: NudgeKind;
+  /** What the presenter sees, 1–3 words. */
+  text: string;
+  metric: NudgeMetric;
+  /** `above`: outside when value > threshold; `below`: outside when value < threshold. */
+  comparison: 'above' | 'below';
+  /** In the metric's unit ({@link unit}). */
+  threshold: number;
+  /** Unit of `threshold` and of the nudge's `metricValue`. */
+  unit: 'WPM' | 'dBFS' | 's' | 'semitones' | 'ratio';
+  /** Media seconds the metric must stay outside before the nudge fires. */
+  holdSec: number;
+  /** The rubric's reference band for the same quantity, when it has one (same constant). */
+  band: { low: number; high: number } | null;
+  /** Where band and threshold come from. */
+  source: string;
+}
+
+/** "Slow down" fires above this pace, WPM: the pace band's high edge (160) + 10 (issue #14). */
+export const PACE_NUDGE_ABOVE_WPM = PACE_GUIDANCE_WPM.high + 10;
+
+/**
+ * The rules, in priority order: when several are due at once the first fires (audibility first,
+ * then pace, pausing, facing, pitch). Thresholds and hold times are issue #14's.
+ */
+export const NUDGE_RULES: readonly NudgeRule[] = [
+  {
+    kind: 'level',
+    text: 'Louder',
+    metric: 'levelDbfs',
+    comparison: 'below',
+    threshold: SPEECH_LEVEL_MIN_DBFS,
+    unit: 'dBFS',
+    holdSec: 5,
+    band: null,
+    source: SPEECH_LEVEL_MIN_SOURCE,
+  },
+  {
+    kind: 'pace',
+    text: 'Slow down',
+    metric: 'wpm30s',
+    comparison: 'above',
+    threshold: PACE_NUDGE_ABOVE_WPM,
+    unit: 'WPM',
+    holdSec: 15,
+    band: PACE_GUIDANCE_WPM,
+    source: `${PACE_GUIDANCE_SOURCE} Nudge at 10 WPM above the band for 15 s: engineering choice (issue #14).`,
+  },
+  {
+    kind: 'pause',
+    text: 'Pause',
+    metric: 'talkRunSec',
+    comparison: 'above',
+    threshold: TALK_RUN_MAX_SEC,
+    unit: 's',
+    holdSec: 0,
+    band: null,
+    source: TALK_RUN_MAX_SOURCE,
+  },
+  {
+    kind: 'facing',
+    text: 'Look up',
+    metric: 'facingRatio',
+    comparison: 'below',
+    threshold: FACING_NUDGE_BELOW_RATIO,
+    unit: 'ratio',
+    holdSec: 10,
+    band: FACING_GUIDANCE_RATIO,
+    source: `${FACING_GUIDANCE_SOURCE} Nudge below 0.5 (band edge − σ 0.2) for 10 s: engineering choice (issue #14).`,
+  },
+  {
+    kind: 'pitch',
+    text: 'Vary your pitch',
+    metric: 'pitchVariabilitySt',
+    comparison: 'below',
+    threshold: MONOTONE_BELOW_ST,
+    unit: 'semitones',
+    holdSec: 20,
+    band: PITCH_VARIETY_GUIDANCE_ST,
+    source: `${PITCH_VARIETY_GUIDANCE_SOURCE} Nudge below 2 st for 20 s (issue #14).`,
+  },
+];
+
+/** Default minimum interval between two nudges of one presenter, media seconds (Rhema's ~20 s). */
+export const NUDGE_MIN_INTERVAL_SEC_DEFAULT = 20;
+
+/** How long the presenter's page shows a nudge, ms. */
+export const NUDGE_DISPLAY_MS = 6000;
+
+/** `coach:nudge`: a nudge, pushed to the room's presenter(s) and coaches. */
+export const NudgeEventSchema = z.object({
+  nudgeId: z.string(),
+  /** Room name (as the client knows it). */
+  roomId: z.string(),
+  /** The live session it belongs to. */
+  sessionId: z.string(),
+  kind: NudgeKindSchema,
+  /** The rule's text, e.g. "Slow down". */
+  text: z.string().min(1).max(40),
+  /** Session media time when it fired, seconds (as coach comments). */
+  mediaTimeSec: z.number().nonnegative(),
+  /** Server wall-clock time when it fired, epoch ms. */
+  sentAtMs: z.number(),
+  /** The metric's value when it fired, in the rule's `unit` (e.g. 182 WPM). */
+  metricValue: z.number(),
+  /** The rule's threshold and unit, for display ("> 170 WPM"). */
+  threshold: z.number(),
+  unit: z.string(),
+});
+export type NudgeEvent = z.infer<typeof NudgeEventSchema>;
+
+/**
+ * A nudge or a coach's cue on a session's timeline (`GET /v1/sessions/:id/timeline` → `cues`),
+ * by media time.
+ */
+export interface TimelineCue {
+  id: string;
+  /** `nudge`: the server's nudge engine; `coach`: a remote coach's `cue:send`. */
+  source: 'nudge' | 'coach';
+  /** The nudge's kind (null for coach cues). */
+  kind: NudgeKind | null;
+  text: string;
+  /** Session media time it was shown at, seconds. */
+  mediaTimeSec: number;
+  /** The nudged metric's value in the rule's unit (null for coach cues). */
+  metricValue: number | null;
+  /** The coach's display name (null for nudges). */
+  authorName: string | null;
+  /** ISO-8601 wall-clock time it was sent. */
+  sentAt: string;
+}
