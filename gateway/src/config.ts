@@ -34,6 +34,7 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../
  * | `S3_FORCE_PATH_STYLE` | `true` | on/off | path-style URLs (MinIO, s3rver) |
  * | `LECTERN_RECORDING` | `on` | on/off | record presenters' audio/video (WebM) to the object store |
  * | `LECTERN_RESUME_GRACE_SEC` | `30` | 0–600 | how long a session waits for a presenter who dropped (socket lost, page reloaded, media server restarted); rejoining within it continues the same session and recording (0 = end at once) |
+ * | `LECTERN_NUDGE_INTERVAL_SEC` | `20` | 0–600 | live nudges ("Slow down", "Louder", …): at most one per this many media seconds per presenter (0 = no nudges) |
  * | `LECTERN_NODE_ID` | host name | string | this gateway's id; at start-up it ends the sessions its previous run left live |
  * | `LECTERN_JOBS` | `on` | on/off | consume post-session analysis jobs on this node (off = only queue them) |
  * | `LECTERN_JOB_RETRY_LIMIT` | `3` | ≥ 0 | retries of a failed analysis attempt |
@@ -112,6 +113,11 @@ export interface LecternConfig {
    * (`LECTERN_RESUME_GRACE_SEC`, 0–600, default 30; 0 = the session ends at once).
    */
   resumeGraceSec: number;
+  /**
+   * Minimum media seconds between two live nudges of one presenter (`LECTERN_NUDGE_INTERVAL_SEC`,
+   * 0–600, default 20; 0 = nudges off). See contract/src/nudges.ts.
+   */
+  nudgeIntervalSec: number;
   /**
    * This gateway's id (`LECTERN_NODE_ID`, default the host name); at start-up a node ends the
    * sessions its previous run left `live`.
@@ -270,6 +276,7 @@ export const ConfigEnvSchema = z.object({
   S3_FORCE_PATH_STYLE: boolVar(true),
   LECTERN_RECORDING: boolVar(true),
   LECTERN_RESUME_GRACE_SEC: intVar(30, 0, 600),
+  LECTERN_NUDGE_INTERVAL_SEC: intVar(20, 0, 600),
   LECTERN_NODE_ID: stringVar(),
   LECTERN_JOBS: boolVar(true),
   LECTERN_JOB_RETRY_LIMIT: intVar(3),
@@ -346,6 +353,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     },
     recording: e.LECTERN_RECORDING,
     resumeGraceSec: e.LECTERN_RESUME_GRACE_SEC,
+    nudgeIntervalSec: e.LECTERN_NUDGE_INTERVAL_SEC,
     nodeId: e.LECTERN_NODE_ID,
     reports: {
       work: e.LECTERN_JOBS,
