@@ -70,6 +70,8 @@ export class BatchWriter<T> {
   readonly #backoff = new ExponentialBackoff({ initialMs: 1000, maxMs: RETRY_MAX_MS });
   #retryAt = 0;
   #lastDropLogMs = 0;
+  /** When the oldest row not yet taken by a write was pushed (ms epoch; null = none waiting). */
+  #waitingSinceMs: number | null = null;
   #closed = false;
   readonly #stats = { written: 0, dropped: 0, failedBatches: 0, batches: 0 };
   readonly #o: Required<Omit<BatchWriterOptions<T>, 'log' | 'isReady' | 'onWriteError'>> & Pick<BatchWriterOptions<T>, 'log' | 'isReady' | 'onWriteError'>;
@@ -86,6 +88,7 @@ export class BatchWriter<T> {
       return;
     }
     this.#buf.push(row);
+    this.#waitingSinceMs ??= Date.now();
     if (this.#buf.length > this.#o.maxBuffered) {
       const over = this.#buf.length - this.#o.maxBuffered;
       this.#buf.splice(0, over);
@@ -174,7 +177,10 @@ export class BatchWriter<T> {
     this.#timer = setTimeout(() => {
       this.#timer = null;
       void this.#run().then(() => {
-        if (this.#buf.length > 0) this.#kick(this.#buf.length >= this.#o.maxRows ? 0 : this.#o.maxDelayMs);
+        // Rows pushed while the write ran waited already: they go maxDelayMs after the oldest was
+        // pushed, not maxDelayMs after the write (a slow INSERT would add its time to every row's wait).
+        const waitedMs = this.#waitingSinceMs === null ? 0 : Date.now() - this.#waitingSinceMs;
+        if (this.#buf.length > 0) this.#kick(this.#buf.length >= this.#o.maxRows ? 0 : Math.max(0, this.#o.maxDelayMs - waitedMs));
       });
     }, wait);
     this.#timer.unref?.();
@@ -190,6 +196,8 @@ export class BatchWriter<T> {
     }
     if (batch.length === 0) return Promise.resolve(true);
     this.#buf = rest;
+    // Rows left behind (not ready, or beyond maxRows) count as waiting from now on.
+    this.#waitingSinceMs = rest.length > 0 ? Date.now() : null;
     this.#inflightRows = batch.length;
     let ok = true;
     const p = (async () => {
