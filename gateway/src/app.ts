@@ -140,7 +140,10 @@ export async function startLectern(overrides: ConfigOverrides = {}, services: In
     sessionStatus: sessions.manager.sessionStatus.bind(sessions.manager),
   };
   new SignalingServer(io, sfu, { add: addProducer }, http.log, peerHooks ?? undefined, sessions?.manager, sessions?.access, placement, new SignalingLimits(config.limits, config.trustProxy ?? false));
-  sfu.on('roomclosed', ({ roomId }) => void placement.release(roomId));
+  // A room whose session waits for its presenter (who dropped) stays this node's: they rejoin here.
+  sfu.on('roomclosed', ({ roomId }) => {
+    if (sessions?.manager.sessionStatus(roomId)?.state !== 'suspended') void placement.release(roomId);
+  });
   if (redisAdapter && sessions) {
     // A revocation on any node ends the matching sockets on every node.
     const registry = sessions.access.sockets;

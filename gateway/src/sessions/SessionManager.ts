@@ -150,6 +150,17 @@ export class SessionManager {
     return this.#byRoom.get(roomId)?.id;
   }
 
+  /**
+   * The live session of a room and its current media time: the end of the newest voice window
+   * recorded, session media seconds (as comments use). Undefined without a live session, or while
+   * it waits for its presenter.
+   */
+  liveMediaTime(roomId: string): { sessionId: string; mediaTimeSec: number } | undefined {
+    const s = this.#byRoom.get(roomId);
+    if (!s || s.suspended || s.ending) return undefined;
+    return { sessionId: s.id, mediaTimeSec: s.metrics.mediaEndSec };
+  }
+
   /** Result of a session ended by this node since start (the last 1000; recording outcome, time origin). */
   endedSession(sessionId: string): EndedSession | undefined {
     return this.#ended.get(sessionId);

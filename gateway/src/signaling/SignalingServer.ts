@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import {
   type Ack,
   type ClientToServerEvents,
+  type CoachCue,
   ClientEvent,
   COACH_MIN_INTERVAL_MS,
   CommentAddRequestSchema,
@@ -142,6 +143,23 @@ export class SignalingServer {
     });
   }
 
+  /** Called after a coach's cue was delivered (room key, the cue as sent): stores it on the session timeline. */
+  onCue?: (roomKey: string, cue: CoachCue) => void;
+
+  /**
+   * Pushes `event` to this node's sockets in room `roomKey` whose peers joined with one of `roles`.
+   * @returns how many sockets it went to.
+   */
+  emitToRoles<E extends keyof ServerToClientEvents>(roomKey: string, roles: readonly Role[], event: E, payload: Parameters<ServerToClientEvents[E]>[0]): number {
+    let n = 0;
+    for (const p of this.#peersByRoom.get(roomKey) ?? []) {
+      if (!p.role || !roles.includes(p.role)) continue;
+      (p.socket.emit as (ev: string, data: unknown) => void)(event, payload);
+      n++;
+    }
+    return n;
+  }
+
   #onConnection(socket: LecternSocket): void {
     const access = this.access!;
     const peer: PeerState = { peerId: randomUUID(), socket, principal: (socket.data as { principal: Principal }).principal };
@@ -181,8 +199,10 @@ export class SignalingServer {
         access.sockets.addInvitation(socket.id, grant.invitationId);
       }
       const key = roomKey(p.orgId, req.roomId);
-      // Admission: a room already open here takes more peers; a new one is placed first.
-      if (!this.sfu.rooms.has(key) && this.placement) {
+      // Admission: a room already open here takes more peers, and so does a room whose session
+      // waits here for its presenter (who dropped); a new one is placed first.
+      const resumable = this.peers?.sessionStatus?.(key)?.state === 'suspended';
+      if (!this.sfu.rooms.has(key) && this.placement && !resumable) {
         // Redis down: the room runs here rather than not at all (one-node behaviour until it is back).
         const where = await this.placement.place(key).catch((err: unknown) => {
           this.log.warn({ err, roomId: key }, 'room placement unavailable; hosting the room on this node');
@@ -317,6 +337,7 @@ export class SignalingServer {
         sentAtMs: now,
       };
       for (const p of presenters) p.socket.emit('coach:cue', cue);
+      this.onCue?.(room.id, cue);
       return { cueId: cue.cueId, deliveredTo: presenters.length };
     });
 

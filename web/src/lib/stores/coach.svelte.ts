@@ -95,6 +95,9 @@ export class CoachSession extends LiveSession<CoachState> {
 
   protected async join(gen: number): Promise<void> {
     this.state = 'joining';
+    // Producers announced while this join is under way (the presenter re-joining at the same
+    // moment, e.g. after a media-server restart) are kept: the join's list is only a snapshot.
+    this.#producers.clear();
     const { joined, transport } = await this.joinAndOpenTransport(gen);
     // A lost connection (outage, network change) is restarted with ICE restarts until it is back.
     this.iceRestarter = new IceRestarter(transport, {
@@ -103,10 +106,9 @@ export class CoachSession extends LiveSession<CoachState> {
         if (this.transport === transport) this.mediaReconnecting = on;
       },
     });
-    this.#producers.clear();
     for (const p of joined.producers) this.#producers.set(p.producerId, p);
     this.#refresh();
-    await Promise.all(joined.producers.map((p) => this.#consume(gen, p)));
+    await Promise.all([...this.#producers.values()].map((p) => this.#consume(gen, p)));
   }
 
   /** Consumes a presenter producer (others are ignored) and adds its track to `stream`. */
