@@ -15,7 +15,8 @@
  *
  * Every I seconds (default 30, on the same grid, so sample k of every cycle is at the same phase)
  * one JSON line goes to stdout: elapsed, cycle and phase, RSS and open fds by process kind
- * (gateway, each mediasoup worker, analyzer, pose, recorder = ffmpeg, database, other) and their
+ * (gateway, each mediasoup worker, analyzer, pose, recorder = ffmpeg, report = a session's full
+ * pass, database, other) and their
  * sum, mediasoup counts (`worker.dump()`/`router.dump()`, and JS objects still open), the gateway's
  * `process.memoryUsage()`, CPU % by stage (server and load clients), voice frames received vs
  * expected and lost, voice latency p95 and caption lag p95 of the interval.
@@ -82,7 +83,7 @@ const teardownSec = Math.min(45, cycleSec / 4);
 const JOIN_TIMEOUT_MS = 60_000;
 const MIB = 1024 * 1024;
 /** Server process kinds reported (serverStageOf's stages). */
-const KINDS = ['gateway', 'sfu', 'analyzer', 'pose', 'recorder', 'database', 'other'] as const;
+const KINDS = ['gateway', 'sfu', 'analyzer', 'pose', 'recorder', 'report', 'database', 'other'] as const;
 
 const log = (msg: string) => process.stderr.write(`[soak] ${msg}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -24,7 +24,7 @@ import { ticksToPercent, type TreeProcess, treeProcesses } from './procstat.ts';
 import { percentile } from './stats.ts';
 
 /** Stages of the server's process tree. */
-export type ServerStage = 'gateway' | 'sfu' | 'analyzer' | 'pose' | 'recorder' | 'database' | 'other';
+export type ServerStage = 'gateway' | 'sfu' | 'analyzer' | 'pose' | 'recorder' | 'report' | 'database' | 'other';
 
 /**
  * Assigns a process of the tree a stage: the first stage found walking up from it (so an analyzer's
@@ -35,7 +35,8 @@ export type StageOf = (proc: TreeProcess, parentStage: string | null, isRoot: bo
 /**
  * The server's stages: the root process = `gateway` (gateway/src/main.ts), `mediasoup-worker` =
  * `sfu`, the forked analyzer (analyzers/src/process/main.ts) and pose (analyzers/src/video/process)
- * processes, `ffmpeg` = `recorder`, embedded PostgreSQL = `database`, tsx's `esbuild` = the stage
+ * processes, `ffmpeg` = `recorder`, the report's full pass after a session
+ * (analyzers/src/report/fullPassProcess.ts) = `report`, embedded PostgreSQL = `database`, tsx's `esbuild` = the stage
  * of the process that started it; anything else under the gateway is `other`.
  */
 export const serverStageOf: StageOf = (p, parent, isRoot) => {
@@ -43,6 +44,7 @@ export const serverStageOf: StageOf = (p, parent, isRoot) => {
   if (p.comm.startsWith('mediasoup-work') || p.cmdline.includes('mediasoup-worker')) return 'sfu';
   if (p.cmdline.includes('analyzers/src/video/process/main.ts')) return 'pose';
   if (p.cmdline.includes('analyzers/src/process/main.ts')) return 'analyzer';
+  if (p.cmdline.includes('analyzers/src/report/fullPassProcess.ts')) return 'report';
   if (p.comm === 'ffmpeg') return 'recorder';
   if (p.comm === 'postgres' || p.comm === 'initdb') return 'database';
   if (p.comm === 'esbuild') return parent ?? 'gateway'; // tsx's transpiler serves the process that started it

@@ -13,18 +13,22 @@ type OpenCounts = SfuCountsReply['open'];
 
 if (process.send) {
   const open: OpenCounts = { workers: 0, webRtcServers: 0, routers: 0, transports: 0, producers: 0, consumers: 0, dataProducers: 0, dataConsumers: 0, rtpObservers: 0 };
-  const workers = new Set<types.Worker>();
+  /** Open workers, each with its open routers (what {@link dumpCounts} asks for a dump). */
+  const routersOf = new Map<types.Worker, Set<types.Router>>();
   /** Counts `kind` as open until the object's observer emits `close`. */
   const track = (kind: keyof OpenCounts, observer: { once(event: 'close', fn: () => void): unknown }) => {
     open[kind]++;
     observer.once('close', () => open[kind]--);
   };
   mediasoup.observer.on('newworker', (worker) => {
-    workers.add(worker);
+    const routers = new Set<types.Router>();
+    routersOf.set(worker, routers);
     track('workers', worker.observer);
-    worker.observer.once('close', () => workers.delete(worker));
+    worker.observer.once('close', () => routersOf.delete(worker));
     worker.observer.on('newwebrtcserver', (s) => track('webRtcServers', s.observer));
     worker.observer.on('newrouter', (router) => {
+      routers.add(router);
+      router.observer.once('close', () => routers.delete(router));
       track('routers', router.observer);
       router.observer.on('newrtpobserver', (o) => track('rtpObservers', o.observer));
       router.observer.on('newtransport', (t) => {
@@ -37,28 +41,17 @@ if (process.send) {
     });
   });
 
-  const routersOf = new Map<types.Worker, Set<types.Router>>();
-  mediasoup.observer.on('newworker', (worker) => {
-    const set = new Set<types.Router>();
-    routersOf.set(worker, set);
-    worker.observer.once('close', () => routersOf.delete(worker));
-    worker.observer.on('newrouter', (r) => {
-      set.add(r);
-      r.observer.once('close', () => set.delete(r));
-    });
-  });
-
   /** Sums the workers' and routers' dumps (what the C++ side still holds). */
   const dumpCounts = async (): Promise<SfuObjectCounts> => {
     const c: SfuObjectCounts = { workers: 0, webRtcServers: 0, routers: 0, transports: 0, producers: 0, consumers: 0, dataProducers: 0, dataConsumers: 0, rtpObservers: 0, channelHandlers: 0 };
-    for (const worker of workers) {
+    for (const [worker, routers] of routersOf) {
       if (worker.closed || worker.died) continue;
       const w = await worker.dump();
       c.workers++;
       c.webRtcServers += w.webRtcServerIds.length;
       c.routers += w.routerIds.length;
       c.channelHandlers += w.channelMessageHandlers.channelRequestHandlers.length + w.channelMessageHandlers.channelNotificationHandlers.length;
-      for (const router of routersOf.get(worker) ?? []) {
+      for (const router of routers) {
         if (router.closed) continue;
         const r = await router.dump().catch(() => null); // closed in between
         if (!r) continue;
