@@ -28,6 +28,7 @@ import { problemErrorHandler } from './http/v1/HttpProblem.ts';
 import { NodeMetrics } from './metrics/NodeMetrics.ts';
 import { registerSecurity } from './http/security.ts';
 import { parseRoomKey } from './access/RoomKey.ts';
+import { NudgeService } from './coaching/NudgeService.ts';
 import { type InjectedServices, SessionServices } from './sessions/SessionServices.ts';
 import { SignalingServer } from './signaling/SignalingServer.ts';
 import { SignalingLimits } from './signaling/limits/SignalingLimits.ts';
@@ -59,6 +60,8 @@ export interface LecternNode {
   setupLink(): string | null;
   /** Sessions, recording, persistence, accounts and `/v1` (null when `persistence` is off). */
   sessions: SessionServices | null;
+  /** Live nudges and stored coach cues (null when `persistence` is off). */
+  nudges: NudgeService | null;
   /** Stops accepting connections and shuts every part down. */
   close(): Promise<void>;
 }
@@ -139,7 +142,19 @@ export async function startLectern(overrides: ConfigOverrides = {}, services: In
     left: sessions.manager.peerLeft.bind(sessions.manager),
     sessionStatus: sessions.manager.sessionStatus.bind(sessions.manager),
   };
-  new SignalingServer(io, sfu, { add: addProducer }, http.log, peerHooks ?? undefined, sessions?.manager, sessions?.access, placement, new SignalingLimits(config.limits, config.trustProxy ?? false));
+  const signaling = new SignalingServer(io, sfu, { add: addProducer }, http.log, peerHooks ?? undefined, sessions?.manager, sessions?.access, placement, new SignalingLimits(config.limits, config.trustProxy ?? false));
+  // Live nudges (#14): subscribed after the session manager, so a session's media time includes the frame judged.
+  const nudges = sessions
+    ? new NudgeService({
+        bus,
+        sessions: sessions.manager,
+        store: { insertCues: (rows) => sessions.repo.insertCues(rows), isCreated: (id) => sessions.store.isCreated(id) },
+        deliver: (key, nudge) => signaling.emitToRoles(key, ['presenter', 'coach'], 'coach:nudge', nudge),
+        minIntervalSec: config.nudgeIntervalSec,
+        log: http.log,
+      })
+    : null;
+  signaling.onCue = (key, cue) => nudges?.recordCoachCue(key, cue);
   // A room whose session waits for its presenter (who dropped) stays this node's: they rejoin here.
   sfu.on('roomclosed', ({ roomId }) => {
     if (sessions?.manager.sessionStatus(roomId)?.state !== 'suspended') void placement.release(roomId);
@@ -188,6 +203,7 @@ export async function startLectern(overrides: ConfigOverrides = {}, services: In
     await http.listen({ host: config.host, port: config.port });
   } catch (err) {
     io.close();
+    await nudges?.close();
     await Promise.allSettled([sessions?.close(), sfu.close(), analyzers.close(), poses.close(), bus.close(), placement.close()]);
     redisAdapter?.pub.disconnect();
     redisAdapter?.sub.disconnect();
@@ -235,11 +251,14 @@ export async function startLectern(overrides: ConfigOverrides = {}, services: In
     poses,
     videoTaps,
     sessions,
+    nudges,
     async close() {
       metrics?.close();
       heartbeat.stop();
       io.close();
       await http.close();
+      // Before the sessions end: the session rows exist, so buffered cues are written.
+      await nudges?.close();
       await sessions?.close();
       await sfu.close();
       await analyzers.close();

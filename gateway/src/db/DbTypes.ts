@@ -8,6 +8,7 @@ import type {
   ParticipantRole,
   SessionState,
   TimelineComment,
+  TimelineCue,
   TimelineDisfluency,
   TimelineFrame,
   TimelinePause,
@@ -78,6 +79,9 @@ export type DisfluencyRow = TimelineDisfluency & { sessionId: string };
 /** A remote coach's comment (table `coach_comments`); text 1–500 characters. */
 export type CommentRow = Omit<TimelineComment, 'createdAt'> & { sessionId: string; createdAt: Date };
 
+/** A live nudge or a coach's cue (table `session_cues`, migration 006); text 1–80 characters. */
+export type CueRow = Omit<TimelineCue, 'sentAt'> & { sessionId: string; authorPeerId: string | null; sentAt: Date };
+
 /** Everything the replay page needs, each list ordered by media time. */
 export interface Timeline {
   frames: TimelineFrame[];
@@ -85,4 +89,6 @@ export interface Timeline {
   words: Omit<WordRow, 'sessionId'>[];
   disfluencies: Omit<DisfluencyRow, 'sessionId'>[];
   comments: Omit<CommentRow, 'sessionId'>[];
+  /** Live nudges and coach cues. */
+  cues: Omit<CueRow, 'sessionId' | 'authorPeerId'>[];
 }

@@ -1,6 +1,7 @@
 import type { Sql } from 'postgres';
 import type {
   CommentRow,
+  CueRow,
   DisfluencyRow,
   EndReason,
   MediaObjectRow,
@@ -232,6 +233,25 @@ export class SessionRepository {
       ON CONFLICT (id) DO NOTHING`;
   }
 
+  /** Multi-row insert of nudges and coach cues (table `session_cues`; rows whose `id` exists are skipped, so retries are safe). */
+  async insertCues(rows: readonly CueRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.sql`INSERT INTO session_cues ${this.sql(
+      rows.map((r) => ({
+        id: r.id,
+        session_id: r.sessionId,
+        source: r.source,
+        kind: r.kind,
+        text: r.text,
+        media_time_sec: r.mediaTimeSec,
+        metric_value: r.metricValue,
+        author_peer_id: r.authorPeerId,
+        author_name: r.authorName,
+        sent_at: r.sentAt,
+      })),
+    )} ON CONFLICT (id) DO NOTHING`;
+  }
+
   /** Of `ids`, those that are sessions (used to drop buffered rows of deleted sessions). */
   async existingSessionIds(ids: readonly string[]): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
@@ -246,7 +266,7 @@ export class SessionRepository {
   async timeline(sessionId: string, range: { fromSec?: number; toSec?: number } = {}): Promise<Timeline> {
     const from = range.fromSec ?? 0;
     const to = range.toSec ?? Number.MAX_SAFE_INTEGER;
-    const [frames, pauses, words, disfluencies, comments] = await Promise.all([
+    const [frames, pauses, words, disfluencies, comments, cues] = await Promise.all([
       this.sql<Timeline['frames']>`SELECT producer_id AS "producerId", kind, media_time_sec AS "mediaTimeSec", window_sec AS "windowSec",
           server_time_ms::float8 AS "serverTimeMs", payload
         FROM metric_frames WHERE session_id = ${sessionId} AND media_time_sec >= ${from} AND media_time_sec < ${to}
@@ -261,8 +281,12 @@ export class SessionRepository {
           media_time_sec AS "mediaTimeSec", created_at AS "createdAt"
         FROM coach_comments WHERE session_id = ${sessionId} AND media_time_sec >= ${from} AND media_time_sec < ${to}
         ORDER BY media_time_sec, created_at`,
+      this.sql<Timeline['cues']>`SELECT id, source, kind, text, media_time_sec AS "mediaTimeSec", metric_value AS "metricValue",
+          author_name AS "authorName", sent_at AS "sentAt"
+        FROM session_cues WHERE session_id = ${sessionId} AND media_time_sec >= ${from} AND media_time_sec < ${to}
+        ORDER BY media_time_sec, sent_at`,
     ]);
-    return { frames: [...frames], pauses: [...pauses], words: [...words], disfluencies: [...disfluencies], comments: [...comments] };
+    return { frames: [...frames], pauses: [...pauses], words: [...words], disfluencies: [...disfluencies], comments: [...comments], cues: [...cues] };
   }
 
   /** Deletes a session and (by cascade) all its rows. @returns false if it did not exist. */

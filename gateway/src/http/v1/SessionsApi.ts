@@ -111,6 +111,7 @@ export class SessionsApi {
         mediaTimeOriginSec: media.find((m) => m.kind === 'recording')?.mediaTimeOriginSec ?? null,
         ...tl,
         comments: tl.comments.map((c) => ({ ...c, createdAt: c.createdAt.toISOString() })),
+        cues: tl.cues.map((c) => ({ ...c, sentAt: c.sentAt.toISOString() })),
       };
     });
 
