@@ -19,3 +19,4 @@ export * from './signaling.ts';
 export * from './validate.ts';
 export * from './reports.ts';
 export * from './sessions.ts';
+export * from './search.ts';

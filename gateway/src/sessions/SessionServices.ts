@@ -9,6 +9,7 @@ import { EmbeddedPostgresServer } from '../db/EmbeddedPostgresServer.ts';
 import { SessionRepository } from '../db/SessionRepository.ts';
 import { SessionStore } from '../db/SessionStore.ts';
 import { SessionsApi } from '../http/v1/SessionsApi.ts';
+import { SearchApi } from '../http/v1/SearchApi.ts';
 import { SpoolDrainer } from '../recording/SpoolDrainer.ts';
 import { ReportJobs } from '../reports/ReportJobs.ts';
 import { ReportRepository } from '../reports/ReportRepository.ts';
@@ -183,6 +184,7 @@ export class SessionServices {
     }).register(app);
     await new SessionsApi({ db: this.database, objects: this.objects, sessions: this.manager, spoolDir, audit }).register(app);
     await new ReportsApi({ db: this.database, sessions: this.repo, reports: this.reports, jobs: this.jobs, shares: this.shares, audit }).register(app);
+    await new SearchApi({ db: this.database }).register(app);
   }
 
   /** Ends live sessions, flushes writes, stops the drainer and what this node started. */

@@ -1,0 +1,169 @@
+/**
+ * Transcript search (`GET /v1/search`, migration 007) on real PostgreSQL with row-level security:
+ * two organizations, presenters, a coach; words written like the live path writes them
+ * (SessionRepository.insertWords on the owner connection). The route runs on a bare Fastify with
+ * a test principal per request (the token → principal chain is tested in test/e2e/tenancy.test.ts).
+ */
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SearchResponseSchema, type SearchResponse } from '@lectern/contract';
+import type { Principal } from '../../access/AccessTypes.ts';
+import { Database } from '../../db/Database.ts';
+import { SessionRepository } from '../../db/SessionRepository.ts';
+import { TEST_DATABASE_URL, uniqueSchema } from '../../testing/services.ts';
+import { SearchApi } from './SearchApi.ts';
+import { positiveText } from './SearchRepository.ts';
+
+let db: Database;
+let app: FastifyInstance;
+type UserName = 'ownerA' | 'presenter1' | 'presenter2' | 'coachA' | 'ownerB';
+const users = {} as Record<UserName, Principal>;
+const sessionIds: Record<string, string> = {};
+
+function principal(orgId: string, role: Principal['role']): Principal {
+  return { kind: 'user', userId: randomUUID(), orgId, role, displayName: role, email: null, familyId: 'test', invitationId: null, guestRoomId: null, expiresAtSec: Math.floor(Date.now() / 1000) + 900 } as Principal;
+}
+
+/** A session of `owner` with the given words, 0.4 s apart from `t0Sec`, segment 1. */
+async function session(label: string, owner: Principal, text: string, opts: { originSec?: number; t0Sec?: number } = {}): Promise<void> {
+  const repo = new SessionRepository(db.sql);
+  const id = randomUUID();
+  sessionIds[label] = id;
+  await repo.createSession({ id, roomId: `room-${label}`, nodeId: 'test', orgId: owner.orgId, ownerUserId: owner.userId, title: `Talk ${label}` });
+  const words = text.split(' ');
+  const t0 = opts.t0Sec ?? 1;
+  await repo.insertWords(words.map((word, i) => ({ sessionId: id, producerId: 'p1', segmentId: 1 + Math.floor(i / 8), word, startSec: t0 + i * 0.4, endSec: t0 + i * 0.4 + 0.3, confidence: 0.9 })));
+  if (opts.originSec !== undefined) {
+    const mediaId = randomUUID();
+    await repo.createMediaObject({ id: mediaId, sessionId: id, s3Key: `k/${id}`, contentType: 'video/webm', state: 'uploaded', hasAudio: true });
+    await repo.updateMediaObject(mediaId, { mediaTimeOriginSec: opts.originSec });
+  }
+  await repo.endSession(id, { reason: 'api', mediaDurationSec: t0 + words.length * 0.4 });
+}
+
+async function search(as: string | null, query: string): Promise<{ status: number; body: SearchResponse & { code?: string; detail?: string }; type: string }> {
+  const res = await app.inject({ method: 'GET', url: `/v1/search?${query}`, headers: as ? { 'x-test-user': as } : {} });
+  return { status: res.statusCode, body: res.json(), type: String(res.headers['content-type']) };
+}
+const found = async (as: string, q: string) => {
+  const r = await search(as, `q=${encodeURIComponent(q)}`);
+  expect(r.status, JSON.stringify(r.body)).toBe(200);
+  SearchResponseSchema.parse(r.body);
+  return r.body.items.map((i) => Object.keys(sessionIds).find((k) => sessionIds[k] === i.sessionId));
+};
+
+beforeAll(async () => {
+  db = await Database.connect({ url: TEST_DATABASE_URL, schema: uniqueSchema('search') });
+  for (const org of ['org-a', 'org-b']) await db.sql`INSERT INTO orgs (id, name) VALUES (${org}, ${org})`;
+  Object.assign(users, {
+    ownerA: principal('org-a', 'owner'),
+    presenter1: principal('org-a', 'presenter'),
+    presenter2: principal('org-a', 'presenter'),
+    coachA: principal('org-a', 'coach'),
+    ownerB: principal('org-b', 'owner'),
+  });
+  for (const [name, p] of Object.entries(users)) {
+    await db.sql`INSERT INTO users (id, email, password_hash, display_name) VALUES (${p.userId}, ${`${name}@test.lectern`}, 'x', ${name})`;
+    await db.sql`INSERT INTO memberships (org_id, user_id, role) VALUES (${p.orgId}, ${p.userId}, ${p.role})`;
+  }
+  // Presenter 1: the fixture's first sentence (LibriVox "Sense and Sensibility"), recording origin 0.25 s.
+  await session('s1', users.presenter1, 'and mister john dashwood had then leisure to consider how much there might be prudently in his power to do for them', { originSec: 0.25, t0Sec: 2 });
+  // Presenter 2: "considered" twice in a short talk (ranks above s1 for "consider"); pause forms.
+  await session('s2', users.presenter2, 'she considered it and then paused she considered the pause again');
+  // Another organization's session saying "dashwood" (must never be found from org A).
+  await session('s3', users.ownerB, 'dashwood dashwood and the dashwood family', { originSec: 0 });
+
+  app = Fastify();
+  app.decorateRequest('principal', null);
+  app.addHook('onRequest', async (req) => {
+    const who = req.headers['x-test-user'];
+    if (typeof who === 'string') req.principal = users[who as UserName] ?? null;
+  });
+  await new SearchApi({ db }).register(app);
+  await app.ready();
+}, 60_000);
+
+afterAll(async () => {
+  await app?.close();
+  await db?.dropSchema();
+  await db?.close();
+});
+
+describe('GET /v1/search', () => {
+  it('finds a word in the session that has it, with media time, replay position (+ recording origin) and context', async () => {
+    const r = await search('ownerA', 'q=Dashwood');
+    expect(r.status).toBe(200);
+    const body = SearchResponseSchema.parse(r.body);
+    expect(body.terms).toEqual(['dashwood']);
+    expect(body.items).toHaveLength(1);
+    const item = body.items[0]!;
+    expect(item).toMatchObject({ sessionId: sessionIds.s1, roomId: 'room-s1', title: 'Talk s1', matchCount: 1 });
+    expect(item.rank).toBeGreaterThan(0);
+    // "dashwood" is word 3 (0-based) of s1: 2 + 3 × 0.4 s.
+    expect(item.hits).toEqual([{ word: 'dashwood', mediaTimeSec: 3.2, replaySec: 3.45, before: 'and mister john', after: 'had then leisure to consider how' }]);
+  });
+
+  it('respects tenancy: another organization, another presenter and an unshared coach find nothing', async () => {
+    expect(await found('ownerA', 'dashwood')).toEqual(['s1']);
+    expect(await found('presenter1', 'dashwood')).toEqual(['s1']);
+    expect(await found('presenter2', 'dashwood')).toEqual([]);
+    expect(await found('coachA', 'dashwood')).toEqual([]);
+    expect(await found('ownerB', 'dashwood')).toEqual(['s3']);
+    // Shared with the organization's coaches: the coach finds it; org B still does not see org A's.
+    await db.sql`UPDATE sessions SET shared_with_coaches = true WHERE id = ${sessionIds.s1!}`;
+    expect(await found('coachA', 'dashwood')).toEqual(['s1']);
+    expect(await found('ownerB', 'john')).toEqual([]);
+    await db.sql`UPDATE sessions SET shared_with_coaches = false WHERE id = ${sessionIds.s1!}`;
+  });
+
+  it('matches word forms (English stemming) and ranks the session that is more about the word first', async () => {
+    expect(await found('ownerA', 'considering')).toEqual(['s2', 's1']);
+    const r = await search('ownerA', 'q=pauses');
+    expect(r.body.items.map((i) => [i.matchCount, i.hits.map((h) => h.word)])).toEqual([[2, ['paused', 'pause']]]);
+    const hit = r.body.items[0]!.hits[0]!;
+    expect(hit.replaySec).toBeCloseTo(hit.mediaTimeSec, 9); // no recording: origin 0
+  });
+
+  it('supports all-words, "phrases", or and -exclusions (websearch_to_tsquery)', async () => {
+    expect(await found('ownerA', 'dashwood pause')).toEqual([]);
+    expect(await found('ownerA', 'dashwood or pause')).toHaveLength(2);
+    expect(await found('ownerA', '"john dashwood"')).toEqual(['s1']);
+    expect(await found('ownerA', '"dashwood john"')).toEqual([]);
+    expect(await found('ownerA', 'consider -dashwood')).toEqual(['s2']);
+    expect(positiveText('consider -dashwood "a phrase"')).toBe('consider  "a phrase"');
+  });
+
+  it('limits the sessions returned', async () => {
+    const r = await search('ownerA', 'q=consider&limit=1');
+    expect(r.body.items.map((i) => i.sessionId)).toEqual([sessionIds.s2]);
+  });
+
+  it('answers Problem+JSON 400 for a query without a searchable word or invalid parameters, 401 signed out', async () => {
+    for (const [query, detail] of [
+      ['q=the%20and', /no word to search for/],
+      ['q=-dashwood', /no word to search for/],
+      ['q=%20%20', /type a word/],
+      ['', /q/],
+      ['q=x&limit=0', /limit/],
+      ['q=x&limit=51', /limit/],
+      [`q=${'a'.repeat(201)}`, /q/],
+      ['q=x&extra=1', /extra/],
+    ] as const) {
+      const r = await search('ownerA', query);
+      expect(r.status, query).toBe(400);
+      expect(r.type).toContain('application/problem+json');
+      expect(r.body.code).toBe('BAD_REQUEST');
+      expect(r.body.detail).toMatch(detail);
+    }
+    expect((await search(null, 'q=dashwood')).status).toBe(401);
+  });
+
+  it('can use the GIN index on transcript_words.lexemes for the word look-up', async () => {
+    const plan = await db.sql.begin(async (tx) => {
+      await tx`SET LOCAL enable_seqscan = off`;
+      return tx`EXPLAIN SELECT session_id FROM transcript_words WHERE lexemes && ARRAY['dashwood']::text[]`;
+    });
+    expect(plan.map((r) => r['QUERY PLAN']).join('\n')).toContain('transcript_words_lexemes_idx');
+  });
+});
