@@ -18,7 +18,9 @@ export type CaptionWord = z.infer<typeof CaptionWordSchema>;
 /**
  * A caption update, emitted as `captions:update`. A `partial` replaces the previous partial of the
  * same `segmentId`; a `final` fixes the segment (append it to the transcript) and the next
- * segment starts with a higher id.
+ * segment starts with a higher id. The first `committedWords` words of a partial are committed:
+ * later partials and the final of the segment start with exactly these words (show them as fixed
+ * text); the rest is a tentative tail that may still change.
  */
 export const CaptionEventSchema = z.object({
   roomId: z.string(),
@@ -28,11 +30,25 @@ export const CaptionEventSchema = z.object({
   segmentId: z.number().int().nonnegative(),
   text: z.string(),
   words: z.array(CaptionWordSchema),
+  /**
+   * Leading `words` that are committed (never rewritten in this segment), 0–`words.length`; a
+   * final commits all of them. Absent from analyzers before issue #14: read it as 0 for a partial
+   * and all words for a final ({@link committedWordCount}).
+   */
+  committedWords: z.number().int().nonnegative().optional(),
   /** Engine that produced it, e.g. `pocketsphinx` or `sherpa-onnx`. */
   engine: z.string(),
   serverTimeMs: z.number(),
 });
 export type CaptionEvent = z.infer<typeof CaptionEventSchema>;
+
+/**
+ * Committed words of a caption (see {@link CaptionEventSchema}): all of a final's, `committedWords`
+ * of a partial (0 when absent), never more than `words.length`.
+ */
+export function committedWordCount(e: Pick<CaptionEvent, 'kind' | 'words' | 'committedWords'>): number {
+  return e.kind === 'final' ? e.words.length : Math.min(e.committedWords ?? 0, e.words.length);
+}
 
 /** Kinds of disfluency events. */
 export const DisfluencyKind = z.enum(['filled-pause', 'lexical-filler', 'repetition', 'hedge']);

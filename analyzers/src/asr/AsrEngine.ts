@@ -1,5 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import type { CaptionWord } from '@lectern/contract';
+import type { CaptionCommitOptions } from './StableWordCommitter.ts';
 
 /**
  * The speech-recognition engine interface, shaped like the STT plugins of livekit agents-js: an
@@ -34,6 +35,12 @@ export interface AsrHypothesis {
    * has none.
    */
   words: CaptionWord[];
+  /**
+   * Leading `words` that are committed (0–`words.length`): fixed, never rewritten by a later
+   * partial or the final of this segment (see `StableWordCommitter`). A final commits all its
+   * words; a partial commits none with the `final-only` policy.
+   */
+  committedWords: number;
   /** Engine that produced it. */
   engine: AsrEngineName;
 }
@@ -98,6 +105,14 @@ export interface AsrStreamOptions {
    * are the same as without batching.
    */
   decodeIntervalSec?: number;
+  /**
+   * When words become committed (see `StableWordCommitter`). Default `{ policy: 'final-only' }`:
+   * finals are exactly the engine's (offline passes, WER benchmarks). The live path passes
+   * `captionCommitFromEnv()` (`stable` unless `LECTERN_CAPTION_COMMIT=final-only`). With
+   * `stable`, partials are evaluated after every decoder pass (not only when the text changed),
+   * so a word can commit while the speaker pauses inside an utterance.
+   */
+  commit?: CaptionCommitOptions;
 }
 
 /** Events of an {@link AsrStream} (Node `EventEmitter` map). */

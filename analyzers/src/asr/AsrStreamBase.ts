@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { CaptionWord } from '@lectern/contract';
 import type { AsrEngineName, AsrHypothesis, AsrStream, AsrStreamEventMap, AsrStreamOptions } from './AsrEngine.ts';
 import { MediaClock } from './MediaClock.ts';
+import { StableWordCommitter } from './StableWordCommitter.ts';
 
 /** Default {@link AsrStreamOptions.maxUtteranceSec}. */
 export const DEFAULT_MAX_UTTERANCE_SEC = 30;
@@ -10,7 +11,8 @@ export const GAP_ENDS_UTTERANCE_SEC = 0.5;
 
 /**
  * Shared plumbing of the in-thread streams (PocketSphinx, sherpa-onnx): option defaults, the
- * {@link MediaClock}, segment numbering, de-duplicated partials and the closed state.
+ * {@link MediaClock}, segment numbering, de-duplicated partials, committed words
+ * ({@link StableWordCommitter}) and the closed state.
  * Subclasses implement `decodeChunk`, `finishUtterance` and `release`.
  */
 export abstract class AsrStreamBase extends EventEmitter<AsrStreamEventMap> implements AsrStream {
@@ -24,8 +26,13 @@ export abstract class AsrStreamBase extends EventEmitter<AsrStreamEventMap> impl
   protected readonly partials: 'on-change' | 'every-chunk';
   /** Media time (s) of the first audio of the current utterance, or null before any audio. */
   protected utteranceStartMediaSec: number | null = null;
+  /** Commits caption words (`options.commit`, default `final-only`). */
+  private readonly committer: StableWordCommitter;
+  /** Media time (s) of the end of the audio pushed so far. */
+  private pushedEndSec = 0;
   private segmentId = 0;
   private lastPartialText = '';
+  private lastCommittedWords = 0;
   private closed = false;
   private partialsOn = true;
 
@@ -39,6 +46,7 @@ export abstract class AsrStreamBase extends EventEmitter<AsrStreamEventMap> impl
     this.maxUtteranceSec = options.maxUtteranceSec ?? DEFAULT_MAX_UTTERANCE_SEC;
     this.partials = options.partials ?? 'on-change';
     if (!(this.maxUtteranceSec > 0)) throw new RangeError('maxUtteranceSec must be > 0');
+    this.committer = new StableWordCommitter(options.commit ?? { policy: 'final-only' });
   }
 
   /** @inheritdoc */
@@ -50,6 +58,7 @@ export abstract class AsrStreamBase extends EventEmitter<AsrStreamEventMap> impl
     if (this.clock.gapTo(startSec) >= GAP_ENDS_UTTERANCE_SEC && this.segmentation === 'engine') this.finishUtterance();
     this.clock.appendMedia(startSec, samples.length);
     if (this.utteranceStartMediaSec === null) this.utteranceStartMediaSec = startSec;
+    this.pushedEndSec = startSec + samples.length / 16_000;
     this.decodeChunk(samples);
     const endSec = startSec + samples.length / 16_000;
     if (this.utteranceStartMediaSec !== null && endSec - this.utteranceStartMediaSec >= this.maxUtteranceSec) {
@@ -94,6 +103,15 @@ export abstract class AsrStreamBase extends EventEmitter<AsrStreamEventMap> impl
     return this.partialsOn;
   }
 
+  /**
+   * Whether words are committed from partials (`stable` policy): engines then hand every decoder
+   * pass's words to {@link emitPartial}, even when the text did not change, so stability is counted
+   * per pass.
+   */
+  protected get commitsFromPartials(): boolean {
+    return this.committer.policy === 'stable';
+  }
+
   /** Whether `close()` has run. */
   protected get isClosed(): boolean {
     return this.closed;
@@ -109,31 +127,39 @@ export abstract class AsrStreamBase extends EventEmitter<AsrStreamEventMap> impl
   protected abstract release(): void;
 
   /**
-   * Emit a partial (with `on-change`, unless its text equals the previous partial of this
-   * utterance; never while partials are disabled).
+   * Offer one decoder pass's words: they go through the committer, and a partial is emitted
+   * (with `on-change`) when the shown text or the number of committed words changed; never
+   * while partials are disabled.
    */
   protected emitPartial(words: CaptionWord[]): void {
     if (!this.partialsOn) return;
-    const text = words.map((w) => w.word).join(' ');
-    if (text === '' || (text === this.lastPartialText && this.partials === 'on-change')) return;
+    const c = this.committer.partial(words, this.pushedEndSec);
+    const text = c.words.map((w) => w.word).join(' ');
+    if (text === '') return;
+    if (text === this.lastPartialText && c.committedWords === this.lastCommittedWords && this.partials === 'on-change') return;
     this.lastPartialText = text;
-    const h: AsrHypothesis = { kind: 'partial', segmentId: this.segmentId, text, words, engine: this.engine };
+    this.lastCommittedWords = c.committedWords;
+    const h: AsrHypothesis = { kind: 'partial', segmentId: this.segmentId, text, words: c.words, committedWords: c.committedWords, engine: this.engine };
     this.emit('hypothesis', h);
   }
 
   /**
-   * Emit a final for the current utterance (nothing when `words` is empty) and start the next
-   * utterance.
+   * Emit a final for the current utterance (nothing when there are no words: neither the
+   * engine's nor committed ones) and start the next utterance. The final keeps the words already
+   * committed and appends the engine's words after them.
    */
   protected emitFinal(words: CaptionWord[]): void {
     this.lastPartialText = '';
+    this.lastCommittedWords = 0;
     this.utteranceStartMediaSec = null;
-    if (words.length === 0) return;
+    const c = this.committer.final(words);
+    if (c.words.length === 0) return;
     const h: AsrHypothesis = {
       kind: 'final',
       segmentId: this.segmentId,
-      text: words.map((w) => w.word).join(' '),
-      words,
+      text: c.words.map((w) => w.word).join(' '),
+      words: c.words,
+      committedWords: c.committedWords,
       engine: this.engine,
     };
     this.segmentId += 1;

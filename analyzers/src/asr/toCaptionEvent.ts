@@ -9,5 +9,5 @@ import type { AsrHypothesis } from './AsrEngine.ts';
  * @param serverTimeMs server wall clock (Unix ms) when emitted; default now.
  */
 export function toCaptionEvent(h: AsrHypothesis, roomId: string, producerId: string, serverTimeMs = Date.now()): CaptionEvent {
-  return { roomId, producerId, kind: h.kind, segmentId: h.segmentId, text: h.text, words: h.words, engine: h.engine, serverTimeMs };
+  return { roomId, producerId, kind: h.kind, segmentId: h.segmentId, text: h.text, words: h.words, committedWords: h.committedWords, engine: h.engine, serverTimeMs };
 }

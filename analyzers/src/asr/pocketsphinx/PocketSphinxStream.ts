@@ -13,7 +13,8 @@ export const DEFAULT_DECODE_INTERVAL_SEC = 0.3;
  * in batches of `decodeIntervalSec` (default 0.3 s: three 100 ms windows per decoder call, so a
  * third of the per-call cold-start cost; partials then arrive about as often as sherpa-onnx's, one
  * per 320 ms model chunk). Partials come from `ps_get_hyp` after every decoded batch
- * (emitted when the text changes); word times from `ps_seg_iter`/`ps_seg_frames`, which count
+ * (emitted when the text changes; with the `stable` commit policy every batch counts a pass, see
+ * {@link AsrStreamOptions.commit}); word times from `ps_seg_iter`/`ps_seg_frames`, which count
  * 10 ms frames since `ps_start_stream` (measured: they stay aligned with the audio across
  * utterances, including the silence the decoder's VAD drops between them), mapped to media time
  * by the {@link MediaClock}.
@@ -29,6 +30,8 @@ export class PocketSphinxStream extends AsrStreamBase {
   private readonly decodeIntervalSamples: number;
   private sawSpeech = false;
   private lastHyp: string | null = null;
+  /** Words of `lastHyp` (reused when a pass leaves the hypothesis unchanged). */
+  private lastWords: CaptionWord[] = [];
   /** Engine time (s) at which the current utterance started; earlier frames are clamped to it. */
   private uttStartEngineSec = 0;
   private decoder: NativePointer;
@@ -95,9 +98,14 @@ export class PocketSphinxStream extends AsrStreamBase {
     // emitted whenever the text differs from the last one sent.
     if (!this.partialsEnabled) return;
     const hyp = this.lib.ps_get_hyp(this.decoder, [0]);
-    if (hyp && (hyp !== this.lastHyp || this.partials === 'every-chunk')) {
+    if (!hyp) return;
+    if (hyp !== this.lastHyp || this.partials === 'every-chunk') {
       this.lastHyp = hyp;
-      this.emitPartial(this.words());
+      this.lastWords = this.words();
+      this.emitPartial(this.lastWords);
+    } else if (this.commitsFromPartials) {
+      // Same hypothesis as the previous pass: one more pass of stability for its words.
+      this.emitPartial(this.lastWords);
     }
   }
 
@@ -110,6 +118,7 @@ export class PocketSphinxStream extends AsrStreamBase {
     this.uttStartEngineSec = this.clock.engineSampleCount / 16_000;
     this.sawSpeech = false;
     this.lastHyp = null;
+    this.lastWords = [];
     this.clock.forgetBefore(this.clock.engineSampleCount / 16_000);
     this.emitFinal(words);
   }

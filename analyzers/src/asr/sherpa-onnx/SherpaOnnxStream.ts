@@ -62,7 +62,7 @@ export class SherpaOnnxStream extends AsrStreamBase {
     }
     if (!decoded) return;
     const r = this.recognizer.getResult(s);
-    if (r.text !== this.lastText || this.partials === 'every-chunk') {
+    if (r.text !== this.lastText || this.partials === 'every-chunk' || this.commitsFromPartials) {
       this.lastText = r.text;
       const words = sherpaWords(r, (t) => this.clock.toMediaSec(t));
       if (words.length > 0) this.emitPartial(words);
