@@ -5,9 +5,10 @@
  * test/support/liveMeasure.ts, shared with `npm run load`):
  *   - metric latency = receive time − frame.serverTimeMs (window close), p50/p95/p99 in ms;
  *   - frames lost = 100 ms windows missing from each producer's mediaTimeSec sequence;
- *   - caption lag = receive time of a word's first caption (partial or final) − wall time of the
- *     word's end, where media time maps to wall time through the voice frames (a window's
- *     serverTimeMs is stamped when it closes, i.e. at media time mediaTimeSec + windowSec);
+ *   - caption lag per word = server time of the caption that committed the word (stable-word
+ *     commit or the utterance's final) − wall time of the word's end, mapped through the voice
+ *     frame holding it (a window's serverTimeMs is stamped when it closes, i.e. at media time
+ *     mediaTimeSec + windowSec); `LECTERN_CAPTION_COMMIT=final-only` measures the old behaviour;
  *   - server CPU % (100 = one core), in total and by stage (gateway, sfu, analyzer, pose,
  *     recorder, database), and RSS of the server process tree, excluding the Chromium clients.
  * Prints one JSON object. Everything stays on 127.0.0.1. `npm run load` ramps the room count
@@ -73,7 +74,21 @@ const result = {
   framesLost: m.framesLost,
   framesPerSecondPerRoom: round(m.framesReceived / rooms / (m.elapsedMs / 1000)),
   latencyMs: { ...percentiles(m.latenciesMs, [50, 95, 99]), max: round(Math.max(...m.latenciesMs)) },
-  captionLagMs: { words: m.captionLagsMs.length, ...percentiles(m.captionLagsMs, [50, 95]) },
+  // Per word: commit time − end of the word's audio (test/support/liveMeasure.ts); `firstShown`: when its
+  // committed text first appeared; `mappingDeltaMs`: the old median-offset mapping minus the per-frame one.
+  captionLagMs: {
+    words: m.captionLagsMs.length,
+    ...percentiles(m.captionLagsMs, [50, 95]),
+    firstShown: percentiles(m.captionWords.firstShownLagsMs, [50, 95]),
+    committedBy: m.captionWords.committedBy,
+    mappingDeltaMs: percentiles(m.captionWords.mappingDeltaMs, [5, 50, 95]),
+    mappedByFallback: m.captionWords.mappedByFallback,
+  },
+  captionCommit: {
+    policy: process.env.LECTERN_CAPTION_COMMIT ?? 'stable',
+    stablePartials: process.env.LECTERN_CAPTION_STABLE_PARTIALS ?? 'default',
+    stableMs: process.env.LECTERN_CAPTION_STABLE_MS ?? 'default',
+  },
   asrEngine: observers[0]?.asrStatuses.at(-1)?.engine ?? 'unknown',
   serverCpuPercent: m.serverCpuPercentByStage.total,
   serverCpuPercentPerRoom: round(m.serverCpuPercentByStage.total / rooms),

@@ -8,17 +8,22 @@
  *     closes), per voice frame received in the window;
  *   - frames lost = 100 ms windows missing from each observer's `mediaTimeSec` sequence within the
  *     window (gaps between consecutive frames);
- *   - caption lag = receive time of a word's first caption (partial or final) − wall time of the
- *     word's end, where media time maps to wall time through the room's voice frames (median of
- *     `serverTimeMs − (mediaTimeSec + windowSec)·1000` over the last 51 frames before the caption);
- *     captions received in the window;
+ *   - caption lag, per word = server time (`serverTimeMs`) of the caption that COMMITTED the word
+ *     (the first one with the word among its `committedWords`, or the segment's final) − wall time
+ *     of the end of the word's audio; words committed in the window. A word is a position in a
+ *     segment (producer, `segmentId`, index). Media time maps to wall time through the voice frame
+ *     of the same producer whose window holds the word's end: its `serverTimeMs` (stamped when the
+ *     window closed, i.e. when the server had the audio up to `mediaTimeSec + windowSec`) minus
+ *     the rest of the window (fallback when that frame was not received: the median offset of the
+ *     producer's last 51 frames). Also the first-shown lag: the first caption that showed the
+ *     committed word's text at its position;
  *   - CPU % (100 = one core) by stage of the server process tree, split by process (pid delta of
  *     utime + stime between two samples; processes started in between count from 0), and of the
  *     load clients (Chromium, the tool itself);
  *   - RSS of the server process tree (at the end, and the peak of 1 s samples).
  */
 import type { Page } from 'playwright-core';
-import type { ErrorBody } from '@lectern/contract';
+import { committedWordCount, type ErrorBody } from '@lectern/contract';
 import type { ReceivedFrame, RoomObserver } from './observer.ts';
 import { ticksToPercent, type TreeProcess, treeProcesses } from './procstat.ts';
 import { percentile } from './stats.ts';
@@ -126,34 +131,101 @@ export function voiceFigures(frameLists: readonly (readonly ReceivedFrame[])[]):
   return { latenciesMs, received, lost };
 }
 
-/** Voice frames whose clock offset maps media time to wall time for a caption (≈ 5 s of windows, as `/metrics` does). */
+/** Voice frames whose median clock offset maps media time to wall time when no frame holds the word's end (≈ 5 s of windows, as `/metrics` does). */
 export const CAPTION_OFFSET_FRAMES = 51;
 
+/** Per-word caption figures of {@link captionWordLags}. */
+export interface CaptionWordLags {
+  /** Commit lag per word committed in the window, ms (see the module comment). */
+  commitLagsMs: number[];
+  /** First-shown lag of the same words, ms: when their committed text first appeared at their position. */
+  firstShownLagsMs: number[];
+  /** Of those words: committed by a partial (stable-word commit) and by the segment's final. */
+  committedBy: { partial: number; final: number };
+  /**
+   * Mapping check, per word, ms: wall time of the word's end by the median offset of the last 51
+   * frames before the caption (the rule before issue #14, still that of `lectern_caption_lag_seconds`)
+   * minus the wall time by the frame holding the word's end (the rule here). Positive = the old
+   * rule dated the word's end later, so it reported a smaller lag.
+   */
+  mappingDeltaMs: number[];
+  /** Words whose end had to be mapped by the median offset (no received frame held it). */
+  mappedByFallback: number;
+}
+
 /**
- * Caption lags (ms) of the words first captioned to `o` within [fromMs, toMs] (see the module
- * comment). The media → wall offset of a caption is the median over the last
- * {@link CAPTION_OFFSET_FRAMES} voice frames received before it (it follows clock drift between
- * the presenter's capture and the server), the same rule as the gateway's `lectern_caption_lag_seconds`.
+ * Caption lags of the words committed to `o` within [fromMs, toMs] by the captions' `serverTimeMs`
+ * (see the module comment). A word committed before the window is never counted again.
  */
-export function captionLagsMs(o: RoomObserver, fromMs: number, toMs: number): number[] {
-  const out: number[] = [];
-  const seen = new Set<string>();
-  let next = 0; // frames[0, next) arrived before the current caption
+export function captionWordLags(o: RoomObserver, fromMs: number, toMs: number): CaptionWordLags {
+  const out: CaptionWordLags = { commitLagsMs: [], firstShownLagsMs: [], committedBy: { partial: 0, final: 0 }, mappingDeltaMs: [], mappedByFallback: 0 };
+  // Voice frames per producer, in arrival order (= media order per producer).
+  const frames = new Map<string, ReceivedFrame[]>();
+  for (const f of o.frames) {
+    let list = frames.get(f.frame.producerId);
+    if (!list) frames.set(f.frame.producerId, (list = []));
+    list.push(f);
+  }
+  const offsetOf = (f: ReceivedFrame): number => f.frame.serverTimeMs - (f.frame.mediaTimeSec + f.frame.windowSec) * 1000;
+  /** Wall time (epoch ms) the server had the audio up to `endSec`, and the old rule's value. */
+  const wallOfEnd = (list: readonly ReceivedFrame[], endSec: number, receivedAtMs: number): { wallMs: number; oldWallMs: number; fallback: boolean } | null => {
+    // Frames received before the caption: [0, n).
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid]!.receivedAtMs <= receivedAtMs) lo = mid + 1;
+      else hi = mid;
+    }
+    const n = lo;
+    if (n === 0) return null; // no voice frame yet: media time cannot be mapped to wall time
+    const oldWallMs = endSec * 1000 + percentile(list.slice(Math.max(0, n - CAPTION_OFFSET_FRAMES), n).map(offsetOf), 50);
+    // The frame whose window [mediaTimeSec, mediaTimeSec + windowSec) holds endSec (windows are in media order).
+    lo = 0;
+    hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid]!.frame.mediaTimeSec <= endSec) lo = mid + 1;
+      else hi = mid;
+    }
+    const f = lo > 0 ? list[lo - 1]! : null;
+    if (f && endSec <= f.frame.mediaTimeSec + f.frame.windowSec + 1e-6) {
+      return { wallMs: f.frame.serverTimeMs - (f.frame.mediaTimeSec + f.frame.windowSec - endSec) * 1000, oldWallMs, fallback: false };
+    }
+    return { wallMs: oldWallMs, oldWallMs, fallback: true };
+  };
+  const committed = new Set<string>();
+  const firstShown = new Map<string, { word: string; atMs: number }[]>(); // key → texts shown at that position, first time each
   for (const { caption, receivedAtMs } of o.captions) {
-    while (next < o.frames.length && o.frames[next]!.receivedAtMs <= receivedAtMs) next++;
-    if (next === 0) continue; // no voice frame yet: media time cannot be mapped to wall time
-    const offsetMs = percentile(
-      o.frames.slice(Math.max(0, next - CAPTION_OFFSET_FRAMES), next).map((f) => f.frame.serverTimeMs - (f.frame.mediaTimeSec + f.frame.windowSec) * 1000),
-      50,
-    );
-    for (const w of caption.words) {
-      const key = `${w.word}@${w.startSec.toFixed(2)}`;
-      if (seen.has(key)) continue; // first caption of the word only, even if that was before the window
-      seen.add(key);
-      if (receivedAtMs >= fromMs && receivedAtMs <= toMs) out.push(receivedAtMs - (w.endSec * 1000 + offsetMs));
+    const n = committedWordCount(caption);
+    for (let i = 0; i < caption.words.length; i++) {
+      const w = caption.words[i]!;
+      const key = `${caption.producerId}|${caption.segmentId}|${i}`;
+      if (committed.has(key)) continue;
+      let shown = firstShown.get(key);
+      if (!shown) firstShown.set(key, (shown = []));
+      if (!shown.some((x) => x.word === w.word)) shown.push({ word: w.word, atMs: caption.serverTimeMs });
+      if (i >= n) continue;
+      committed.add(key);
+      firstShown.delete(key);
+      if (caption.serverTimeMs < fromMs || caption.serverTimeMs > toMs) continue;
+      const list = frames.get(caption.producerId);
+      const wall = list ? wallOfEnd(list, w.endSec, receivedAtMs) : null;
+      if (!wall) continue;
+      out.commitLagsMs.push(caption.serverTimeMs - wall.wallMs);
+      out.firstShownLagsMs.push(shown.find((x) => x.word === w.word)!.atMs - wall.wallMs);
+      out.mappingDeltaMs.push(wall.oldWallMs - wall.wallMs);
+      if (wall.fallback) out.mappedByFallback++;
+      if (caption.kind === 'final') out.committedBy.final++;
+      else out.committedBy.partial++;
     }
   }
   return out;
+}
+
+/** Commit lags (ms) of the words committed to `o` within [fromMs, toMs]: {@link captionWordLags}`.commitLagsMs`. */
+export function captionLagsMs(o: RoomObserver, fromMs: number, toMs: number): number[] {
+  return captionWordLags(o, fromMs, toMs).commitLagsMs;
 }
 
 /** Rounds to 2 decimals. */
@@ -173,7 +245,10 @@ export interface LiveWindowResult {
   latenciesMs: number[];
   framesReceived: number;
   framesLost: number;
+  /** Commit lag per word committed in the window, ms (all rooms). */
   captionLagsMs: number[];
+  /** The per-word caption figures behind it, all rooms merged ({@link captionWordLags}). */
+  captionWords: CaptionWordLags;
   /** Server process tree, % of one core by stage (+ total). */
   serverCpuPercentByStage: Record<string, number> & { total: number };
   /** Load clients (Chromium, the tool), when a client root was given. */
@@ -224,13 +299,22 @@ export class LiveWindow {
     const client1 = this.clientPid === null ? null : sampleStages(this.clientPid, clientStageOf(this.serverPid));
     const endMs = Date.now();
     const voice = voiceFigures(this.observers.map((o, i) => o.frames.slice(this.#startIdx[i])));
+    const perRoom = this.observers.map((o) => captionWordLags(o, this.startedAtMs, endMs));
+    const captions: CaptionWordLags = {
+      commitLagsMs: perRoom.flatMap((c) => c.commitLagsMs),
+      firstShownLagsMs: perRoom.flatMap((c) => c.firstShownLagsMs),
+      committedBy: { partial: perRoom.reduce((a, c) => a + c.committedBy.partial, 0), final: perRoom.reduce((a, c) => a + c.committedBy.final, 0) },
+      mappingDeltaMs: perRoom.flatMap((c) => c.mappingDeltaMs),
+      mappedByFallback: perRoom.reduce((a, c) => a + c.mappedByFallback, 0),
+    };
     return {
       startedAtMs: this.startedAtMs,
       elapsedMs: endMs - this.startedAtMs,
       latenciesMs: voice.latenciesMs,
       framesReceived: voice.received,
       framesLost: voice.lost,
-      captionLagsMs: this.observers.flatMap((o) => captionLagsMs(o, this.startedAtMs, endMs)),
+      captionLagsMs: captions.commitLagsMs,
+      captionWords: captions,
       serverCpuPercentByStage: stageCpuPercent(this.#server0, server1),
       clientCpuPercentByStage: this.#client0 && client1 ? stageCpuPercent(this.#client0, client1) : null,
       rssBytes: server1.rssBytes,

@@ -40,3 +40,26 @@ export function wordErrorRate(reference: string, hypothesis: string): WerResult 
   const cost = substitutions + deletions + insertions;
   return { wer: n === 0 ? (m === 0 ? 0 : 1) : cost / n, referenceWords: n, substitutions, deletions, insertions };
 }
+
+/**
+ * Corpus WER over several utterances, as jiwer computes it for lists: the edits of every pair
+ * summed, over the reference words summed (not the mean of per-utterance WERs, which would weigh a
+ * 2-word utterance like a 20-word one).
+ * @param pairs reference and hypothesis transcripts, one pair per utterance.
+ * @returns the summed counts and `wer` (0 when there are no reference words and no hypothesis words).
+ */
+export function corpusWordErrorRate(pairs: readonly { reference: string; hypothesis: string }[]): WerResult {
+  let n = 0;
+  let s = 0;
+  let d = 0;
+  let ins = 0;
+  for (const p of pairs) {
+    const r = wordErrorRate(p.reference, p.hypothesis);
+    n += r.referenceWords;
+    s += r.substitutions;
+    d += r.deletions;
+    ins += r.insertions;
+  }
+  const cost = s + d + ins;
+  return { wer: n === 0 ? (cost === 0 ? 0 : 1) : cost / n, referenceWords: n, substitutions: s, deletions: d, insertions: ins };
+}

@@ -28,8 +28,15 @@ describe('applyCaption', () => {
     s = applyCaption(s, caption('final', 0, 'hello world', [[1, 1.4], [1.5, 2]]));
     expect(s.partial).toBeNull();
     expect(s.lines).toEqual([
-      { epoch: 0, segmentId: 0, kind: 'final', text: 'hello world', words: expect.any(Array), engine: 'pocketsphinx', startSec: 1, endSec: 2 },
+      { epoch: 0, segmentId: 0, kind: 'final', text: 'hello world', words: expect.any(Array), committedWords: 2, engine: 'pocketsphinx', startSec: 1, endSec: 2 },
     ]);
+  });
+
+  it("keeps a partial's committed words (0 when an older analyzer sent none, never more than its words)", () => {
+    const p = { ...caption('partial', 0, 'he was not', [[0, 0.2], [0.2, 0.5], [0.5, 0.7]]), committedWords: 2 };
+    expect(applyCaption(empty, p).partial).toMatchObject({ committedWords: 2 });
+    expect(applyCaption(empty, caption('partial', 0, 'he', [[0, 0.2]])).partial).toMatchObject({ committedWords: 0 });
+    expect(applyCaption(empty, { ...p, committedWords: 9 }).partial).toMatchObject({ committedWords: 3 });
   });
 
   it('ignores a late partial of a segment that is already final, and an empty partial clears the partial', () => {

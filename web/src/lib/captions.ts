@@ -3,7 +3,7 @@
  * can be tested without the Svelte compiler): `captions:update` events fold into final lines plus
  * the current partial, and filler events keep time order.
  */
-import type { CaptionEvent, CaptionWord, DisfluencyEvent } from '@lectern/contract';
+import { committedWordCount, type CaptionEvent, type CaptionWord, type DisfluencyEvent } from '@lectern/contract';
 
 /** Final caption lines kept (the strip scrolls through them). */
 export const MAX_CAPTION_LINES = 40;
@@ -18,6 +18,8 @@ export interface CaptionLine {
   kind: 'partial' | 'final';
   text: string;
   words: CaptionWord[];
+  /** Leading `words` that are committed (fixed, never rewritten); all of a final's. The rest of a partial is tentative. */
+  committedWords: number;
   engine: string;
   /** Media time of the first word (null when the engine sent no word times). */
   startSec: number | null;
@@ -49,6 +51,7 @@ export function applyCaption(state: CaptionState, e: CaptionEvent): CaptionState
     kind: e.kind,
     text: e.text.trim(),
     words: e.words,
+    committedWords: committedWordCount(e),
     engine: e.engine,
     startSec: e.words[0]?.startSec ?? null,
     endSec: e.words.at(-1)?.endSec ?? null,
