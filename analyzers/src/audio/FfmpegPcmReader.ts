@@ -17,11 +17,16 @@ export class FfmpegPcmReader {
    * @param file path of the media file.
    * @param sampleRate output rate in Hz; default 16000 (ANALYSIS_SAMPLE_RATE_HZ).
    * @param ffmpegPath ffmpeg executable; default `ffmpeg` on PATH.
+   * @param maxDurationSec decoding stops with an AudioDecodeError once more than this many seconds
+   *   of audio came out (default: no limit). A header that lies about its rate (a WAV of 1 Hz
+   *   declares hours of audio in a few kilobytes) is then refused at once instead of being
+   *   resampled for minutes.
    */
   constructor(
     readonly file: string,
     readonly sampleRate: number = ANALYSIS_SAMPLE_RATE_HZ,
     private readonly ffmpegPath = 'ffmpeg',
+    readonly maxDurationSec = Infinity,
   ) {}
 
   /**
@@ -50,7 +55,7 @@ export class FfmpegPcmReader {
    * consumer awaits between chunks.
    * @yields Float32Array chunks of mono samples in [-1, 1] (fresh arrays, any length ≥ 1).
    * @throws AudioDecodeError when the file is missing, unreadable, a directory, not media, has
-   *   no audio stream or no samples, or ffmpeg is missing or fails.
+   *   no audio stream or no samples, is longer than `maxDurationSec`, or ffmpeg is missing or fails.
    */
   async *chunks(): AsyncGenerator<Float32Array> {
     await this.checkFile();
@@ -81,6 +86,9 @@ export class FfmpegPcmReader {
         const out = new Float32Array(usable / 4);
         new Uint8Array(out.buffer).set(bytes.subarray(0, usable));
         total += out.length;
+        if (total > this.maxDurationSec * this.sampleRate) {
+          throw new AudioDecodeError(this.file, `is longer than ${this.maxDurationSec} s: cannot analyse more than ${this.maxDurationSec} s here`);
+        }
         yield out;
       }
     } finally {

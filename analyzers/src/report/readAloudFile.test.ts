@@ -7,7 +7,7 @@ import { PocketSphinxEngine } from '../asr/pocketsphinx/PocketSphinxEngine.ts';
 import { speechSegmentClip } from '../../../test/support/fixtures.ts';
 import { requireSpeechDeps } from '../../../test/support/speechEngines.ts';
 import { READ_ALOUD_SENTENCES } from './drills.ts';
-import { readAloudFromFile } from './readAloudFile.ts';
+import { READ_ALOUD_MAX_SEC, readAloudFromFile } from './readAloudFile.ts';
 
 /**
  * The read-aloud drill's scoring on real speech: segment A of the LibriVox fixture ("and mister
@@ -70,5 +70,15 @@ describe.skipIf(!available)('readAloudFromFile on real speech', { timeout: 180_0
     );
     expect(r.accuracy).toBeGreaterThan(0.55);
     for (const w of FOUND_WORDS) expect(r.missedWords).not.toContain(w);
+  });
+
+  it('refuses at once a WAV whose header declares 1 Hz (hours of audio in a few kB) instead of resampling it for minutes', async () => {
+    const lying = fs.readFileSync(wav);
+    lying.writeUInt32LE(1, 24); // fmt chunk: sample rate (found by test/fuzz/upload.fuzz.test.ts: it timed out → 500)
+    const file = path.join(dir, 'lying-rate.wav');
+    fs.writeFileSync(file, lying);
+    const t0 = performance.now();
+    await expect(readAloudFromFile(file, clip.text)).rejects.toThrow(new RegExp(`longer than ${READ_ALOUD_MAX_SEC} s: cannot analyse`));
+    console.log(`[read-aloud] 1 Hz WAV refused after ${Math.round(performance.now() - t0)} ms`);
   });
 });
