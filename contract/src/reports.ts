@@ -157,6 +157,8 @@ export interface SessionReport {
     engines: Record<string, string>;
     transcript: string;
   } | null;
+  /** Video clips of the best and weakest moments (cut after scoring; null before the analysis). */
+  clips: ReportClips | null;
 }
 
 /** `GET /v1/progress`: subscores of scored sessions over time (oldest first) and personal bests. */
@@ -199,3 +201,79 @@ export const ReadAloudResponseSchema = ReadAloudResultSchema.extend({
   durationSec: z.number().nonnegative(),
 });
 export type ReadAloudResponse = z.infer<typeof ReadAloudResponseSchema>;
+
+// ── Clips ──────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Kinds of report clips (gateway/src/reports/clips/moments.ts picks them from the full pass):
+ * - `filler-cluster` — the 20 s with the most fillers (≥ 2);
+ * - `fastest-pace` — the 20 s with the most words per minute;
+ * - `longest-pause` — the longest silent pause, with 5 s before and 3 s after it;
+ * - `liveliest` — the 20 s with the widest pitch variety (F0 SD in semitones, inside the band first);
+ * - `steadiest` — the minute (30 s in talks under 75 s) with the least variation of level and pace.
+ */
+export const CLIP_KINDS = ['filler-cluster', 'fastest-pace', 'longest-pause', 'liveliest', 'steadiest'] as const;
+export const ClipKindSchema = z.enum(CLIP_KINDS);
+export type ClipKind = z.infer<typeof ClipKindSchema>;
+
+/** Whether a clip shows something to keep (`best`), to work on (`weak`) or just notable (`neutral`, e.g. the fastest 20 s while inside the pace band). */
+export const ClipToneSchema = z.enum(['best', 'weak', 'neutral']);
+export type ClipTone = z.infer<typeof ClipToneSchema>;
+
+/** One caption burned into a clip: seconds of the CLIP (0 = its first frame), the words shown. */
+export const ClipCaptionSchema = z.object({
+  startSec: z.number().nonnegative(),
+  endSec: z.number().nonnegative(),
+  text: z.string(),
+});
+export type ClipCaption = z.infer<typeof ClipCaptionSchema>;
+
+/** A moment of the talk worth replaying (before it is cut). Times are recording seconds. */
+export const ClipMomentSchema = z.object({
+  kind: ClipKindSchema,
+  tone: ClipToneSchema,
+  /** Recording seconds (replay `?t=`), 0 ≤ startSec < endSec ≤ the recording's length. */
+  startSec: z.number().nonnegative(),
+  endSec: z.number().nonnegative(),
+  /** Short headline, e.g. `Rushed 20 s`. */
+  title: z.string().min(1).max(80),
+  /** One sentence with the measured value and the reference band, e.g. `186 WPM over these 20 s (reference 120–160 words/min)`. */
+  why: z.string().min(1).max(300),
+  /** The measured value the moment was picked on, in `unit` (e.g. 186 `words/min`). */
+  value: z.number(),
+  unit: z.string(),
+});
+export type ClipMoment = z.infer<typeof ClipMomentSchema>;
+
+/**
+ * A clip on the report: the moment, and the cut video (WebM, VP8 + Opus, captions burned in) or why
+ * it could not be cut. `url` is a presigned GET of the object store, made after the access check
+ * (the signed-in caller's, or the share link's) and valid ≤ 15 min (`urlExpiresAt`).
+ */
+export const ReportClipSchema = ClipMomentSchema.extend({
+  id: z.string().uuid(),
+  state: z.enum(['ready', 'failed']),
+  /** Why the clip could not be cut (state `failed`), else null. */
+  error: z.string().nullable(),
+  /** Length of the cut clip, seconds (null when failed). */
+  durationSec: z.number().nullable(),
+  /** e.g. `video/webm`. */
+  contentType: z.string(),
+  url: z.string().nullable(),
+  urlExpiresAt: z.string().nullable(),
+  /** The captions burned in (clip seconds); empty when no words were recognised in the clip. */
+  captions: z.array(ClipCaptionSchema),
+});
+export type ReportClip = z.infer<typeof ReportClipSchema>;
+
+/**
+ * The report's clips: `cutting` while the job cuts them (items appear as each is stored), `ready`
+ * once done (items may be empty: `note` says why, e.g. the talk is too short), `off` when clips are
+ * disabled on this server or the object store is missing (`note` says which).
+ */
+export const ReportClipsSchema = z.object({
+  state: z.enum(['cutting', 'ready', 'off']),
+  items: z.array(ReportClipSchema),
+  note: z.string().nullable(),
+});
+export type ReportClips = z.infer<typeof ReportClipsSchema>;

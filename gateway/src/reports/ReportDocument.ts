@@ -44,6 +44,7 @@ export function buildReportDto(
   scores: ScoresRow | null,
   analysis: FullPassResult | null,
   versions: string[],
+  clips: SessionReportDto['clips'] = null,
 ): SessionReportDto {
   return {
     sessionId: session.id,
@@ -67,6 +68,7 @@ export function buildReportDto(
       engines: analysis?.engines ?? {},
       transcript: analysis?.transcript ?? '',
     },
+    clips,
   };
 }
 

@@ -11,6 +11,8 @@ import type { SessionLog } from '../sessions/SessionManager.ts';
 import type { ObjectStore } from '../storage/ObjectStore.ts';
 import { runFullPass } from './FullPassRunner.ts';
 import type { ReportRepository } from './ReportRepository.ts';
+import { type ClipOptions, makeClips } from './clips/ClipMaker.ts';
+import { ClipRepository } from './clips/ClipRepository.ts';
 
 /** Queue name of the post-session analysis job. */
 export const ANALYSIS_QUEUE = 'session-analysis';
@@ -33,6 +35,8 @@ export interface ReportJobOptions {
   attemptTimeoutMs?: number;
   /** While the recording is still spooled, check again after this many seconds (default {@link UPLOAD_WAIT_SEC}). */
   uploadWaitSec?: number;
+  /** Clips of the best and weakest moments, cut after scoring (default: on, 5 clips, ≤ 120 s per clip, 300 s in all). */
+  clips?: ClipOptions;
 }
 
 /** Dependencies of {@link ReportJobs}. */
@@ -107,6 +111,7 @@ export class ReportJobs {
       poseFps: opts.poseFps ?? 2,
       attemptTimeoutMs: opts.attemptTimeoutMs ?? 1_800_000,
       uploadWaitSec: opts.uploadWaitSec ?? UPLOAD_WAIT_SEC,
+      clips: opts.clips ?? {},
     };
     this.#boss = new PgBoss({
       connectionString: deps.database.url,
@@ -152,6 +157,11 @@ export class ReportJobs {
     }
     void jobs.rescoreMissing().catch((err: Error) => deps.log.warn({ err: err.message }, 're-scoring failed'));
     return jobs;
+  }
+
+  /** Whether the job cuts clips after scoring (clips not turned off and an object store present). */
+  get clipsEnabled(): boolean {
+    return this.#opts.clips.enabled !== false && this.#deps.objects !== null;
   }
 
   /**
@@ -204,7 +214,7 @@ export class ReportJobs {
     let lastWrite = 0;
     const progress = (stage: string, percent: number): void => {
       const now = Date.now();
-      if (now - lastWrite < 250 && stage !== 'score') return;
+      if (now - lastWrite < 250 && stage !== 'score' && stage !== 'clips') return; // stage changes and each clip are always written
       lastWrite = now;
       void reports.jobProgress(sessionId, stage, percent).catch(() => {});
     };
@@ -241,6 +251,16 @@ export class ReportJobs {
       progress('score', 96);
       await reports.saveAnalysis(sessionId, analysis);
       await reports.saveScores(sessionId, scoreAnalysis(analysis, getRubric()));
+      if (this.clipsEnabled) {
+        // The report is readable from here on; the page shows the clips as each is stored.
+        progress('clips', 97);
+        const clips = await makeClips({
+          sessionId, orgId: session.orgId, recordingFile: file, analysis, objects, clips: new ClipRepository(this.#deps.database.sql), tmpDir: tmp,
+          onProgress: (done, total) => progress('clips', 97 + (3 * done) / total), signal: this.#shutdown.signal, opts: this.#opts.clips,
+        }).catch((err: Error) => ({ error: err.message }));
+        if ('error' in clips) log.warn({ sessionId, err: clips.error }, 'report clips failed (the report is kept)');
+        else log.info({ sessionId, ready: clips.ready, failed: clips.failed, wallMs: Math.round(clips.wallMs), clipMs: clips.clipMs, errors: clips.errors }, 'report clips cut');
+      }
       const wallMs = performance.now() - t0;
       await reports.jobDone(sessionId, wallMs);
       log.info({ sessionId, attempt, wallMs: Math.round(wallMs), stageMs: analysis.stageMs }, 'session report ready');

@@ -20,6 +20,9 @@ import { runReadAloud } from './FullPassRunner.ts';
 import type { ReportJobs } from './ReportJobs.ts';
 import { ReportRepository } from './ReportRepository.ts';
 import { type ShareLinks, ShareTokenError } from './ShareLinks.ts';
+import { ClipRepository } from './clips/ClipRepository.ts';
+import { clipsDto } from './clips/clipsDto.ts';
+import type { ObjectStore } from '../storage/ObjectStore.ts';
 
 /** `GET …/report` query: a rubric version (default: the latest, else the newest scored). */
 export const ReportQuerySchema = z.object({ rubricVersion: z.string().regex(/^[a-z0-9._-]{1,32}$/i).optional() }).strict();
@@ -47,12 +50,15 @@ export interface ReportsApiDeps {
   jobs: ReportJobs;
   shares: ShareLinks;
   audit: AuditLog;
+  /** Where report clips are stored (presigned ≤ 15 min after the access check); null/absent: no clip URLs. */
+  objects?: ObjectStore | null;
 }
 
 /** The repositories a report is read through: the caller's (RLS) or the owner connection's (shared links). */
 interface Repos {
   sessions: SessionRepository;
   reports: ReportRepository;
+  clips: ClipRepository;
 }
 
 const PROBLEM = 'application/problem+json';
@@ -60,7 +66,9 @@ const PROBLEM = 'application/problem+json';
 /**
  * The report API under `/v1` (Fastify plugin; zod → JSON Schema validation; Problem+JSON errors):
  * - `GET /v1/sessions/:id/report?rubricVersion=` — {@link SessionReportDto}: job status and, once
- *   done, scores with 95 % intervals, tips, drills, summary (`report: null` before).
+ *   done, scores with 95 % intervals, tips, drills, summary (`report: null` before), and `clips`
+ *   (moments cut with captions; each ready clip with a presigned URL valid ≤ 15 min, made after the
+ *   access check; the shared report too, the share link being the grant).
  * - `GET /v1/sessions/:id/report.csv`, `…/report.pdf` — exports (409 while not ready).
  * - `GET /v1/sessions/:id/job` — queued / running with percent / done / failed with reason.
  * - `POST /v1/sessions/:id/analyze` — (re)queue the full pass → 202 with the job status.
@@ -126,7 +134,7 @@ export class ReportsApi {
       const { token, expiresAtSec } = this.deps.shares.sign(s.id, ttlSec);
       return { token, path: `/shared/${token}`, expiresAt: new Date(expiresAtSec * 1000).toISOString() };
     });
-    const shared = (req: FastifyRequest) => this.#report(this.deps, this.#grant((req.params as { token: string }).token));
+    const shared = (req: FastifyRequest) => this.#report({ ...this.deps, clips: new ClipRepository(this.deps.db.sql) }, this.#grant((req.params as { token: string }).token));
     v1.get('/shared/:token/report', { schema: { params: tokenParams } }, async (req) => shared(req));
     v1.get('/shared/:token/report.csv', { schema: { params: tokenParams } }, async (req, reply) => this.#csv(reply, await shared(req)));
     v1.get('/shared/:token/report.pdf', { schema: { params: tokenParams } }, async (req, reply) => this.#pdf(reply, await shared(req)));
@@ -167,7 +175,7 @@ export class ReportsApi {
   /** Runs `fn` with the caller's repositories, in one row-level-security transaction. */
   #as<T>(req: FastifyRequest, fn: (r: Repos, p: Principal) => Promise<T>): Promise<T> {
     const p = principalOf(req);
-    return this.deps.db.asPrincipal(AccountService.dbPrincipal(p), (tx) => fn({ sessions: new SessionRepository(tx), reports: new ReportRepository(tx) }, p));
+    return this.deps.db.asPrincipal(AccountService.dbPrincipal(p), (tx) => fn({ sessions: new SessionRepository(tx), reports: new ReportRepository(tx), clips: new ClipRepository(tx) }, p));
   }
 
   #session(r: Repos, id: string): Promise<SessionRow> {
@@ -181,14 +189,17 @@ export class ReportsApi {
   async #report(r: Repos, id: string, rubricVersion?: string): Promise<SessionReportDto> {
     const s = await this.#session(r, id);
     const { reports } = r;
-    const [job, scores, analysis, versions] = await Promise.all([
+    const [job, scores, analysis, versions, clipRows] = await Promise.all([
       reports.getJob(s.id),
       reports.getScores(s.id, rubricVersion ? { rubricVersion } : { preferVersion: LATEST_RUBRIC_VERSION }),
       reports.getAnalysis(s.id),
       reports.scoredVersions(s.id),
+      r.clips.list(s.id),
     ]);
     if (rubricVersion && !scores) throw new HttpProblem(404, 'Scores not found', `session ${s.id} has no scores under rubric ${rubricVersion} (has: ${versions.join(', ') || 'none'})`);
-    return buildReportDto(s, job, scores, analysis, versions);
+    // Past the access check (RLS or the share link's signature): clip URLs may be presigned now.
+    const clips = scores ? await clipsDto(clipRows, job, this.deps.objects ?? null, { enabled: this.deps.jobs.clipsEnabled }) : null;
+    return buildReportDto(s, job, scores, analysis, versions, clips);
   }
 
   #ready(dto: SessionReportDto): void {

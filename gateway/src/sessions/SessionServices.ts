@@ -183,7 +183,7 @@ export class SessionServices {
       secureCookies: this.config.auth.secureCookies,
     }).register(app);
     await new SessionsApi({ db: this.database, objects: this.objects, sessions: this.manager, spoolDir, audit }).register(app);
-    await new ReportsApi({ db: this.database, sessions: this.repo, reports: this.reports, jobs: this.jobs, shares: this.shares, audit }).register(app);
+    await new ReportsApi({ db: this.database, sessions: this.repo, reports: this.reports, jobs: this.jobs, shares: this.shares, audit, objects: this.objects }).register(app);
     await new SearchApi({ db: this.database }).register(app);
   }
 

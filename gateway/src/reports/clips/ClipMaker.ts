@@ -1,0 +1,114 @@
+/**
+ * The report job's clip step: picks the moments ({@link selectMoments}), cuts each from the
+ * downloaded recording with its captions burned in ({@link cutClip}), uploads it to
+ * `orgs/<org>/sessions/<id>/clips/<clip id>.webm` and records it (a `media_objects` row of kind
+ * `clip` and a `session_clips` row). A clip that fails (ffmpeg error, timeout, upload) is stored as
+ * `failed` with the reason, and a clip that would start after the time budget is used up is
+ * stored as `failed` ("skipped: …"): the report never fails because of its clips.
+ */
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { FullPassResult } from '@lectern/analyzers/report';
+import { ObjectStore } from '../../storage/ObjectStore.ts';
+import { assScript, captionCues } from './captions.ts';
+import type { ClipRepository } from './ClipRepository.ts';
+import { clipFrameSize, cutClip, probeMedia } from './cutClip.ts';
+import { selectMoments } from './moments.ts';
+
+/** Content type of the clips (VP8 + Opus in WebM). */
+export const CLIP_CONTENT_TYPE = 'video/webm';
+
+/** Settings of the clip step (`ReportJobOptions.clips`). */
+export interface ClipOptions {
+  /** Cut clips at all (default true). */
+  enabled?: boolean;
+  /** Most clips per session (default 5: one per kind). */
+  maxClips?: number;
+  /** ffmpeg time limit per clip, ms (default 120 s; see the figures printed by the clips e2e test). */
+  clipTimeoutMs?: number;
+  /** Time budget of the whole step, ms (default 300 s); clips after it are skipped (failed, with the reason). */
+  budgetMs?: number;
+}
+
+/** Arguments of {@link makeClips}. */
+export interface MakeClipsArgs {
+  sessionId: string;
+  orgId: string;
+  /** The downloaded recording (the file the full pass analysed). */
+  recordingFile: string;
+  analysis: FullPassResult;
+  objects: ObjectStore;
+  clips: ClipRepository;
+  /** Scratch folder (the job's; removed by the caller). */
+  tmpDir: string;
+  /** After each clip: clips done (cut or failed) of total. */
+  onProgress?: (done: number, total: number) => void;
+  /** Aborted on shutdown: the running ffmpeg is killed and the rest skipped. */
+  signal?: AbortSignal;
+  opts?: ClipOptions;
+}
+
+/** What {@link makeClips} did (logged by the job; `errors` are per-clip reasons). */
+export interface ClipsOutcome {
+  moments: number;
+  ready: number;
+  failed: number;
+  wallMs: number;
+  /** Wall time of each clip cut + upload, ms (failed ones included). */
+  clipMs: number[];
+  errors: string[];
+}
+
+/**
+ * Replaces the session's clips with new ones cut from `recordingFile`.
+ * @throws Error only when the database is unreachable (every media error becomes a failed clip).
+ */
+export async function makeClips(a: MakeClipsArgs): Promise<ClipsOutcome> {
+  const t0 = performance.now();
+  const o = { maxClips: 5, clipTimeoutMs: 120_000, budgetMs: 300_000, ...a.opts };
+  const moments = selectMoments(a.analysis.scoringInput, { maxMoments: o.maxClips });
+  const out: ClipsOutcome = { moments: moments.length, ready: 0, failed: 0, wallMs: 0, clipMs: [], errors: [] };
+  for (const key of await a.clips.deleteAll(a.sessionId)) await a.objects.deletePrefix(key).catch(() => {});
+  if (moments.length === 0) return { ...out, wallMs: performance.now() - t0 };
+  const media = await probeMedia(a.recordingFile).catch((err: Error) => err);
+  const dir = fs.mkdtempSync(path.join(a.tmpDir, 'clips-'));
+  const { words, fillers } = a.analysis.scoringInput;
+  for (const [i, m] of moments.entries()) {
+    const c0 = performance.now();
+    const id = randomUUID();
+    const cues = captionCues(words, fillers, m.startSec, m.endSec);
+    const captions = cues.map(({ startSec, endSec, text }) => ({ startSec, endSec, text }));
+    const base = { id, sessionId: a.sessionId, ordinal: i, ...m, captions };
+    const remainingMs = o.budgetMs - (performance.now() - t0);
+    try {
+      if (media instanceof Error) throw media;
+      if (a.signal?.aborted) throw new Error('skipped: the server is shutting down');
+      if (remainingMs <= 1000) throw new Error(`skipped: the ${Math.round(o.budgetMs / 1000)} s time budget for clips was used up`);
+      const size = clipFrameSize(media.video);
+      const assFile = cues.length > 0 ? path.join(dir, `${id}.ass`) : null;
+      if (assFile) fs.writeFileSync(assFile, assScript(cues, size.widthPx, size.heightPx));
+      const file = path.join(dir, `${id}.webm`);
+      await cutClip({ input: a.recordingFile, output: file, startSec: m.startSec, endSec: m.endSec, assFile, media, timeoutMs: Math.min(o.clipTimeoutMs, remainingMs), signal: a.signal });
+      const cut = await probeMedia(file);
+      const key = `${ObjectStore.sessionPrefix(a.orgId, a.sessionId)}clips/${id}.webm`;
+      const bytes = await a.objects.uploadFile(key, file, CLIP_CONTENT_TYPE).catch((err: Error) => {
+        throw new Error(`cannot store the clip in the object store: ${err.message}`);
+      });
+      fs.rmSync(file, { force: true });
+      const mediaObjectId = randomUUID();
+      await a.clips.insertMediaObject({ id: mediaObjectId, sessionId: a.sessionId, s3Key: key, contentType: CLIP_CONTENT_TYPE, bytes, durationSec: cut.durationSec, hasAudio: cut.hasAudio });
+      await a.clips.insert({ ...base, mediaObjectId, state: 'ready', error: null });
+      out.ready++;
+    } catch (err) {
+      const reason = (err as Error).message || String(err);
+      await a.clips.insert({ ...base, mediaObjectId: null, state: 'failed', error: reason.slice(0, 500) });
+      out.failed++;
+      out.errors.push(`${m.kind}: ${reason}`);
+    }
+    out.clipMs.push(Math.round(performance.now() - c0));
+    a.onProgress?.(i + 1, moments.length);
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+  return { ...out, wallMs: performance.now() - t0 };
+}
