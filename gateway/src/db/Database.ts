@@ -28,6 +28,14 @@ export interface DbPrincipal {
   role: 'owner' | 'admin' | 'coach' | 'presenter' | 'guest';
 }
 
+/**
+ * Seconds postgres.js waits before reconnecting after the `retries`-th failed connection: 50 ms
+ * doubling, at most 1 s. Its default grows to 10–20 s, and queries wait for that reconnect: after a
+ * 30 s outage the first writes and `/v1` answers came up to 20 s after the server was back
+ * (measured in test/e2e/deps.test.ts). A refused connection costs the server nothing.
+ */
+export const reconnectBackoffSec = (retries: number): number => Math.min(0.05 * 2 ** retries, 1);
+
 /** Name of the role that RLS applies to (migration 004). */
 export const APP_ROLE = 'lectern_app';
 
@@ -76,6 +84,7 @@ export class Database {
       onnotice: () => {},
       connect_timeout: 10,
       idle_timeout: 60,
+      backoff: reconnectBackoffSec,
       connection: { search_path: schema, application_name: 'lectern-gateway' },
     });
     let app: Sql | undefined;
@@ -86,6 +95,7 @@ export class Database {
         onnotice: () => {},
         connect_timeout: 10,
         idle_timeout: 60,
+        backoff: reconnectBackoffSec,
         connection: { search_path: schema, application_name: 'lectern-app', ...(opts.appUrl ? {} : { role: APP_ROLE }) },
       });
       const [who] = await app<{ user: string; bypass: boolean }[]>`SELECT current_user AS user, (SELECT rolbypassrls OR rolsuper FROM pg_roles WHERE rolname = current_user) AS bypass`.catch((err: Error) => {
