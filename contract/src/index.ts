@@ -20,3 +20,4 @@ export * from './validate.ts';
 export * from './reports.ts';
 export * from './sessions.ts';
 export * from './search.ts';
+export * from './script.ts';
