@@ -55,7 +55,11 @@ export async function startBenchServer(env: Record<string, string> = {}, timeout
   const url = `http://127.0.0.1:${port}`;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lectern-bench-'));
   fs.chmodSync(dataDir, 0o755); // embedded PostgreSQL runs as `postgres` when the bench runs as root
-  const child = spawn(process.execPath, ['--import', 'tsx', ...(opts.execArgv ?? []), path.join(repoRoot, 'gateway/src/main.ts')], {
+  // Under util-linux's `setpriv --pdeathsig SIGTERM`: the server shuts down when the bench dies,
+  // whatever killed it (the 'exit' hook below does not run on a signal).
+  const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => fs.existsSync(p));
+  const argv = ['--import', 'tsx', ...(opts.execArgv ?? []), path.join(repoRoot, 'gateway/src/main.ts')];
+  const child = spawn(setpriv ?? process.execPath, setpriv ? ['--pdeathsig', 'SIGTERM', '--', process.execPath, ...argv] : argv, {
     env: { ...process.env, PORT: String(port), LOG_LEVEL: 'warn', LECTERN_DATA_DIR: dataDir, ...env },
     stdio: opts.ipc ? ['ignore', 'pipe', 'inherit', 'ipc'] : ['ignore', 'pipe', 'inherit'],
   });
