@@ -10,6 +10,7 @@ import { SessionRepository } from '../db/SessionRepository.ts';
 import { SessionStore } from '../db/SessionStore.ts';
 import { SessionsApi } from '../http/v1/SessionsApi.ts';
 import { SearchApi } from '../http/v1/SearchApi.ts';
+import { ScriptApi } from '../http/v1/ScriptApi.ts';
 import { SpoolDrainer } from '../recording/SpoolDrainer.ts';
 import { ReportJobs } from '../reports/ReportJobs.ts';
 import { ReportRepository } from '../reports/ReportRepository.ts';
@@ -185,6 +186,7 @@ export class SessionServices {
     await new SessionsApi({ db: this.database, objects: this.objects, sessions: this.manager, spoolDir, audit }).register(app);
     await new ReportsApi({ db: this.database, sessions: this.repo, reports: this.reports, jobs: this.jobs, shares: this.shares, audit, objects: this.objects }).register(app);
     await new SearchApi({ db: this.database }).register(app);
+    await new ScriptApi({ db: this.database }).register(app);
   }
 
   /** Ends live sessions, flushes writes, stops the drainer and what this node started. */
