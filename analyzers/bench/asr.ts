@@ -27,9 +27,22 @@
  * valgrind's callgrind and reports the instructions executed inside the decoder calls per audio
  * second — a figure that does not depend on how busy the host is (≈1 min; needs valgrind).
  *
- * Options: --instructions (above). Internal (the parent starts children with them): --engine NAME
- * (one engine's figures), --loop in-thread|worker (event-loop delay), --decode-once NAME (one
- * pass, no output; used under valgrind). Both PocketSphinx presets (fast, accurate) always run.
+ * `evaluation` (issue #14): the word-error evaluation set of analyzers/src/asr/asrEvalSet.ts —
+ * every recording of pocketsphinx-testdata with a reference, split by speaker into TUNING (the
+ * five LibriVox utterances) and HELD-OUT (cards, goforward, tidigits) — decoded with each
+ * PocketSphinx preset (fast, balanced, accurate; one child each): corpus WER (S+D+I)/N per split,
+ * per held-out utterance hypotheses, and CPU-time RTF on the held-out set (min and median of 3
+ * passes); then the preset the post-session full pass would pick ({@link chooseReportPreset}: the
+ * lowest held-out WER whose RTF ≤ 0.1). Plus `commitSweep`: live stable-word commit settings
+ * replayed on the TUNING set with the fast preset (the data the default thresholds were chosen
+ * from): per setting, commit delay per word (media time of the pass that committed it − the word's
+ * end; finals count at the utterance end + 0.3 s, the live pause rule), the share committed before
+ * the final, and the WER of the committed captions against the engine's own finals' WER.
+ *
+ * Options: --instructions (above); --eval-only (only `evaluation` and `commitSweep`). Internal (the
+ * parent starts children with them): --engine NAME (one engine's figures), --evaluate PRESET (one
+ * preset's evaluation), --loop in-thread|worker (event-loop delay), --decode-once NAME (one pass,
+ * no output; used under valgrind). Both PocketSphinx presets (fast, accurate) always run.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -40,10 +53,13 @@ import { SHERPA_EN_MODEL, verifyInstalled } from '@lectern/models';
 import type { AsrEngine, AsrHypothesis } from '../src/asr/AsrEngine.ts';
 import { PocketSphinxEngine } from '../src/asr/pocketsphinx/PocketSphinxEngine.ts';
 import { PocketSphinxLibrary } from '../src/asr/pocketsphinx/PocketSphinxLibrary.ts';
-import { POCKETSPHINX_FAST_ARGS } from '../src/asr/pocketsphinx/PocketSphinxTypes.ts';
+import { POCKETSPHINX_FAST_ARGS, POCKETSPHINX_PRESETS, type PocketSphinxPreset } from '../src/asr/pocketsphinx/PocketSphinxTypes.ts';
+import { asrEvalSet, type AsrEvalItem, readEvalAudio } from '../src/asr/asrEvalSet.ts';
+import { DEFAULT_STABLE_PARTIALS, DEFAULT_STABLE_SEC } from '../src/asr/StableWordCommitter.ts';
+import { chooseReportPreset, REPORT_ASR_RTF_TARGET } from '../src/report/reportAsrPreset.ts';
 import { SherpaOnnxEngine } from '../src/asr/sherpa-onnx/SherpaOnnxEngine.ts';
 import { readWav16 } from '../src/asr/wav.ts';
-import { wordErrorRate } from '../src/asr/wordErrorRate.ts';
+import { corpusWordErrorRate, wordErrorRate } from '../src/asr/wordErrorRate.ts';
 import { parseCliArgs, usageError } from '../src/util/cli.ts';
 import { percentileOf } from '../src/util/percentile.ts';
 import { hostCalibration } from './hostCalibration.ts';
@@ -436,9 +452,133 @@ async function loopDelay(mode: 'in-thread' | 'worker'): Promise<Record<string, u
   };
 }
 
-const USAGE = 'npm run bench:asr -- [--instructions]   (internal: --engine NAME | --loop in-thread|worker | --decode-once NAME)';
+
+/** Decodes `items` as ONE stream (100 ms chunks, 1 s apart, endUtterance after each); finals per item and CPU seconds. */
+function decodeItems(engine: PocketSphinxEngine, items: readonly AsrEvalItem[], audio: Map<string, Float32Array>): { hyps: string[]; cpuSec: number; audioSec: number } {
+  const stream = engine.createStream({ segmentation: 'external' });
+  let current: string[] = [];
+  stream.on('hypothesis', (h) => {
+    if (h.kind === 'final') current.push(h.text);
+  });
+  const hyps: string[] = [];
+  let cpuSec = 0;
+  let audioSec = 0;
+  let t = 1;
+  for (const it of items) {
+    const x = audio.get(it.id)!;
+    current = [];
+    const c0 = process.cpuUsage();
+    for (let i = 0; i < x.length; i += CHUNK) stream.push(x.subarray(i, i + CHUNK), t + i / 16_000);
+    stream.endUtterance();
+    const c = process.cpuUsage(c0);
+    cpuSec += (c.user + c.system) / 1e6;
+    audioSec += x.length / 16_000;
+    t += x.length / 16_000 + 1;
+    hyps.push(current.join(' '));
+  }
+  void stream.close();
+  return { hyps, cpuSec, audioSec };
+}
+
+/** One preset on the evaluation set: WER per split, RTF on the held-out set (see the module comment). */
+async function evaluatePreset(preset: PocketSphinxPreset): Promise<Record<string, unknown>> {
+  const set = asrEvalSet();
+  const audio = new Map(set.items.map((i) => [i.id, readEvalAudio(i)] as const));
+  const engine = new PocketSphinxEngine({ preset });
+  const out: Record<string, unknown> = { preset, args: engine.args.slice(8).join(' ') || '(PocketSphinx defaults)' };
+  for (const split of ['tuning', 'heldout'] as const) {
+    const items = set.items.filter((i) => i.split === split);
+    const rtfs: number[] = [];
+    let first: ReturnType<typeof decodeItems> | null = null;
+    for (let pass = 0; pass < (split === 'heldout' ? 3 : 1); pass++) {
+      const r = decodeItems(engine, items, audio);
+      first ??= r;
+      rtfs.push(r.cpuSec / r.audioSec);
+    }
+    const pairs = items.map((it, k) => ({ reference: it.reference, hypothesis: first!.hyps[k]! }));
+    const w = corpusWordErrorRate(pairs);
+    out[split] = {
+      utterances: items.length,
+      audioSec: r3(first!.audioSec),
+      ...w,
+      wer: r3(w.wer),
+      rtf: { passes: rtfs.length, min: r3(Math.min(...rtfs)), median: r3(q(rtfs, 0.5)) },
+      ...(split === 'heldout' ? { perUtterance: items.map((it, k) => ({ id: it.id, reference: it.reference, hypothesis: pairs[k]!.hypothesis, wer: r3(wordErrorRate(it.reference, pairs[k]!.hypothesis).wer) })) } : {}),
+    };
+  }
+  out.hostCalibration = hostCalibration();
+  await engine.close();
+  return out;
+}
+
+/**
+ * Stable-word commit settings replayed on the TUNING set with the fast preset, as the live path runs
+ * it (one stream, external segmentation, 0.3 s decode batches, 100 ms chunks). See the module comment.
+ */
+async function commitSweep(): Promise<Record<string, unknown>> {
+  const set = asrEvalSet();
+  const items = set.items.filter((i) => i.split === 'tuning');
+  const audio = new Map(items.map((i) => [i.id, readEvalAudio(i)] as const));
+  const engine = new PocketSphinxEngine({ preset: 'fast' });
+  const settings: { policy: 'final-only' | 'stable'; stablePartials?: number; stableSec?: number }[] = [
+    { policy: 'final-only' },
+    ...[1, 2, 3, 4].map((n) => ({ policy: 'stable' as const, stablePartials: n, stableSec: Number.POSITIVE_INFINITY })),
+    { policy: 'stable', stablePartials: DEFAULT_STABLE_PARTIALS, stableSec: DEFAULT_STABLE_SEC },
+  ];
+  const PAUSE_RULE_SEC = 0.3; // LiveLanguageStream ends an utterance at a 0.3 s VAD pause
+  const out: Record<string, unknown>[] = [];
+  for (const commit of settings) {
+    const stream = engine.createStream({ segmentation: 'external', commit });
+    let mediaNow = 0;
+    let seg: AsrHypothesis[] = [];
+    const delays: number[] = [];
+    let byPartial = 0;
+    let byFinal = 0;
+    const pairs: { reference: string; hypothesis: string }[] = [];
+    stream.on('hypothesis', (h) => seg.push({ ...h, ['atSec' as never]: mediaNow } as AsrHypothesis));
+    let t = 1;
+    for (const it of items) {
+      const x = audio.get(it.id)!;
+      seg = [];
+      for (let i = 0; i < x.length; i += CHUNK) {
+        mediaNow = t + Math.min(x.length, i + CHUNK) / 16_000;
+        stream.push(x.subarray(i, i + CHUNK), t + i / 16_000);
+      }
+      mediaNow = t + x.length / 16_000 + PAUSE_RULE_SEC;
+      stream.endUtterance();
+      const final = seg.filter((h) => h.kind === 'final').at(-1);
+      pairs.push({ reference: it.reference, hypothesis: final?.text ?? '' });
+      if (final) {
+        for (let k = 0; k < final.words.length; k++) {
+          const first = seg.find((h) => h.committedWords > k)!;
+          const at = (first as unknown as { atSec: number }).atSec;
+          delays.push(at - final.words[k]!.endSec);
+          if (first.kind === 'final') byFinal++;
+          else byPartial++;
+        }
+      }
+      t += x.length / 16_000 + 1;
+    }
+    await stream.close();
+    const w = corpusWordErrorRate(pairs);
+    out.push({
+      commit: { ...commit, stableSec: commit.stableSec === Number.POSITIVE_INFINITY ? null : commit.stableSec },
+      words: delays.length,
+      committedBeforeFinal: r3(byPartial / Math.max(1, byPartial + byFinal)),
+      commitDelaySec: { p50: r3(q(delays, 0.5)), p95: r3(q(delays, 0.95)), max: r3(Math.max(...delays)) },
+      captionWer: r3(w.wer),
+    });
+  }
+  await engine.close();
+  return {
+    note: 'TUNING set (5 LibriVox utterances), fast preset, 0.3 s decode batches. commitDelaySec: media time of the decoder pass that committed a word − the word end (finals at the utterance end + 0.3 s, the live pause rule; live adds queueing and delivery). captionWer: WER of the captions as committed (committed words are never rewritten, so an early wrong commit stays); final-only = the engine finals',
+    settings: out,
+  };
+}
+
+const USAGE = 'npm run bench:asr -- [--instructions] [--eval-only]   (internal: --engine NAME | --evaluate PRESET | --commit-sweep | --loop in-thread|worker | --decode-once NAME)';
 const { values: args } = parseCliArgs(
-  { options: { instructions: { type: 'boolean', default: false }, engine: { type: 'string' }, loop: { type: 'string' }, 'decode-once': { type: 'string' } } },
+  { options: { instructions: { type: 'boolean', default: false }, 'eval-only': { type: 'boolean', default: false }, evaluate: { type: 'string' }, 'commit-sweep': { type: 'boolean', default: false }, engine: { type: 'string' }, loop: { type: 'string' }, 'decode-once': { type: 'string' } } },
   USAGE,
 );
 if (args.loop !== undefined && args.loop !== 'in-thread' && args.loop !== 'worker') usageError(`--loop must be in-thread or worker, not ${args.loop}`, USAGE);
@@ -456,8 +596,40 @@ async function main(): Promise<void> {
     process.stdout.write(JSON.stringify(await runEngine(args.engine)));
     return;
   }
+  if (args.evaluate !== undefined) {
+    if (!POCKETSPHINX_PRESETS.includes(args.evaluate as PocketSphinxPreset)) usageError(`--evaluate must be one of ${POCKETSPHINX_PRESETS.join(', ')}`, USAGE);
+    process.stdout.write(JSON.stringify(await evaluatePreset(args.evaluate as PocketSphinxPreset)));
+    return;
+  }
+  if (args['commit-sweep']) {
+    process.stdout.write(JSON.stringify(await commitSweep()));
+    return;
+  }
   const results: unknown[] = [];
   const self = fileURLToPath(import.meta.url);
+  const runJson = (flags: string[]): Record<string, unknown> => JSON.parse(execFileSync(process.execPath, [...process.execArgv, self, ...flags], { encoding: 'utf8', maxBuffer: 16 << 20 }));
+  const evaluation = (): Record<string, unknown> => {
+    const set = asrEvalSet();
+    const presets = POCKETSPHINX_PRESETS.map((p) => runJson(['--evaluate', p]));
+    const measured = presets.map((p) => ({ preset: p.preset as PocketSphinxPreset, heldoutWer: (p.heldout as { wer: number }).wer, rtf: (p.heldout as { rtf: { min: number } }).rtf.min }));
+    return {
+      set: {
+        dir: set.dir,
+        split: 'by speaker (analyzers/src/asr/asrEvalSet.ts): tuning = the LibriVox reader, held-out = every other speaker',
+        tuning: set.items.filter((i) => i.split === 'tuning').map((i) => i.id),
+        heldout: set.items.filter((i) => i.split === 'heldout').map((i) => ({ id: i.id, reference: i.reference, referenceSource: i.referenceSource })),
+        excluded: set.excluded,
+      },
+      wer: 'corpus WER = (S+D+I)/N summed over utterances (jiwer on lists), after normalisation (lower case, no punctuation, mr→mister)',
+      presets,
+      reportPreset: { rtfTarget: REPORT_ASR_RTF_TARGET, ...chooseReportPreset(measured) },
+      commitSweep: runJson(['--commit-sweep']),
+    };
+  };
+  if (args['eval-only']) {
+    process.stdout.write(`${JSON.stringify({ bench: 'asr', evaluation: evaluation(), hostCalibration: hostCalibration() }, null, 2)}\n`);
+    return;
+  }
   const runChild = (name: string): unknown => JSON.parse(execFileSync(process.execPath, [...process.execArgv, self, '--engine', name], { encoding: 'utf8', maxBuffer: 16 << 20 }));
   if (!fs.existsSync(LIBRIVOX)) throw new Error(`${LIBRIVOX} missing: apt-get install pocketsphinx-testdata`);
   const sherpa = await verifyInstalled(SHERPA_EN_MODEL, { hash: false });
@@ -482,6 +654,7 @@ async function main(): Promise<void> {
       targets: { pocketsphinxRtf: 0.05, note: 'CPU-time RTF per stream (see engines[].rtf, rtfBestOf)' },
       hostCalibration: hostCalibration(),
       engines: results,
+      evaluation: PocketSphinxEngine.missingModelFiles().length === 0 ? evaluation() : { skipped: true },
       ...(instructions ? { decoderInstructions: instructions } : {}),
       mainThreadWhileDecoding: mainThread,
     }, null, 2)}\n`,

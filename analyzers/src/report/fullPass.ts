@@ -19,6 +19,8 @@ import { buildScoringInput } from '../scoring/scoringInput.ts';
 import type { ScoringBodyWindow } from '../scoring/RubricTypes.ts';
 import { SileroVad } from '../voice/SileroVad.ts';
 import { analyzeLanguageParallel } from './parallelLanguage.ts';
+import { reportAsrPreset } from './reportAsrPreset.ts';
+import type { PocketSphinxPreset } from '../asr/pocketsphinx/PocketSphinxTypes.ts';
 import type { FullPassResult, FullPassStage } from './ReportTypes.ts';
 
 /** Options of {@link analyzeRecordingFile}. */
@@ -32,6 +34,12 @@ export interface FullPassOptions {
    * per 60 s of audio; 1 = in this thread, exactly as `npm run analyze`).
    */
   languageParts?: number;
+  /**
+   * PocketSphinx preset of the language pass (when PocketSphinx is the engine). Default:
+   * {@link reportAsrPreset} (`LECTERN_REPORT_ASR_PRESET`, else the most accurate preset whose
+   * measured RTF meets the 10-minute-talk-in-60-s target).
+   */
+  asrPreset?: PocketSphinxPreset;
   /** Called at each stage start with the fraction of the analysis done (0–1). */
   onProgress?: (stage: FullPassStage, fraction: number) => void;
 }
@@ -77,7 +85,8 @@ export async function analyzeRecordingFile(file: string, opts: FullPassOptions =
   lap('voice');
 
   progress('language');
-  const selection = await selectEngine();
+  const preset = opts.asrPreset ? { preset: opts.asrPreset, reason: 'set by the caller' } : reportAsrPreset();
+  const selection = await selectEngine({ pocketsphinx: { preset: preset.preset } });
   const parts = Math.max(1, opts.languageParts ?? Math.min(os.availableParallelism(), 4, Math.floor(voice.durationSec / 60)));
   let lang: OfflineLanguageResult;
   if (selection.spec && parts > 1) {
@@ -96,7 +105,7 @@ export async function analyzeRecordingFile(file: string, opts: FullPassOptions =
   lap('language');
 
   let body: ScoringBodyWindow[] | null = null;
-  const engines: Record<string, string> = { ...ENGINES, vad: model.engine, asr: parts > 1 && lang.engine !== 'none' ? `${lang.engine} (${parts} worker threads)` : lang.engine };
+  const engines: Record<string, string> = { ...ENGINES, vad: model.engine, asr: `${lang.engine}${lang.engine === 'pocketsphinx' ? ` ${preset.preset} preset (${preset.reason})` : ''}${parts > 1 && lang.engine !== 'none' ? ` (${parts} worker threads)` : ''}` };
   if (opts.video !== false) {
     progress('body');
     try {

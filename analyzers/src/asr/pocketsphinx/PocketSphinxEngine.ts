@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { AsrEngine, AsrStream, AsrStreamOptions } from '../AsrEngine.ts';
 import { type NativePointer, PocketSphinxLibrary } from './PocketSphinxLibrary.ts';
 import { PocketSphinxStream } from './PocketSphinxStream.ts';
-import { DEFAULT_POCKETSPHINX_MODEL_DIR, POCKETSPHINX_FAST_ARGS, type PocketSphinxOptions } from './PocketSphinxTypes.ts';
+import { DEFAULT_POCKETSPHINX_MODEL_DIR, pocketSphinxPresetArgs, POCKETSPHINX_PRESETS, type PocketSphinxOptions } from './PocketSphinxTypes.ts';
 
 /**
  * PocketSphinx 0.8+5prealpha (Debian `pocketsphinx` + `pocketsphinx-en-us`) behind the
@@ -40,12 +40,13 @@ export class PocketSphinxEngine implements AsrEngine {
     }
     this.lib = PocketSphinxLibrary.load(options.libDir);
     const preset = options.preset ?? 'fast';
+    if (!POCKETSPHINX_PRESETS.includes(preset)) throw new RangeError(`unknown PocketSphinx preset ${String(preset)} (use ${POCKETSPHINX_PRESETS.join(', ')})`);
     this.args = Object.freeze([
       '-hmm', path.join(modelDir, 'en-us'),
       '-lm', path.join(modelDir, 'en-us.lm.bin'),
       '-dict', path.join(modelDir, 'cmudict-en-us.dict'),
       '-logfn', '/dev/null',
-      ...(preset === 'fast' ? POCKETSPHINX_FAST_ARGS : []),
+      ...pocketSphinxPresetArgs(preset),
       ...(options.extraArgs ?? []),
     ]);
     this.description = `PocketSphinx 0.8+5prealpha en-us (${preset}${options.extraArgs?.length ? ` ${options.extraArgs.join(' ')}` : ''})`;

@@ -27,6 +27,37 @@ export const POCKETSPHINX_FAST_ARGS: readonly string[] = Object.freeze([
   '-bestpath', 'no',
 ]);
 
+/**
+ * The `balanced` preset: {@link POCKETSPHINX_FAST_ARGS}' Gaussian shortcuts (`-ds 2 -topn 2`, one
+ * forward tree pass) with PocketSphinx's default beams (`-beam 1e-48 -wbeam 7e-29 -pbeam 1e-48`),
+ * up to 10 000 active HMMs and no word-exit limit. Chosen on the TUNING set only (the five
+ * LibriVox utterances, 2026-12-04, one stream, 100 ms chunks): WER 0.338 vs fast 0.394 and
+ * accurate 0.296; other candidates tried there: fast + fwdflat/bestpath 0.408, fast + `-ds 1
+ * -topn 4` 0.408, wide beams + `-topn 4` 0.380, wide beams + `-ds 1` 0.296 at about 2× the CPU.
+ * Held-out WER and RTF of every preset: `npm run bench:asr` → `evaluation`.
+ */
+export const POCKETSPHINX_BALANCED_ARGS: readonly string[] = Object.freeze([
+  '-ds', '2',
+  '-topn', '2',
+  '-maxhmmpf', '10000',
+  '-maxwpf', '-1',
+  '-beam', '1e-48',
+  '-wbeam', '7e-29',
+  '-pbeam', '1e-48',
+  '-fwdflat', 'no',
+  '-bestpath', 'no',
+]);
+
+/** PocketSphinx presets, fastest first (see {@link PocketSphinxOptions.preset}). */
+export const POCKETSPHINX_PRESETS = ['fast', 'balanced', 'accurate'] as const;
+/** One of {@link POCKETSPHINX_PRESETS}. */
+export type PocketSphinxPreset = (typeof POCKETSPHINX_PRESETS)[number];
+
+/** The arguments a preset adds (accurate = PocketSphinx's defaults, none). */
+export function pocketSphinxPresetArgs(preset: PocketSphinxPreset): readonly string[] {
+  return preset === 'fast' ? POCKETSPHINX_FAST_ARGS : preset === 'balanced' ? POCKETSPHINX_BALANCED_ARGS : [];
+}
+
 /** Options of a {@link PocketSphinxEngine}. */
 export interface PocketSphinxOptions {
   /** Directory with `libpocketsphinx.so.3` and `libsphinxbase.so.3`; default Debian's multiarch dir. */
@@ -37,10 +68,11 @@ export interface PocketSphinxOptions {
    */
   modelDir?: string;
   /**
-   * `fast` (default): {@link POCKETSPHINX_FAST_ARGS}. `accurate`: PocketSphinx defaults
-   * (about 5× the CPU, stalls 200–400 ms at each utterance end).
+   * `fast` (default, live captions): {@link POCKETSPHINX_FAST_ARGS}. `balanced`:
+   * {@link POCKETSPHINX_BALANCED_ARGS} (wider beams, about 1.5–2× the CPU). `accurate`:
+   * PocketSphinx defaults (about 4–5× the CPU, stalls 200–400 ms at each utterance end).
    */
-  preset?: 'fast' | 'accurate';
+  preset?: PocketSphinxPreset;
   /** Extra `-name value` pairs appended after the preset (later values win). */
   extraArgs?: string[];
 }

@@ -1,0 +1,60 @@
+import { readAnalyzerEnv } from '../env.ts';
+import type { PocketSphinxPreset } from '../asr/pocketsphinx/PocketSphinxTypes.ts';
+
+/**
+ * CPU-time RTF (CPU seconds per audio second, one stream) a preset may cost in the post-session
+ * full pass: a 10-minute talk must be ready ≤ 60 s after the session ends (issue #14), i.e. 0.1 of
+ * real time on this 2-core host. The language pass is the bulk of the job (`npm run bench:score`:
+ * 15.9 s of 24.4 s at the fast preset) and runs on up to 2 worker threads, so 0.1 per stream leaves
+ * the margin for decode, voice analysis and a busy host.
+ */
+export const REPORT_ASR_RTF_TARGET = 0.1;
+
+/** One preset's measured figures (`npm run bench:asr` → `evaluation.presets`). */
+export interface PresetMeasurement {
+  preset: PocketSphinxPreset;
+  /** Corpus WER on the held-out set (0–1+). */
+  heldoutWer: number;
+  /** CPU-time RTF on the held-out set, min of the passes. */
+  rtf: number;
+}
+
+/**
+ * The measurements the default is chosen from. PROVISIONAL (tuning-set runs on a busy host,
+ * 2026-12-04) until replaced by `npm run bench:asr -- --eval-only` figures. Update them with the
+ * bench when presets or the host change.
+ */
+export const MEASURED_PRESETS: readonly PresetMeasurement[] = Object.freeze([
+  { preset: 'fast', heldoutWer: 0.3, rtf: 0.05 },
+  { preset: 'balanced', heldoutWer: 0.3, rtf: 0.08 },
+  { preset: 'accurate', heldoutWer: 0.3, rtf: 0.2 },
+]);
+
+/**
+ * The most accurate preset (lowest held-out WER; ties → the cheaper one) whose RTF meets
+ * {@link REPORT_ASR_RTF_TARGET}; `fast` when none does.
+ * @param measured figures per preset.
+ * @param rtfTarget the RTF bound (default {@link REPORT_ASR_RTF_TARGET}).
+ * @returns the preset and a sentence saying why.
+ */
+export function chooseReportPreset(measured: readonly PresetMeasurement[], rtfTarget = REPORT_ASR_RTF_TARGET): { preset: PocketSphinxPreset; reason: string } {
+  const ok = measured.filter((m) => m.rtf <= rtfTarget).sort((a, b) => a.heldoutWer - b.heldoutWer || a.rtf - b.rtf);
+  const best = ok[0];
+  if (!best) return { preset: 'fast', reason: `no preset meets RTF ≤ ${rtfTarget}: using fast` };
+  const slower = measured.filter((m) => m.rtf > rtfTarget).map((m) => `${m.preset} RTF ${m.rtf}`);
+  return {
+    preset: best.preset,
+    reason: `${best.preset}: held-out WER ${best.heldoutWer} at RTF ${best.rtf} ≤ ${rtfTarget}${slower.length ? ` (too slow: ${slower.join(', ')})` : ''}`,
+  };
+}
+
+/**
+ * The PocketSphinx preset of the post-session full pass: `LECTERN_REPORT_ASR_PRESET` when set to a
+ * preset, else (`auto`, the default) {@link chooseReportPreset} over {@link MEASURED_PRESETS}.
+ * @throws EnvConfigError on a bad value.
+ */
+export function reportAsrPreset(env: NodeJS.ProcessEnv = process.env): { preset: PocketSphinxPreset; reason: string } {
+  const v = readAnalyzerEnv(env).LECTERN_REPORT_ASR_PRESET;
+  if (v !== 'auto') return { preset: v, reason: `LECTERN_REPORT_ASR_PRESET=${v}` };
+  return chooseReportPreset(MEASURED_PRESETS);
+}
