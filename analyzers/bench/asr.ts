@@ -55,7 +55,8 @@ import { PocketSphinxEngine } from '../src/asr/pocketsphinx/PocketSphinxEngine.t
 import { PocketSphinxLibrary } from '../src/asr/pocketsphinx/PocketSphinxLibrary.ts';
 import { POCKETSPHINX_FAST_ARGS, POCKETSPHINX_PRESETS, type PocketSphinxPreset } from '../src/asr/pocketsphinx/PocketSphinxTypes.ts';
 import { asrEvalSet, type AsrEvalItem, readEvalAudio } from '../src/asr/asrEvalSet.ts';
-import { DEFAULT_STABLE_PARTIALS, DEFAULT_STABLE_SEC } from '../src/asr/StableWordCommitter.ts';
+import { DEFAULT_STABLE_PARTIALS, DEFAULT_STABLE_SEC, LIVE_DECODE_INTERVAL_SEC } from '../src/asr/StableWordCommitter.ts';
+import { DEFAULT_DECODE_INTERVAL_SEC } from '../src/asr/pocketsphinx/PocketSphinxStream.ts';
 import { chooseReportPreset, REPORT_ASR_RTF_TARGET } from '../src/report/reportAsrPreset.ts';
 import { SherpaOnnxEngine } from '../src/asr/sherpa-onnx/SherpaOnnxEngine.ts';
 import { readWav16 } from '../src/asr/wav.ts';
@@ -520,15 +521,20 @@ async function commitSweep(): Promise<Record<string, unknown>> {
   const items = set.items.filter((i) => i.split === 'tuning');
   const audio = new Map(items.map((i) => [i.id, readEvalAudio(i)] as const));
   const engine = new PocketSphinxEngine({ preset: 'fast' });
-  const settings: { policy: 'final-only' | 'stable'; stablePartials?: number; stableSec?: number }[] = [
-    { policy: 'final-only' },
-    ...[1, 2, 3, 4].map((n) => ({ policy: 'stable' as const, stablePartials: n, stableSec: Number.POSITIVE_INFINITY })),
-    { policy: 'stable', stablePartials: DEFAULT_STABLE_PARTIALS, stableSec: DEFAULT_STABLE_SEC },
+  type Setting = { decodeIntervalSec: number; commit: { policy: 'final-only' | 'stable'; stablePartials?: number; stableSec?: number } };
+  const passes = (decodeIntervalSec: number, ns: number[]): Setting[] =>
+    ns.map((n) => ({ decodeIntervalSec, commit: { policy: 'stable', stablePartials: n, stableSec: Number.POSITIVE_INFINITY } }));
+  const settings: Setting[] = [
+    { decodeIntervalSec: DEFAULT_DECODE_INTERVAL_SEC, commit: { policy: 'final-only' } },
+    ...passes(0.3, [1, 2, 3, 4]),
+    ...passes(0.2, [2, 3, 4, 5]),
+    ...passes(0.1, [3, 4, 5, 6, 8]),
+    { decodeIntervalSec: LIVE_DECODE_INTERVAL_SEC, commit: { policy: 'stable', stablePartials: DEFAULT_STABLE_PARTIALS, stableSec: DEFAULT_STABLE_SEC } },
   ];
   const PAUSE_RULE_SEC = 0.3; // LiveLanguageStream ends an utterance at a 0.3 s VAD pause
   const out: Record<string, unknown>[] = [];
-  for (const commit of settings) {
-    const stream = engine.createStream({ segmentation: 'external', commit });
+  for (const { decodeIntervalSec, commit } of settings) {
+    const stream = engine.createStream({ segmentation: 'external', commit, decodeIntervalSec });
     let mediaNow = 0;
     let seg: AsrHypothesis[] = [];
     const delays: number[] = [];
@@ -562,6 +568,7 @@ async function commitSweep(): Promise<Record<string, unknown>> {
     await stream.close();
     const w = corpusWordErrorRate(pairs);
     out.push({
+      decodeIntervalSec,
       commit: { ...commit, stableSec: commit.stableSec === Number.POSITIVE_INFINITY ? null : commit.stableSec },
       words: delays.length,
       committedBeforeFinal: r3(byPartial / Math.max(1, byPartial + byFinal)),

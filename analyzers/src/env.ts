@@ -10,9 +10,9 @@
  * | `LECTERN_ASR_ENGINE`     | automatic   | sherpa-onnx, pocketsphinx, none | force the speech recogniser; automatic = sherpa-onnx if its verified model is installed, else PocketSphinx, else captions off |
  * | `LECTERN_ASR_NICE`       | `10`        | 0–19              | nice value of the ASR worker threads (Linux, per thread), so voice windows win under CPU load; 0 = do not renice |
  * | `LECTERN_ASR_THREADS`    | cores available | integer 1–64  | ASR worker threads per analyzer process (each loads the engine; streams are pinned to the least-loaded thread), so one stream's decoding never waits behind all the others' |
- * | `LECTERN_CAPTION_COMMIT` | `stable`    | stable, final-only | live captions: `stable` commits (fixes) a word once it stayed the same across `LECTERN_CAPTION_STABLE_PARTIALS` decoder passes or `LECTERN_CAPTION_STABLE_MS` of audio; `final-only` fixes words only at utterance ends (the behaviour before issue #14) |
+ * | `LECTERN_CAPTION_COMMIT` | `stable`    | stable, final-only | live captions: `stable` commits (fixes) a word once it stayed the same across `LECTERN_CAPTION_STABLE_PARTIALS` decoder passes (PocketSphinx decodes every 0.2 s then) or `LECTERN_CAPTION_STABLE_MS` of audio; `final-only` fixes words only at utterance ends (the behaviour before issue #14) |
  * | `LECTERN_CAPTION_STABLE_PARTIALS` | `2` | integer 1–20   | passes a word must stay unchanged to be committed (`stable`) |
- * | `LECTERN_CAPTION_STABLE_MS` | `600`    | number ≥ 1 (ms)   | audio after which an unchanged word is committed even with fewer passes (`stable`) |
+ * | `LECTERN_CAPTION_STABLE_MS` | `400`    | number ≥ 1 (ms)   | audio after which an unchanged word is committed even with fewer passes (`stable`) |
  * | `LECTERN_REPORT_ASR_PRESET` | `auto`   | auto, fast, balanced, accurate | PocketSphinx preset of the post-session full pass; auto = the most accurate preset whose measured RTF meets the 10-minute-talk-in-60-s target (analyzers/src/report/reportAsrPreset.ts) |
  * | `LECTERN_POSE_RUNTIME`   | `auto`      | auto, onnx, tfjs  | pose inference runtime; auto = onnxruntime, else tfjs-wasm |
  * | `LECTERN_POSE_BUDGET_MS` | `55`        | number ≥ 0        | pose inference CPU ms per second per video stream; 0 = unlimited |
@@ -35,7 +35,7 @@ export const AnalyzerEnvSchema = z.object({
   LECTERN_ASR_THREADS: intVar(() => Math.min(64, os.availableParallelism()), 1, 64),
   LECTERN_CAPTION_COMMIT: enumVar(['stable', 'final-only'], 'stable'),
   LECTERN_CAPTION_STABLE_PARTIALS: intVar(2, 1, 20),
-  LECTERN_CAPTION_STABLE_MS: numberVar(600, 1),
+  LECTERN_CAPTION_STABLE_MS: numberVar(400, 1),
   LECTERN_REPORT_ASR_PRESET: enumVar(['auto', 'fast', 'balanced', 'accurate'], 'auto'),
   LECTERN_POSE_RUNTIME: enumVar(['auto', 'onnx', 'tfjs'], 'auto'),
   LECTERN_POSE_BUDGET_MS: numberVar(55, 0),

@@ -1,7 +1,7 @@
 import type { CaptionWord } from '@lectern/contract';
 import { describe, expect, it } from 'vitest';
 import { EnvConfigError } from '../env.ts';
-import { captionCommitFromEnv, StableWordCommitter } from './StableWordCommitter.ts';
+import { captionCommitFromEnv, LIVE_DECODE_INTERVAL_SEC, liveCaptionStreamOptions, StableWordCommitter } from './StableWordCommitter.ts';
 
 /** Words from "text@start-end …", e.g. `he@0-0.2 was@0.2-0.5`. */
 const w = (spec: string): CaptionWord[] =>
@@ -71,7 +71,9 @@ describe('StableWordCommitter', () => {
   it('validates its settings and reads them from the environment', () => {
     expect(() => new StableWordCommitter({ policy: 'stable', stablePartials: 0 })).toThrow(RangeError);
     expect(() => new StableWordCommitter({ policy: 'stable', stableSec: 0 })).toThrow(RangeError);
-    expect(captionCommitFromEnv({})).toEqual({ policy: 'stable', stablePartials: 2, stableSec: 0.6 });
+    expect(captionCommitFromEnv({})).toEqual({ policy: 'stable', stablePartials: 2, stableSec: 0.4 });
+    expect(liveCaptionStreamOptions({ policy: 'stable' })).toEqual({ commit: { policy: 'stable' }, decodeIntervalSec: LIVE_DECODE_INTERVAL_SEC });
+    expect(liveCaptionStreamOptions({ policy: 'final-only' })).toEqual({ commit: { policy: 'final-only' } });
     expect(captionCommitFromEnv({ LECTERN_CAPTION_COMMIT: 'final-only', LECTERN_CAPTION_STABLE_PARTIALS: '3', LECTERN_CAPTION_STABLE_MS: '900' })).toEqual({ policy: 'final-only', stablePartials: 3, stableSec: 0.9 });
     expect(() => captionCommitFromEnv({ LECTERN_CAPTION_COMMIT: 'sometimes' })).toThrow(EnvConfigError);
   });

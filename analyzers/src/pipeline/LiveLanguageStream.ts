@@ -1,6 +1,6 @@
 import type { CaptionEvent, DisfluencyEvent, FluencyFrame } from '@lectern/contract';
 import type { AsrEngine, AsrShedding, AsrStream } from '../asr/AsrEngine.ts';
-import { captionCommitFromEnv, type CaptionCommitOptions } from '../asr/StableWordCommitter.ts';
+import { type CaptionCommitOptions, liveCaptionStreamOptions } from '../asr/StableWordCommitter.ts';
 import { toCaptionEvent } from '../asr/toCaptionEvent.ts';
 import { FilledPauseDetector } from '../fluency/FilledPauseDetector.ts';
 import { FluencyTracker } from '../fluency/FluencyTracker.ts';
@@ -22,7 +22,7 @@ export interface LiveLanguageStreamOptions {
   endUtteranceAfterPauseSec?: number;
   /** Interval of `metrics:fluency` frames in media seconds; default 1. */
   fluencyIntervalSec?: number;
-  /** When caption words are committed; default from the environment ({@link captionCommitFromEnv}: `stable`). */
+  /** When caption words are committed; default from the environment (`LECTERN_CAPTION_COMMIT`, `stable`: see `liveCaptionStreamOptions`). */
   commit?: CaptionCommitOptions;
 }
 
@@ -45,7 +45,7 @@ export class LiveLanguageStream {
   constructor(options: LiveLanguageStreamOptions) {
     this.#opts = { endUtteranceAfterPauseSec: 0.3, fluencyIntervalSec: 1, ...options };
     this.#tracker = new FluencyTracker({ roomId: options.roomId, producerId: options.producerId });
-    this.#asrStream = options.asr ? options.asr.createStream({ segmentation: 'external', commit: options.commit ?? captionCommitFromEnv() }) : null;
+    this.#asrStream = options.asr ? options.asr.createStream({ segmentation: 'external', ...liveCaptionStreamOptions(options.commit) }) : null;
     this.#asrStream?.on('hypothesis', (h) => {
       if (this.#closed) return;
       this.#opts.onCaption(toCaptionEvent(h, options.roomId, options.producerId));
