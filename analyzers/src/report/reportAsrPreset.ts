@@ -15,7 +15,7 @@ export interface PresetMeasurement {
   preset: PocketSphinxPreset;
   /** Corpus WER on the held-out set (0–1+). */
   heldoutWer: number;
-  /** CPU-time RTF on the held-out set, min of the passes. */
+  /** CPU-time RTF, min of the passes, over all utterances of the set in one stream (`allUtterancesRtf`: long-form, unlike the 2–4 s held-out clips). */
   rtf: number;
 }
 
