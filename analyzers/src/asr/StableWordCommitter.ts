@@ -77,7 +77,7 @@ interface TailWord {
  *
  * Committed words are never rewritten: when a later partial or the final disagrees with them,
  * the committed words stay and only the engine's words after the last committed word's end
- * (by time: word midpoint ≥ that end) are appended. One instance per stream; call
+ * (by time: word midpoint ≥ that end, and no earlier start) are appended, so word times stay in order. One instance per stream; call
  * {@link final} at every utterance end (it resets the state for the next utterance).
  */
 export class StableWordCommitter {
@@ -142,14 +142,14 @@ export class StableWordCommitter {
   /**
    * The engine's words that follow the committed ones: all of them after the committed prefix
    * when the engine still agrees with it word for word, else those whose midpoint is at or after
-   * the end of the last committed word.
+   * the end of the last committed word (and that start no earlier than it).
    */
   #after(words: readonly CaptionWord[]): CaptionWord[] {
     const c = this.#committed;
     if (c.length === 0) return words.slice();
     if (words.length >= c.length && c.every((w, i) => words[i]!.word === w.word)) return words.slice(c.length);
-    const endSec = c.at(-1)!.endSec;
-    return words.filter((w) => (w.startSec + w.endSec) / 2 >= endSec);
+    const last = c.at(-1)!;
+    return words.filter((w) => (w.startSec + w.endSec) / 2 >= last.endSec && w.startSec >= last.startSec);
   }
 }
 
