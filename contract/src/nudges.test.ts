@@ -21,7 +21,8 @@ describe('NUDGE_RULES', () => {
   });
 
   it("uses issue #14's thresholds", () => {
-    const by = Object.fromEntries(NUDGE_RULES.map((r) => [r.kind, [r.comparison, r.threshold, r.holdSec, r.text]]));
+    // Pace: "for 15 s" is the window of the pace judged (wpm15s), not a hold on top of it.
+    const by = Object.fromEntries(NUDGE_RULES.map((r) => [r.kind, [r.comparison, r.threshold, r.windowSec ?? r.holdSec, r.text]]));
     expect(by).toEqual({
       pace: ['above', 170, 15, 'Slow down'],
       level: ['below', -40, 5, 'Louder'],

@@ -35,12 +35,15 @@ export const NudgeKindSchema = z.enum(['level', 'pace', 'pause', 'facing', 'pitc
 export type NudgeKind = z.infer<typeof NudgeKindSchema>;
 
 /**
- * The live metric a rule watches, unit in the name: `wpm30s` (words/min over 30 s, fluency
- * frames), `levelDbfs` (speech windows only), `talkRunSec` (seconds since the last pause ≥ 250 ms,
- * while speaking; derived from voice frames), `pitchVariabilitySt` (F0 SD over 10 s),
- * `facingRatio` (body frames, share of the last 10 s facing the camera).
+ * The live metric a rule watches, unit in the name: `wpm15s` (words/min over the last
+ * {@link PACE_NUDGE_WINDOW_SEC} s, counted by the nudge engine from the captions: final words and
+ * the current partial's, by word end time; judged once the window is covered, i.e. 15 s after the
+ * first word, on each fluency frame), `wpm30s` (the fluency frames' 30 s pace, finals only),
+ * `levelDbfs` (speech windows only), `talkRunSec` (seconds since the last pause ≥ 250 ms, while
+ * speaking; derived from voice frames), `pitchVariabilitySt` (F0 SD over 10 s), `facingRatio`
+ * (body frames, share of the last 10 s facing the camera).
  */
-export type NudgeMetric = 'wpm30s' | 'levelDbfs' | 'talkRunSec' | 'pitchVariabilitySt' | 'facingRatio';
+export type NudgeMetric = 'wpm15s' | 'wpm30s' | 'levelDbfs' | 'talkRunSec' | 'pitchVariabilitySt' | 'facingRatio';
 
 /** One nudge rule: fire `text` when `metric` stays `comparison` `threshold` for `holdSec`. */
 export interface NudgeRule {
@@ -56,6 +59,11 @@ export interface NudgeRule {
   unit: 'WPM' | 'dBFS' | 's' | 'semitones' | 'ratio';
   /** Media seconds the metric must stay outside before the nudge fires. */
   holdSec: number;
+  /**
+   * When the metric is itself an average over a window (pace): its length, media seconds. Then
+   * "outside for N s" is the window (`holdSec` 0) and a nudge's reason reads "182 WPM for 15 s".
+   */
+  windowSec?: number;
   /** The rubric's reference band for the same quantity, when it has one (same constant). */
   band: { low: number; high: number } | null;
   /** Where band and threshold come from. */
@@ -64,6 +72,16 @@ export interface NudgeRule {
 
 /** "Slow down" fires above this pace, WPM: the pace band's high edge (160) + 10 (issue #14). */
 export const PACE_NUDGE_ABOVE_WPM = PACE_GUIDANCE_WPM.high + 10;
+
+/**
+ * Window of the pace the "Slow down" nudge judges (`wpm15s`), media seconds: issue #14's "pace >
+ * 170 WPM for 15 s" as the pace over the last 15 s. Not the fluency frames' `wpm30s` plus a 15 s
+ * hold: that pace is null for the first 5 s and counts final words only, so it jumps up at each
+ * utterance end and sinks in between (measured on the 1.4× speech fixture: 209 → 132 WPM within
+ * 4 s), which restarts a hold, and 5 s + 15 s put the first possible nudge 20 s after the first
+ * word. Counting the current partial's words too smooths those jumps (test/e2e/nudges.test.ts).
+ */
+export const PACE_NUDGE_WINDOW_SEC = 15;
 
 /**
  * The rules, in priority order: when several are due at once the first fires (audibility first,
@@ -84,13 +102,14 @@ export const NUDGE_RULES: readonly NudgeRule[] = [
   {
     kind: 'pace',
     text: 'Slow down',
-    metric: 'wpm30s',
+    metric: 'wpm15s',
     comparison: 'above',
     threshold: PACE_NUDGE_ABOVE_WPM,
     unit: 'WPM',
-    holdSec: 15,
+    holdSec: 0,
+    windowSec: PACE_NUDGE_WINDOW_SEC,
     band: PACE_GUIDANCE_WPM,
-    source: `${PACE_GUIDANCE_SOURCE} Nudge at 10 WPM above the band for 15 s: engineering choice (issue #14).`,
+    source: `${PACE_GUIDANCE_SOURCE} Nudge at 10 WPM above the band over 15 s: engineering choice (issue #14).`,
   },
   {
     kind: 'pause',
@@ -174,4 +193,59 @@ export interface TimelineCue {
   authorName: string | null;
   /** ISO-8601 wall-clock time it was sent. */
   sentAt: string;
+}
+
+/** Seconds before and after a nudge that the report compares (`nudgeEffects`). */
+export const NUDGE_EFFECT_WINDOW_SEC = 15;
+
+/**
+ * What the report compares around a nudge of each kind, from what the session stored: `pace` —
+ * words per minute (final transcript words ending in the window); `level` — mean speech-window
+ * level, dBFS; `pause` — pauses (≥ 250 ms) per minute; `facing` — mean facing ratio (body frames),
+ * 0–1; `pitch` — mean pitch variability, semitones. `better`: the direction back into the band.
+ */
+export const NUDGE_EFFECT_MEASURES: Record<NudgeKind, { label: string; unit: string; better: 'lower' | 'higher' }> = {
+  pace: { label: 'Pace', unit: 'WPM', better: 'lower' },
+  level: { label: 'Speech level', unit: 'dBFS', better: 'higher' },
+  pause: { label: 'Pauses', unit: 'per min', better: 'higher' },
+  facing: { label: 'Facing the camera', unit: 'ratio', better: 'higher' },
+  pitch: { label: 'Pitch variability', unit: 'semitones', better: 'higher' },
+};
+
+/** One nudge in the report: its measure in the 15 s before and after (null = no data there). */
+export interface NudgeEffectItem {
+  /** Session media time of the nudge, seconds. */
+  mediaTimeSec: number;
+  /** The same moment in the recording (replay `?t=`), seconds. */
+  atSec: number;
+  before: number | null;
+  after: number | null;
+}
+
+/**
+ * How the nudged metric moved after each kind of nudge (`GET /v1/sessions/:id/report` →
+ * `nudgeEffects`, one entry per kind that fired, in rule order): per nudge the measure
+ * ({@link NUDGE_EFFECT_MEASURES}) over the {@link NUDGE_EFFECT_WINDOW_SEC} s before and after it,
+ * and over the nudges with data on both sides the mean before, the mean after, the mean change
+ * (after − before) and how many moved in the `better` direction. Descriptive: a change after a
+ * nudge is not proof that the nudge caused it (speakers drift back toward their habit anyway).
+ */
+export interface NudgeEffect {
+  kind: NudgeKind;
+  /** The nudge's text, e.g. "Slow down". */
+  text: string;
+  label: string;
+  unit: string;
+  better: 'lower' | 'higher';
+  /** Nudges of this kind in the session. */
+  count: number;
+  /** Of those, with data both before and after. */
+  measured: number;
+  beforeMean: number | null;
+  afterMean: number | null;
+  /** afterMean − beforeMean over the measured nudges. */
+  change: number | null;
+  /** Measured nudges after which the measure moved in the `better` direction. */
+  improved: number;
+  items: NudgeEffectItem[];
 }

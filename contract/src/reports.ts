@@ -6,6 +6,7 @@
  * strings. Scores are 0–100.
  */
 import { z } from 'zod';
+import type { NudgeEffect } from './nudges.ts';
 
 /** The eight subscores, in report order. */
 export const SUBSCORE_KEYS = ['pace', 'fillers', 'pauses', 'pitchVariety', 'volume', 'posture', 'gestures', 'eyeContact'] as const;
@@ -159,6 +160,11 @@ export interface SessionReport {
   } | null;
   /** Video clips of the best and weakest moments (cut after scoring; null before the analysis). */
   clips: ReportClips | null;
+  /**
+   * How the nudged metric moved in the 15 s after each live nudge vs the 15 s before, per kind
+   * (from the stored live metrics; empty without nudges; absent from servers before #14).
+   */
+  nudgeEffects?: NudgeEffect[];
 }
 
 /** `GET /v1/progress`: subscores of scored sessions over time (oldest first) and personal bests. */

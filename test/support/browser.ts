@@ -123,16 +123,25 @@ export function watchPage(page: Page, label: string): PageWatch {
 }
 
 /**
- * A new context (own cookies) signed in as `account`, and a page in it.
+ * A new context (own cookies) signed in as `account`, and a page in it. `/rehearse` opens in
+ * `rehearseView` (default `dashboard`, the view most tests look at; people get Focus by default)
+ * until the page switches it (localStorage `lectern.rehearse.view`).
  * @returns the page, its context, the sign-in session and the page's error/CSP watch
  */
 export async function signedInPage(
   browser: Browser,
   baseUrl: string,
   account: Credentials,
-  opts: { label?: string; consent?: boolean; context?: BrowserContextOptions } = {},
+  opts: { label?: string; consent?: boolean; context?: BrowserContextOptions; rehearseView?: 'focus' | 'dashboard' } = {},
 ): Promise<{ page: Page; context: BrowserContext; session: AuthSession; watch: PageWatch }> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...opts.context });
+  await context.addInitScript((view: string) => {
+    try {
+      if (!localStorage.getItem('lectern.rehearse.view')) localStorage.setItem('lectern.rehearse.view', view);
+    } catch {
+      // opaque origins (about:blank) have no storage
+    }
+  }, opts.rehearseView ?? 'dashboard');
   const session = await signInContext(context, baseUrl, account, { consent: opts.consent });
   const page = await context.newPage();
   const watch = watchPage(page, opts.label ?? account.email);

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { NUDGE_RULES, type RoomMessage } from '@lectern/contract';
 import { rubricV1 } from '@lectern/analyzers/scoring';
 import { type NudgeDecision, NudgeEngine } from './NudgeEngine.ts';
@@ -66,14 +66,40 @@ function run(engine: NudgeEngine, fromSec: number, toSec: number, stepSec: numbe
   return fired;
 }
 
-/** Normal, in-band speech every 100 ms with a 0.5 s pause every 10 s, pace 150 WPM once a second. */
-const normal = (t: number, over: { wpm?: number; level?: number; pitchSt?: number | null; facing?: number | null } = {}): RoomMessage[] => {
-  const inPause = t % 10 >= 9.5;
-  const out = [inPause ? voice(t, { speech: false, pauseSec: (t % 10) - 9.4, pitchSt: over.pitchSt }) : voice(t, { levelDbfs: over.level, pitchSt: over.pitchSt })];
-  if (Math.abs(t - Math.round(t)) < 1e-6) out.push(fluency(t, over.wpm ?? 150));
-  if (Math.abs(t * 5 - Math.round(t * 5)) < 1e-6 && over.facing !== undefined) out.push(body(t, over.facing));
-  return out;
-};
+/**
+ * Caption finals of a talk: the first word ends at 0, each next one 60 / wpm s later (the rate
+ * in force when it is spoken); each call returns one final with the words that ended by `t`.
+ */
+function captionsOfTalk(): (t: number, wpm: number) => RoomMessage[] {
+  let nextEndSec = 0;
+  let segmentId = 0;
+  return (t, wpm) => {
+    const words = [];
+    for (; nextEndSec <= t + 1e-9; nextEndSec = Math.round((nextEndSec + 60 / wpm) * 1e6) / 1e6) words.push({ word: 'w', startSec: Math.max(0, nextEndSec - 0.2), endSec: nextEndSec, confidence: null });
+    if (words.length === 0) return [];
+    return [{ event: 'captions:update', payload: { ...base, kind: 'final', segmentId: segmentId++, text: words.map((w) => w.word).join(' '), words, engine: 'test' } }];
+  };
+}
+
+/**
+ * Normal, in-band speech every 100 ms with a 0.5 s pause every 10 s; once a second the captions
+ * of a talk at `wpm` (default 150 WPM) and a fluency frame. Stateful (the captions): made anew
+ * before each test.
+ */
+function talk() {
+  const captions = captionsOfTalk();
+  return (t: number, over: { wpm?: number; level?: number; pitchSt?: number | null; facing?: number | null } = {}): RoomMessage[] => {
+    const inPause = t % 10 >= 9.5;
+    const out = [inPause ? voice(t, { speech: false, pauseSec: (t % 10) - 9.4, pitchSt: over.pitchSt }) : voice(t, { levelDbfs: over.level, pitchSt: over.pitchSt })];
+    if (Math.abs(t - Math.round(t)) < 1e-6) out.push(...captions(t, over.wpm ?? 150), fluency(t, over.wpm ?? 150));
+    if (Math.abs(t * 5 - Math.round(t * 5)) < 1e-6 && over.facing !== undefined) out.push(body(t, over.facing));
+    return out;
+  };
+}
+let normal: ReturnType<typeof talk>;
+beforeEach(() => {
+  normal = talk();
+});
 
 describe('NudgeEngine', () => {
   it('stays silent while every metric is in its band', () => {
@@ -81,23 +107,35 @@ describe('NudgeEngine', () => {
     expect(run(e, 0, 300, 0.1, (t) => normal(t, { facing: 0.9 }))).toEqual([]);
   });
 
-  it('fires "Slow down" once pace has stayed above 170 WPM for 15 s, not before', () => {
+  it('fires "Slow down" when the pace over the last 15 s is above 170 WPM, judged once 15 s of talk are covered', () => {
     const e = new NudgeEngine();
-    const fired = run(e, 0, 30, 0.1, (t) => normal(t, { wpm: t >= 5 ? 185 : 150 }));
-    expect(fired[0]).toEqual({ kind: 'pace', text: 'Slow down', mediaTimeSec: 20, metricValue: 185, threshold: 170, unit: 'WPM' });
-    expect(fired).toHaveLength(1);
+    // 200 WPM from the first word (at 0): 50 words end in (0, 15] → 200 WPM at 15 s, not before.
+    const fired = run(e, 0, 30, 0.1, (t) => normal(t, { wpm: 200 }));
+    expect(fired).toEqual([{ kind: 'pace', text: 'Slow down', mediaTimeSec: 15, metricValue: 200, threshold: 170, unit: 'WPM' }]);
+    // The fluency frames' own 30 s pace is not what is judged: 200 there, 150 in the captions → no nudge.
+    const e2 = new NudgeEngine();
+    const talk150 = talk();
+    expect(run(e2, 0, 60, 0.1, (t) => talk150(t, { wpm: 150 }).map((m) => (m.event === 'metrics:fluency' ? fluency(t, 200) : m)))).toEqual([]);
   });
 
-  it('starts the hold over when the metric comes back into the band', () => {
+  it('judges the pace of the last 15 s: a fast stretch fires once it dominates the window', () => {
     const e = new NudgeEngine();
-    // 185 WPM for 14 s, one second at 165 (inside the tolerance), then 185 again.
-    const fired = run(e, 0, 40, 0.1, (t) => normal(t, { wpm: t >= 14 && t < 15 ? 165 : 185 }));
-    expect(fired.map((d) => d.mediaTimeSec)).toEqual([30]);
+    // 150 WPM for 20 s, then 220 WPM: the 15 s window passes 170 WPM once ≥ 30 % of it is fast
+    // (150 · 0.7 + 220 · 0.3 = 171), i.e. about 4.5 s into the fast part.
+    const fired = run(e, 0, 40, 0.1, (t) => normal(t, { wpm: t > 20 ? 220 : 150 }));
+    expect(fired.map((d) => d.kind)).toEqual(['pace']);
+    expect(fired[0]!.mediaTimeSec).toBeGreaterThanOrEqual(24);
+    expect(fired[0]!.mediaTimeSec).toBeLessThanOrEqual(26);
+    expect(fired[0]!.metricValue).toBeGreaterThan(170);
+    // A short burst does not: 3 s at 220 WPM in a 150 WPM talk is 150 · 12/15 + 220 · 3/15 = 164 WPM over 15 s.
+    const e2 = new NudgeEngine();
+    const burst = talk();
+    expect(run(e2, 0, 60, 0.1, (t) => burst(t, { wpm: t > 20 && t <= 23 ? 220 : 150 }))).toEqual([]);
   });
 
   it('exactly at the threshold is not outside ("above" is strict)', () => {
     const e = new NudgeEngine();
-    expect(run(e, 0, 60, 0.1, (t) => normal(t, { wpm: 170 }))).toEqual([]);
+    expect(run(e, 0, 60, 0.1, (t) => normal(t, { level: -40 }))).toEqual([]);
   });
 
   it('fires at most one nudge per minIntervalSec, however many metrics are out', () => {

@@ -7,6 +7,7 @@ import {
   type NudgeRule,
   type RoomMessage,
 } from '@lectern/contract';
+import { PaceWindow } from './PaceWindow.ts';
 
 /** Options of {@link NudgeEngine}. */
 export interface NudgeEngineOptions {
@@ -41,21 +42,26 @@ interface RuleState {
   lastSampleSec: number;
   /** Latest value. */
   value: number | null;
+  /** A windowed rule that fired is judged again only on a window of samples after it (media time). */
+  judgeFromSec: number;
 }
 
 /**
  * Decides when to nudge one presenter: fed the room's messages in order (voice, fluency and body
- * frames; everything else is ignored), each with the session media time `nowSec` at which it
- * arrived, it keeps per rule the media time since which its metric has been outside the band, and
- * returns a {@link NudgeDecision} when a rule has been outside for its `holdSec` — at most one per
- * `minIntervalSec` of media time, the first due rule in priority order. A rule that fired starts
- * over (it must stay outside another full `holdSec`); a due rule held back by the interval fires
- * at its next sample after the interval if it is still outside. Priority is strict: while a
- * higher-priority problem persists it is the one repeated (one thing at a time, the most important
+ * frames and captions; everything else is ignored), each with the session media time `nowSec` at
+ * which it arrived, it keeps per rule the media time since which its metric has been outside the
+ * band, and returns a {@link NudgeDecision} when a rule has been outside for its `holdSec` (a
+ * windowed metric, pace over 15 s, is its own hold) — at most one per `minIntervalSec` of media
+ * time, the first due rule in priority order. A rule that fired starts over (it must stay outside
+ * another full `holdSec`; a windowed one is judged again on a window after the nudge); a due rule
+ * held back by the interval fires at its next sample after the interval if it is still outside.
+ * Priority is strict: while a higher-priority problem persists it is the one repeated (one thing
+ * at a time, the most important
  * first, as the Presentation Trainer does).
  *
  * Samples: `levelDbfs` from speech windows only; `pitchVariabilitySt` and `facingRatio` when not
- * null; `wpm30s` when not null; `talkRunSec` = seconds since the end of the last pause of at least
+ * null; `wpm15s` on each fluency frame once its window is covered ({@link PaceWindow}, fed the
+ * `captions:update`s); `wpm30s` when not null; `talkRunSec` = seconds since the end of the last pause of at least
  * `MIN_PAUSE_SEC` (voice frames with `pauseSec ≥ 0.25`), sampled on speech windows. A rule is
  * judged only when its metric has a sample; a metric with no sample for more than `maxGapSec`
  * starts its hold over. Pure: no timers, no I/O.
@@ -68,6 +74,8 @@ export class NudgeEngine {
   /** Start of the current talk run: media time the last pause ended (null before speech). */
   #talkRunStartSec: number | null = null;
   #inPause = true;
+  /** The pace over the last 15 s, from the captions (`wpm15s`). */
+  readonly #pace = new PaceWindow();
 
   /**
    * @param opts see {@link NudgeEngineOptions}.
@@ -78,7 +86,7 @@ export class NudgeEngine {
     this.#maxGapSec = opts.maxGapSec ?? 2;
     if (!Number.isFinite(this.#minIntervalSec) || this.#minIntervalSec < 0) throw new RangeError(`minIntervalSec must be ≥ 0, got ${opts.minIntervalSec}`);
     if (!Number.isFinite(this.#maxGapSec) || this.#maxGapSec < 0) throw new RangeError(`maxGapSec must be ≥ 0, got ${opts.maxGapSec}`);
-    this.#states = (opts.rules ?? NUDGE_RULES).map((rule) => ({ rule, outsideSinceSec: null, lastSampleSec: -Infinity, value: null }));
+    this.#states = (opts.rules ?? NUDGE_RULES).map((rule) => ({ rule, outsideSinceSec: null, lastSampleSec: -Infinity, value: null, judgeFromSec: -Infinity }));
   }
 
   /** Whether nudges are on (`minIntervalSec` > 0). */
@@ -112,9 +120,16 @@ export class NudgeEngine {
         }
         break;
       }
-      case 'metrics:fluency':
-        if (msg.payload.wpm30s !== null) this.#sample('wpm30s', msg.payload.wpm30s, nowSec);
+      case 'captions:update':
+        this.#pace.caption(msg.payload);
+        return null;
+      case 'metrics:fluency': {
+        const f = msg.payload;
+        const wpm15s = this.#pace.wpm(f.producerId, f.mediaTimeSec);
+        if (wpm15s !== null) this.#sample('wpm15s', wpm15s, nowSec);
+        if (f.wpm30s !== null) this.#sample('wpm30s', f.wpm30s, nowSec);
         break;
+      }
       case 'metrics:body':
         if (msg.payload.facingRatio.value !== null) this.#sample('facingRatio', msg.payload.facingRatio.value, nowSec);
         break;
@@ -140,10 +155,11 @@ export class NudgeEngine {
     for (const s of this.#states) {
       // A rule is judged only on a sample of its own metric: time without samples (silence
       // between quiet words, a missing pace) must not complete its hold.
-      if (s.outsideSinceSec === null || s.value === null || s.lastSampleSec !== nowSec) continue;
+      if (s.outsideSinceSec === null || s.value === null || s.lastSampleSec !== nowSec || nowSec < s.judgeFromSec) continue;
       if (nowSec - s.outsideSinceSec < s.rule.holdSec) continue;
       this.#lastNudgeSec = nowSec;
       s.outsideSinceSec = nowSec; // start over: another full hold before this rule fires again
+      s.judgeFromSec = nowSec + (s.rule.windowSec ?? 0); // …and a windowed metric a window of its own
       if (s.rule.metric === 'talkRunSec') this.#talkRunStartSec = nowSec;
       return { kind: s.rule.kind, text: s.rule.text, mediaTimeSec: nowSec, metricValue: s.value, threshold: s.rule.threshold, unit: s.rule.unit };
     }

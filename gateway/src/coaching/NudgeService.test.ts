@@ -91,22 +91,32 @@ function fluency(t: number, wpm30s: number | null): RoomMessage {
   };
 }
 
+/** Per room key: media time of the next word's end (a talk at `wpm` has one every 60 / wpm s from 0). */
+const nextWordEnd = new Map<string, number>();
+
 /**
  * Publishes media seconds (fromSec, toSec] of a talk at `wpm` (voice every 100 ms: speech with a
- * 0.5 s pause every 6 s, so no "Pause" nudge; fluency every second, pace known from 5 s on) for
- * room `key`, advancing the clock.
+ * 0.5 s pause every 6 s, so no "Pause" nudge; every second a caption final with the words that
+ * ended in it and a fluency frame) for room `key`, advancing the clock. fromSec 0 starts a talk.
  */
 function talk(h: ReturnType<typeof harness>, key: string, sessionId: string, fromSec: number, toSec: number, wpm: number): void {
+  if (fromSec === 0) nextWordEnd.set(key, 0);
   for (let i = fromSec * 10 + 1; i <= toSec * 10; i++) {
     const t = i / 10;
     h.clock.live.set(key, { sessionId, mediaTimeSec: t });
     h.bus.publish(key, voice(t, t % 6 < 5.5));
-    if (i % 10 === 0) h.bus.publish(key, fluency(t, t >= 5 ? wpm : null));
+    if (i % 10 !== 0) continue;
+    const words = [];
+    let end = nextWordEnd.get(key)!;
+    for (; end <= t + 1e-9; end = Math.round((end + 60 / wpm) * 1e6) / 1e6) words.push({ word: 'w', startSec: Math.max(0, end - 0.2), endSec: end, confidence: null });
+    nextWordEnd.set(key, end);
+    h.bus.publish(key, { event: 'captions:update', payload: { ...base, kind: 'final', segmentId: i, text: words.map((w) => w.word).join(' '), words, engine: 'test' } });
+    h.bus.publish(key, fluency(t, t >= 5 ? wpm : null));
   }
 }
 
 describe('NudgeService (live nudges and coach cues on the session timeline)', () => {
-  it('nudges a fast talk "Slow down" after 15 s above 170 WPM, at most once per 20 s, delivers and stores each one', async () => {
+  it('nudges a fast talk "Slow down" once its pace over 15 s is above 170 WPM, at most once per 20 s, delivers and stores each one', async () => {
     const h = harness();
     const s = await liveSession('fast-talk');
     talk(h, s.key, s.id, 0, 70, 195);
@@ -116,15 +126,16 @@ describe('NudgeService (live nudges and coach cues on the session timeline)', ()
     expect(nudges.map((n) => n.text)).toEqual(['Slow down', 'Slow down', 'Slow down']);
     for (const n of nudges) {
       expect(NudgeEventSchema.parse(n)).toEqual(n);
-      expect(n).toMatchObject({ roomId: 'fast-talk', sessionId: s.id, kind: 'pace', metricValue: 195, threshold: 170, unit: 'WPM' });
+      expect(n).toMatchObject({ roomId: 'fast-talk', sessionId: s.id, kind: 'pace', threshold: 170, unit: 'WPM' });
+      expect(Math.abs(n.metricValue - 195)).toBeLessThanOrEqual(4); // whole words in 15 s: multiples of 4 WPM
     }
-    // Pace is known from 5 s; outside for its 15 s hold → 20 s; then every 20 s (the interval, which is longer than the hold).
-    expect(nudges.map((n) => n.mediaTimeSec)).toEqual([20, 40, 60]);
+    // The 15 s window is covered at 15 s (first word at 0); then every 20 s (the interval, longer than the window).
+    expect(nudges.map((n) => n.mediaTimeSec)).toEqual([15, 35, 55]);
 
     await waitUntil(async () => (await repo.timeline(s.id)).cues.length === 3, 10_000, 'three stored cues');
     const { cues } = await repo.timeline(s.id);
     expect(cues.map((c) => [c.id, c.source, c.kind, c.text, c.mediaTimeSec, c.metricValue, c.authorName])).toEqual(
-      nudges.map((n) => [n.nudgeId, 'nudge', 'pace', 'Slow down', n.mediaTimeSec, 195, null]),
+      nudges.map((n) => [n.nudgeId, 'nudge', 'pace', 'Slow down', n.mediaTimeSec, n.metricValue, null]),
     );
     expect(cues[0]!.sentAt.getTime()).toBe(nudges[0]!.sentAtMs);
     expect(h.service.stats).toMatchObject({ nudges: 3, engines: 1 });
@@ -146,17 +157,17 @@ describe('NudgeService (live nudges and coach cues on the session timeline)', ()
   it('starts over for a new session of the same room and drops engines of sessions that are gone', async () => {
     const h = harness();
     const a = await liveSession('room-a');
-    talk(h, a.key, a.id, 0, 18, 200); // 13 s outside: not yet due
+    talk(h, a.key, a.id, 0, 12, 200); // 12 s of talk: the 15 s window is not covered yet
     const b = await liveSession('room-b');
     h.clock.live.delete(a.key); // a ended
     talk(h, b.key, b.id, 0, 10, 200);
     expect(h.service.stats.engines).toBe(1);
     const a2 = { id: randomUUID(), key: a.key };
     store.createSession({ id: a2.id, roomId: 'room-a', nodeId: 'test', startedAt: new Date() });
-    talk(h, a2.key, a2.id, 0, 19, 200); // the new session's own hold: 5 + 15 s → not due before 20 s
+    talk(h, a2.key, a2.id, 0, 14, 200); // the new session's own window: 15 s of its talk
     expect(h.delivered).toEqual([]);
-    talk(h, a2.key, a2.id, 19, 21, 200);
-    expect(h.delivered.map((d) => [d.nudge.sessionId, d.nudge.mediaTimeSec])).toEqual([[a2.id, 20]]);
+    talk(h, a2.key, a2.id, 14, 16, 200);
+    expect(h.delivered.map((d) => [d.nudge.sessionId, d.nudge.mediaTimeSec])).toEqual([[a2.id, 15]]);
     await h.service.close();
   });
 

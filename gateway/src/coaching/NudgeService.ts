@@ -101,7 +101,7 @@ export class NudgeService {
   }
 
   #onMessage(roomKey: string, msg: RoomMessage): void {
-    if (msg.event !== 'metrics:voice' && msg.event !== 'metrics:fluency' && msg.event !== 'metrics:body') return;
+    if (msg.event !== 'metrics:voice' && msg.event !== 'metrics:fluency' && msg.event !== 'metrics:body' && msg.event !== 'captions:update') return;
     const live = this.#o.sessions.liveMediaTime(roomKey);
     if (!live) {
       this.#engines.delete(roomKey);

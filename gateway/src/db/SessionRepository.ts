@@ -252,6 +252,15 @@ export class SessionRepository {
     )} ON CONFLICT (id) DO NOTHING`;
   }
 
+  /** The session's nudges and coach cues, by media time (table `session_cues`). */
+  async listCues(sessionId: string): Promise<Timeline['cues']> {
+    return [
+      ...(await this.sql<Timeline['cues']>`SELECT id, source, kind, text, media_time_sec AS "mediaTimeSec", metric_value AS "metricValue",
+          author_name AS "authorName", sent_at AS "sentAt"
+        FROM session_cues WHERE session_id = ${sessionId} ORDER BY media_time_sec, sent_at`),
+    ];
+  }
+
   /** Of `ids`, those that are sessions (used to drop buffered rows of deleted sessions). */
   async existingSessionIds(ids: readonly string[]): Promise<Set<string>> {
     if (ids.length === 0) return new Set();

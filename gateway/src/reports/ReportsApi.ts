@@ -12,9 +12,10 @@ import type { Database } from '../db/Database.ts';
 import type { SessionRow } from '../db/DbTypes.ts';
 import { SessionRepository } from '../db/SessionRepository.ts';
 import { HttpProblem, problemErrorHandler } from '../http/v1/HttpProblem.ts';
-import { ProblemSchema } from '@lectern/contract';
+import { NUDGE_EFFECT_WINDOW_SEC, type NudgeEffect, ProblemSchema } from '@lectern/contract';
 import { jsonSchema, SessionParamsSchema } from '../http/v1/schemas.ts';
 import { ownedSession, visibleSession } from '../http/v1/SessionsApi.ts';
+import { nudgeEffects } from './NudgeEffects.ts';
 import { buildReportDto, jobDto, reportCsv, reportPdf, type SessionReportDto } from './ReportDocument.ts';
 import { runReadAloud } from './FullPassRunner.ts';
 import type { ReportJobs } from './ReportJobs.ts';
@@ -199,7 +200,16 @@ export class ReportsApi {
     if (rubricVersion && !scores) throw new HttpProblem(404, 'Scores not found', `session ${s.id} has no scores under rubric ${rubricVersion} (has: ${versions.join(', ') || 'none'})`);
     // Past the access check (RLS or the share link's signature): clip URLs may be presigned now.
     const clips = scores ? await clipsDto(clipRows, job, this.deps.objects ?? null, { enabled: this.deps.jobs.clipsEnabled }) : null;
-    return buildReportDto(s, job, scores, analysis, versions, clips);
+    return { ...buildReportDto(s, job, scores, analysis, versions, clips), nudgeEffects: await this.#nudgeEffects(r, s.id) };
+  }
+
+  /** The live nudges' effects (#14), from the stored live rows around them ([] without nudges). */
+  async #nudgeEffects(r: Repos, sessionId: string): Promise<NudgeEffect[]> {
+    const cues = (await r.sessions.listCues(sessionId)).filter((c) => c.source === 'nudge');
+    if (cues.length === 0) return [];
+    const span = { fromSec: Math.max(0, cues[0]!.mediaTimeSec - NUDGE_EFFECT_WINDOW_SEC), toSec: cues.at(-1)!.mediaTimeSec + NUDGE_EFFECT_WINDOW_SEC };
+    const [tl, media] = await Promise.all([r.sessions.timeline(sessionId, span), r.sessions.listMediaObjects(sessionId)]);
+    return nudgeEffects({ cues, frames: tl.frames, words: tl.words, pauses: tl.pauses, originSec: media.find((m) => m.kind === 'recording')?.mediaTimeOriginSec ?? 0 });
   }
 
   #ready(dto: SessionReportDto): void {

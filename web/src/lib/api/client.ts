@@ -194,7 +194,7 @@ export class ApiClient {
     });
   }
 
-  /** `GET /v1/sessions/:id/timeline`: metric frames, pauses, words, disfluencies by media time. */
+  /** `GET /v1/sessions/:id/timeline`: metric frames, pauses, words, disfluencies, comments, nudges and cues by media time. */
   getTimeline(id: string, opts: RequestOptions = {}): Promise<Timeline> {
     const what = `/v1/sessions/${encodeURIComponent(id)}/timeline`;
     return this.#json<Partial<Timeline>>('GET', what, opts).then((body) => {
@@ -207,6 +207,7 @@ export class ApiClient {
         words: body.words ?? [],
         disfluencies: body.disfluencies ?? [],
         comments: body.comments ?? [],
+        cues: body.cues ?? [],
       };
     });
   }
