@@ -100,7 +100,8 @@ export interface AsrStreamOptions {
    * 100 ms chunks (2× real time, 2026-11-22, CPU-s per audio-s): decoded one by one 0.056–0.064,
    * in 0.2 s batches 0.053–0.057, 0.3 s 0.050–0.052, 0.5 s 0.048–0.050; back to back 0.041–0.047
    * (`npm run bench:asr`: `paced` and `rtf`). 0.3 s keeps captions updating about as often as
-   * sherpa-onnx's 320 ms chunks. Partials then come at most once per batch; `endUtterance`,
+   * sherpa-onnx's 320 ms chunks (the live path uses 0.2 s with the `stable` commit policy, for
+   * shorter commit delays: `LIVE_DECODE_INTERVAL_SEC`). Partials then come at most once per batch; `endUtterance`,
    * `flush`, `close`, a media gap and `maxUtteranceSec` decode what is buffered first, so finals
    * are the same as without batching.
    */
