@@ -38,7 +38,7 @@ export const ScriptPassageSchema = z.object({
   /** Index of its first word among the script's normalised words, and how many it has (≥ 1). */
   firstWord: z.number().int().min(0),
   wordCount: z.number().int().min(1),
-  /** Its words matched by a recognised word in the alignment (0…wordCount). */
+  /** Its words matched by a recognised word in the alignment, the same or nearly (0…wordCount). */
   matchedWords: z.number().int().min(0),
   status: ScriptPassageStatusSchema,
   /**
@@ -70,7 +70,7 @@ export const ScriptAlignmentSchema = z.object({
   final: z.boolean(),
   scriptWordCount: z.number().int().min(0),
   heardWordCount: z.number().int().min(0),
-  /** Script words matched by a recognised word (exact, after normalisation). */
+  /** Script words matched by a recognised word: the same word or nearly (a misrecognised ending or vowel), after normalisation. */
   matchedWords: z.number().int().min(0),
   /** matchedWords / scriptWordCount × 100 (bounded by the recogniser's accuracy). */
   wordMatchPct: z.number().min(0).max(100),
