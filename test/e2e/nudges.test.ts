@@ -123,6 +123,9 @@ describe('live nudges: fast real speech', () => {
     });
     await shown.evaluate((el) => new Promise((r) => setTimeout(r, 400)));
     await presenter.screenshot({ path: path.join(results, 'rehearse-focus-nudge.png') });
+    // The metric kept in view (default: pace) is the pace the nudge judges, over 15 s.
+    expect(await presenter.getByTestId('focus-metric').getAttribute('data-metric')).toBe('pace');
+    expect(Number(await presenter.getByTestId('focus-metric').getAttribute('data-value'))).toBeGreaterThan(0);
 
     // Keep talking, to see the next nudges come (or not) at the interval.
     const t0 = (await log()).firstFrame!.mediaTimeSec;

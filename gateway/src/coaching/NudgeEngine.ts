@@ -5,9 +5,9 @@ import {
   type NudgeKind,
   type NudgeMetric,
   type NudgeRule,
+  PaceWindow,
   type RoomMessage,
 } from '@lectern/contract';
-import { PaceWindow } from './PaceWindow.ts';
 
 /** Options of {@link NudgeEngine}. */
 export interface NudgeEngineOptions {

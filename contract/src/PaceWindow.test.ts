@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { CaptionEvent } from '@lectern/contract';
-import { PaceWindow } from './PaceWindow.ts';
+import type { CaptionEvent } from './language.ts';
+import { PaceWindow } from './nudges.ts';
 
 const caption = (kind: 'partial' | 'final', segmentId: number, ends: number[], producerId = 'p1'): CaptionEvent => ({
   roomId: 'r',
