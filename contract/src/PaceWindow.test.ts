@@ -22,8 +22,17 @@ describe('PaceWindow (the pace of the "Slow down" nudge)', () => {
     expect(p.wpm('p1', 15.8)).toBe(52); // 13 words × 4
     // The final of segment 1 replaces its partial (no double count), with one word more.
     p.caption(caption('final', 1, [11, 12, 13, 14]));
-    expect(p.wpm('p1', 16)).toBe((14 - 1) * 4); // the word ending at 1 has left the window (1, 16]
+    expect(p.wpm('p1', 16)).toBe(14 * 4); // the window ends at the newest word: (−1, 14]
     expect(p.wpm('p1', 40)).toBe(0);
+  });
+
+  it('waits up to 3 s for lagging captions, then lets silence lower the pace', () => {
+    const p = new PaceWindow();
+    p.caption(caption('final', 0, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14])); // newest word ends at 14
+    expect(p.wpm('p1', 16.5)).toBe(14 * 4); // (−1, 14]: the recogniser may still be on 14–16.5
+    expect(p.wpm('p1', 18)).toBe(14 * 4); // (0, 15]
+    expect(p.wpm('p1', 20)).toBe(12 * 4); // (2, 17]: 3 s after the last word, the silence counts
+    expect(() => new PaceWindow(15, -1)).toThrow(RangeError);
   });
 
   it('follows one producer: another one starts over, and asking for another one gives null', () => {

@@ -84,6 +84,15 @@ export const PACE_NUDGE_ABOVE_WPM = PACE_GUIDANCE_WPM.high + 10;
 export const PACE_NUDGE_WINDOW_SEC = 15;
 
 /**
+ * How far the pace window may end before "now" to wait for captions that lag the audio, seconds:
+ * the window ends at the newest recognised word, but no earlier than this before now (so a long
+ * silence still lowers the pace). 3 s ≈ the caption lag p95 measured by `npm run bench:live`
+ * (2.5–3 s, README "Benchmarks"); without it the window held 15 s of audio but only the words
+ * recognised so far, and the pace of a fast talk read low while the recogniser was behind.
+ */
+export const PACE_NUDGE_MAX_CAPTION_LAG_SEC = 3;
+
+/**
  * The rules, in priority order: when several are due at once the first fires (audibility first,
  * then pace, pausing, facing, pitch). Thresholds and hold times are issue #14's.
  */
@@ -228,7 +237,9 @@ export interface NudgeEffectItem {
  * ({@link NUDGE_EFFECT_MEASURES}) over the {@link NUDGE_EFFECT_WINDOW_SEC} s before and after it,
  * and over the nudges with data on both sides the mean before, the mean after, the mean change
  * (after − before) and how many moved in the `better` direction. Descriptive: a change after a
- * nudge is not proof that the nudge caused it (speakers drift back toward their habit anyway).
+ * nudge is not proof that the nudge caused it — a nudge fires when its measure is far out, so some
+ * return toward the band is expected anyway (regression to the mean: on the e2e's steady fast
+ * fixture the pace went 205 → 174 WPM after three nudges).
  */
 export interface NudgeEffect {
   kind: NudgeKind;
@@ -266,14 +277,24 @@ export class PaceWindow {
   /** End times of final words, media seconds (only the last window and a little more are kept). */
   #finals: number[] = [];
   #partial: number[] = [];
+  /** End of the newest word seen (final or partial), media seconds. */
+  #newestEndSec = -Infinity;
 
   /** Window length, seconds. */
   readonly windowSec: number;
+  /** Longest wait for lagging captions, seconds ({@link PACE_NUDGE_MAX_CAPTION_LAG_SEC}). */
+  readonly maxLagSec: number;
 
-  /** @param windowSec window length, seconds (> 0). @throws RangeError otherwise. */
-  constructor(windowSec = PACE_NUDGE_WINDOW_SEC) {
+  /**
+   * @param windowSec window length, seconds (> 0).
+   * @param maxLagSec how far before now the window may end, seconds (≥ 0).
+   * @throws RangeError otherwise.
+   */
+  constructor(windowSec = PACE_NUDGE_WINDOW_SEC, maxLagSec = PACE_NUDGE_MAX_CAPTION_LAG_SEC) {
     this.windowSec = windowSec;
+    this.maxLagSec = maxLagSec;
     if (!(windowSec > 0) || !Number.isFinite(windowSec)) throw new RangeError(`windowSec must be > 0, got ${windowSec}`);
+    if (!(maxLagSec >= 0) || !Number.isFinite(maxLagSec)) throw new RangeError(`maxLagSec must be ≥ 0, got ${maxLagSec}`);
   }
 
   /** Ingests a caption update (partial or final). */
@@ -281,6 +302,7 @@ export class PaceWindow {
     if (c.producerId !== this.#producerId) this.#reset(c.producerId);
     for (const w of c.words) if (this.#firstStartSec === null || w.startSec < this.#firstStartSec) this.#firstStartSec = w.startSec;
     const ends = c.words.map((w) => w.endSec);
+    for (const e of ends) this.#newestEndSec = Math.max(this.#newestEndSec, e);
     if (c.kind === 'final') {
       this.#finals.push(...ends);
       this.#partial = [];
@@ -290,15 +312,17 @@ export class PaceWindow {
   }
 
   /**
-   * Words per minute over (nowSec − windowSec, nowSec] of `producerId`'s media time, or null before
-   * the window is covered (or for another producer than the captions').
+   * Words per minute over (end − windowSec, end] of `producerId`'s media time, where end = the
+   * newest word's end clamped to [nowSec − maxLagSec, nowSec]; null until `windowSec` has passed
+   * since the first word (or for another producer than the captions').
    */
   wpm(producerId: string, nowSec: number): number | null {
     if (producerId !== this.#producerId || this.#firstStartSec === null || nowSec - this.#firstStartSec < this.windowSec) return null;
-    const from = nowSec - this.windowSec;
+    const end = Math.min(nowSec, Math.max(nowSec - this.maxLagSec, this.#newestEndSec));
+    const from = end - this.windowSec;
     let n = 0;
-    for (const e of this.#finals) if (e > from && e <= nowSec) n++;
-    for (const e of this.#partial) if (e > from && e <= nowSec) n++;
+    for (const e of this.#finals) if (e > from && e <= end) n++;
+    for (const e of this.#partial) if (e > from && e <= end) n++;
     return (n * 60) / this.windowSec;
   }
 
@@ -307,5 +331,6 @@ export class PaceWindow {
     this.#firstStartSec = null;
     this.#finals = [];
     this.#partial = [];
+    this.#newestEndSec = -Infinity;
   }
 }

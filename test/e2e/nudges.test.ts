@@ -9,9 +9,12 @@
  * measures sits at the 170 WPM threshold (measured: 15 s pace 119–176, first nudge after 24.2 s,
  * "172 WPM for 15 s"). The test checks that a "Slow down" nudge appears large on the page within 20 s
  * of the first voice frame, that nudges come at most one per 20 s (media time), and that after
- * Stop the replay page shows them in its nudges lane, where a click seeks there. Prints JSON:
- * time to the first nudge (wall and media), the intervals, each nudge and the pace frames seen.
- * Screenshots: test-results/rehearse-focus-nudge.png, test-results/replay-nudges.png.
+ * Stop the replay page shows them in its nudges lane, where a click seeks there (recording on:
+ * playback = media time + the recording's origin), and the report gives the pace in the 15 s
+ * before and after each nudge (`nudgeEffects`, section "Live nudges"). Prints JSON: time to the
+ * first nudge (wall and media), the intervals, each nudge, the pace frames seen, the effects.
+ * Screenshots: test-results/rehearse-focus-nudge.png, test-results/replay-nudges.png,
+ * test-results/report-nudges.png.
  * Needs the built web app (npm run build -w web).
  */
 import { execFileSync } from 'node:child_process';
@@ -19,7 +22,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NUDGE_MIN_INTERVAL_SEC_DEFAULT, type Timeline } from '@lectern/contract';
+import { NUDGE_MIN_INTERVAL_SEC_DEFAULT, type SessionReport, type Timeline } from '@lectern/contract';
 import { type LecternNode, startLectern } from '@lectern/gateway';
 import { Database } from '../../gateway/src/db/Database.ts';
 import { roomKey } from '../../gateway/src/access/RoomKey.ts';
@@ -44,6 +47,8 @@ let presenter: Page;
 let auth: () => Promise<Record<string, string>>;
 let account: Awaited<ReturnType<typeof createTestAccount>>;
 let sessionId = '';
+/** The recording's media-time origin (playback = media time + this). */
+let originSec = 0;
 
 /** What the page recorder (an init script) saw, by wall clock. */
 interface NudgeLog {
@@ -66,7 +71,7 @@ beforeAll(async () => {
   execFileSync('sox', [input, fastWav, 'tempo', String(TEMPO)]);
   db = await Database.connect({ url: TEST_DATABASE_URL, schema: uniqueSchema('e2e_nudges') });
   [node, browser] = await Promise.all([
-    startLectern({ port: 0, sfuWorkers: 1, analyzerProcesses: 1, poseProcesses: 0, recording: false, logLevel: 'warn', dataDir: work.dir }, { database: db }),
+    startLectern({ port: 0, sfuWorkers: 1, analyzerProcesses: 1, poseProcesses: 0, logLevel: 'warn', dataDir: work.dir }, { database: db }),
     launchChromium({ audioFile: fastWav }),
   ]);
   account = await createTestAccount(node, { role: 'owner' });
@@ -169,18 +174,46 @@ describe('live nudges: fast real speech', () => {
     }, 30_000, 'the session to end', 250);
     const timeline = (await (await fetch(`${node.url}/v1/sessions/${sessionId}/timeline`, { headers: await auth() })).json()) as Timeline;
     expect(timeline.cues!.map((c) => [c.id, c.source, c.text])).toEqual(nudges.map((n) => [n.id, 'nudge', n.text]));
+    // The recording's time origin (playback = media time + origin), once it is uploaded.
+    let detail: { recordingUrl: string | null; mediaTimeOriginSec: number | null } = { recordingUrl: null, mediaTimeOriginSec: null };
+    await waitUntil(async () => !!(detail = await (await fetch(`${node.url}/v1/sessions/${sessionId}`, { headers: await auth() })).json()).recordingUrl, 60_000, 'recording uploaded', 500);
+    originSec = detail.mediaTimeOriginSec ?? 0;
 
     const { page: replay } = await signedInPage(browser, node.url, account, { label: 'replay' });
     await replay.goto(`${node.url}/sessions/${sessionId}`);
     await replay.getByTestId('lane-cues').waitFor({ timeout: 15_000 });
     const markers = replay.getByTestId('cue-marker');
     expect(await markers.count()).toBe(nudges.length);
-    // No recording in this test: playback position = media time (origin 0).
     const at = await markers.evaluateAll((els) => els.map((e) => [e.dataset.source, e.textContent?.trim(), Number(e.dataset.atSec)]));
-    expect(at).toEqual(nudges.map((n) => ['nudge', n.text, n.mediaTimeSec]));
+    expect(at.map(([source, text]) => [source, text])).toEqual(nudges.map((n) => ['nudge', n.text]));
+    at.forEach(([, , sec], i) => expect(sec as number).toBeCloseTo(nudges[i]!.mediaTimeSec + originSec, 6));
+    await replay.getByTestId('replay-video').waitFor({ timeout: 15_000 });
     await markers.first().click();
-    await expect.poll(async () => Number(await replay.getByTestId('lane-cues-playhead').getAttribute('data-at-sec'))).toBeCloseTo(nudges[0]!.mediaTimeSec, 6);
+    await expect.poll(async () => Number(await replay.getByTestId('lane-cues-playhead').getAttribute('data-at-sec')), { timeout: 10_000 }).toBeCloseTo(nudges[0]!.mediaTimeSec + originSec, 1);
+    await expect.poll(() => replay.evaluate(() => document.querySelector<HTMLVideoElement>('[data-testid=replay-video]')!.currentTime), { timeout: 10_000 }).toBeCloseTo(nudges[0]!.mediaTimeSec + originSec, 0);
     await replay.getByTestId('replay-timeline').screenshot({ path: path.join(results, 'replay-nudges.png') });
     await replay.context().close();
-  }, 60_000);
+  }, 120_000);
+
+  it('the report says how the pace moved in the 15 s after each "Slow down" vs the 15 s before', async () => {
+    const nudges = (await log()).nudges;
+    let report: SessionReport | null = null;
+    await waitUntil(async () => !!(report = (await (await fetch(`${node.url}/v1/sessions/${sessionId}/report`, { headers: await auth() })).json()) as SessionReport).report, 180_000, 'the report', 1000);
+    const effects = report!.nudgeEffects!;
+    console.log(JSON.stringify({ nudgesE2eReport: effects.map(({ items, ...e }) => ({ ...e, items: items.map((i) => [i.atSec, i.before, i.after]) })) }));
+    expect(effects.map((e) => [e.kind, e.count])).toEqual([['pace', nudges.length]]);
+    const [pace] = effects;
+    expect(pace!.items.map((i) => i.atSec)).toEqual(nudges.map((n) => Math.round((n.mediaTimeSec + originSec) * 10) / 10));
+    // The fixture is fast throughout: 15 s of talk before each nudge are measured at a pace above the band.
+    for (const i of pace!.items) expect(i.before).toBeGreaterThan(160);
+
+    const { page } = await signedInPage(browser, node.url, account, { label: 'report' });
+    await page.goto(`${node.url}/sessions/${sessionId}/report`);
+    const section = page.getByTestId('report-nudges');
+    await section.waitFor({ timeout: 20_000 });
+    expect(await page.getByTestId('nudge-effect').getAttribute('data-kind')).toBe('pace');
+    expect(await page.getByTestId('nudge-effect-item').count()).toBe(nudges.length);
+    await section.screenshot({ path: path.join(results, 'report-nudges.png') });
+    await page.context().close();
+  }, 240_000);
 });
