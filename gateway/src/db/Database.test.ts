@@ -71,16 +71,16 @@ describe.each(targets)('DB layer on %s', (_label, url) => {
   });
 
   it('applies the migrations once, recorded in schema_migrations, also when two nodes start together', async () => {
-    expect(db.appliedMigrations).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(db.appliedMigrations).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     const [a, b] = await Promise.all([Database.connect({ url: url(), schema }), Database.connect({ url: url(), schema })]);
     expect([...a.appliedMigrations, ...b.appliedMigrations]).toEqual([]);
     await Promise.all([a.close(), b.close()]);
     const rows = await db.sql`SELECT version, name FROM schema_migrations`;
-    expect(rows.map((r) => `${r.version}_${r.name}`).sort()).toEqual(['1_sessions', '2_reports', '3_coach_comments', '4_access', '5_tenant_write_check', '6_session_cues', '7_transcript_search', '8_session_clips', '9_session_scripts']);
+    expect(rows.map((r) => `${r.version}_${r.name}`).sort()).toEqual(['1_sessions', '2_reports', '3_coach_comments', '4_access', '5_tenant_write_check', '6_session_cues', '7_transcript_search', '8_session_clips', '9_session_scripts', '10_search_lexeme']);
     // A fresh schema migrated by two nodes at once: the advisory lock serialises them.
     const fresh = uniqueSchema('race');
     const [c, d] = await Promise.all([Database.connect({ url: url(), schema: fresh }), Database.connect({ url: url(), schema: fresh })]);
-    expect([...c.appliedMigrations, ...d.appliedMigrations]).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect([...c.appliedMigrations, ...d.appliedMigrations]).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     await c.dropSchema();
     await Promise.all([c.close(), d.close()]);
   });

@@ -21,7 +21,8 @@ export function positiveText(q: string): string {
  * `media_objects` limits every step to the sessions the caller may see.
  *
  * Steps: (1) the query's lexemes (`to_tsvector('english', …)` of its non-excluded words) find the
- * matching words through the GIN index on `transcript_words.lexemes`; (2) each session with such a
+ * matching words through the btree index on `transcript_words.lexeme` (migration 010: text
+ * equality is leakproof, so the index is usable under row-level security); (2) each session with such a
  * word gets its transcript rebuilt in time order as a tsvector and must match
  * `websearch_to_tsquery('english', q)` (all words, phrases, `or`, `-word`); (3) sessions are
  * ordered by `ts_rank(transcript, query, 1)` (rank / (1 + ln(length)): long talks that mention a
@@ -50,7 +51,7 @@ export class SearchRepository {
       WITH q AS (SELECT websearch_to_tsquery('english', ${q}) AS tsq, ${terms}::text[] AS terms),
       matched AS (
         SELECT w.session_id, w.word, w.start_sec, w.segment_id
-        FROM transcript_words w, q WHERE w.lexemes && q.terms
+        FROM transcript_words w WHERE w.lexeme = ANY(${terms}::text[])
       ),
       docs AS (
         SELECT w.session_id, to_tsvector('english', string_agg(w.word, ' ' ORDER BY w.start_sec, w.segment_id)) AS doc
