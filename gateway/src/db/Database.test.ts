@@ -76,7 +76,7 @@ describe.each(targets)('DB layer on %s', (_label, url) => {
     expect([...a.appliedMigrations, ...b.appliedMigrations]).toEqual([]);
     await Promise.all([a.close(), b.close()]);
     const rows = await db.sql`SELECT version, name FROM schema_migrations`;
-    expect(rows.map((r) => `${r.version}_${r.name}`).sort()).toEqual(['1_sessions', '2_reports', '3_coach_comments', '4_access', '5_tenant_write_check', '6_session_cues', '7_transcript_search', '8_session_clips', '9_session_scripts', '10_search_lexeme']);
+    expect(rows.map((r) => `${r.version}_${r.name}`).sort()).toEqual(['10_search_lexeme', '1_sessions', '2_reports', '3_coach_comments', '4_access', '5_tenant_write_check', '6_session_cues', '7_transcript_search', '8_session_clips', '9_session_scripts']);
     // A fresh schema migrated by two nodes at once: the advisory lock serialises them.
     const fresh = uniqueSchema('race');
     const [c, d] = await Promise.all([Database.connect({ url: url(), schema: fresh }), Database.connect({ url: url(), schema: fresh })]);
