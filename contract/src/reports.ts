@@ -258,10 +258,11 @@ export type ClipMoment = z.infer<typeof ClipMomentSchema>;
  */
 export const ReportClipSchema = ClipMomentSchema.extend({
   id: z.string().uuid(),
-  state: z.enum(['ready', 'failed']),
+  /** `pending` until cut (the job marks the report done first, then cuts the clips in order). */
+  state: z.enum(['pending', 'ready', 'failed']),
   /** Why the clip could not be cut (state `failed`), else null. */
   error: z.string().nullable(),
-  /** Length of the cut clip, seconds (null when failed). */
+  /** Length of the cut clip, seconds (null until ready). */
   durationSec: z.number().nullable(),
   /** e.g. `video/webm`. */
   contentType: z.string(),
@@ -273,9 +274,10 @@ export const ReportClipSchema = ClipMomentSchema.extend({
 export type ReportClip = z.infer<typeof ReportClipSchema>;
 
 /**
- * The report's clips: `cutting` while the job cuts them (items appear as each is stored), `ready`
- * once done (items may be empty: `note` says why, e.g. the talk is too short), `off` when clips are
- * disabled on this server or the object store is missing (`note` says which).
+ * The report's clips: `cutting` while some are `pending` (the report is done; fetch it again to
+ * see each clip as it is stored), `ready` once none is pending (items may be empty: `note` says
+ * why, e.g. the talk is too short), `off` when clips are disabled on this server or the object
+ * store is missing (`note` says which).
  */
 export const ReportClipsSchema = z.object({
   state: z.enum(['cutting', 'ready', 'off']),

@@ -11,7 +11,7 @@ import type { SessionLog } from '../sessions/SessionManager.ts';
 import type { ObjectStore } from '../storage/ObjectStore.ts';
 import { runFullPass } from './FullPassRunner.ts';
 import type { ReportRepository } from './ReportRepository.ts';
-import { type ClipOptions, makeClips } from './clips/ClipMaker.ts';
+import { type ClipOptions, type ClipPlan, cutClips, planClips } from './clips/ClipMaker.ts';
 import { ClipRepository } from './clips/ClipRepository.ts';
 
 /** Queue name of the post-session analysis job. */
@@ -35,7 +35,10 @@ export interface ReportJobOptions {
   attemptTimeoutMs?: number;
   /** While the recording is still spooled, check again after this many seconds (default {@link UPLOAD_WAIT_SEC}). */
   uploadWaitSec?: number;
-  /** Clips of the best and weakest moments, cut after scoring (default: on, 5 clips, ≤ 120 s per clip, 300 s in all). */
+  /**
+   * Clips of the best and weakest moments, picked after scoring and cut once the job is marked done
+   * (default: on, 5 clips, ≤ 120 s of ffmpeg per clip, 300 s in all).
+   */
   clips?: ClipOptions;
 }
 
@@ -81,7 +84,8 @@ export const MAX_UPLOAD_WAITS = 24 * 60;
  *
  * One job per ended session with a recording: download `recording.webm` from S3 → full-pass
  * analysis in a child process (voice, language with the best ASR engine, body when there is
- * video) → store the analysis → score under the latest rubric → store scores, tips and drills.
+ * video) → store the analysis → score under the latest rubric → store scores, tips and drills →
+ * pick the clips' moments (stored `pending`) → job done → cut the clips (clips/ClipMaker.ts).
  * The visible status (queued / running with percent / done / failed with reason) is kept in
  * `analysis_jobs` ({@link ReportRepository}).
  *
@@ -214,7 +218,7 @@ export class ReportJobs {
     let lastWrite = 0;
     const progress = (stage: string, percent: number): void => {
       const now = Date.now();
-      if (now - lastWrite < 250 && stage !== 'score' && stage !== 'clips') return; // stage changes and each clip are always written
+      if (now - lastWrite < 250 && stage !== 'score') return;
       lastWrite = now;
       void reports.jobProgress(sessionId, stage, percent).catch(() => {});
     };
@@ -251,20 +255,24 @@ export class ReportJobs {
       progress('score', 96);
       await reports.saveAnalysis(sessionId, analysis);
       await reports.saveScores(sessionId, scoreAnalysis(analysis, getRubric()));
-      if (this.clipsEnabled) {
-        // The report is readable from here on; the page shows the clips as each is stored.
-        progress('clips', 97);
-        const clips = await makeClips({
-          sessionId, orgId: session.orgId, recordingFile: file, analysis, objects, clips: new ClipRepository(this.#deps.database.sql), tmpDir: tmp,
-          onProgress: (done, total) => progress('clips', 97 + (3 * done) / total), signal: this.#shutdown.signal, opts: this.#opts.clips,
-        }).catch((err: Error) => ({ error: err.message }));
-        if ('error' in clips) log.warn({ sessionId, err: clips.error }, 'report clips failed (the report is kept)');
-        else log.info({ sessionId, ready: clips.ready, failed: clips.failed, wallMs: Math.round(clips.wallMs), clipMs: clips.clipMs, errors: clips.errors }, 'report clips cut');
-      }
+      // Clips: picked and stored as pending before the job is done (the report lists them at once),
+      // cut after it (the report page shows each as it is ready). Never fails the report.
+      const clipRepo = new ClipRepository(this.#deps.database.sql);
+      let plan: ClipPlan | null = null;
+      if (this.clipsEnabled)
+        plan = await planClips({ sessionId, orgId: session.orgId, analysis, objects, clips: clipRepo, opts: this.#opts.clips }).catch((err: Error) => {
+          log.warn({ sessionId, err: err.message }, 'report clips could not be planned (the report is kept)');
+          return null;
+        });
       const wallMs = performance.now() - t0;
       await reports.jobDone(sessionId, wallMs);
       log.info({ sessionId, attempt, wallMs: Math.round(wallMs), stageMs: analysis.stageMs }, 'session report ready');
       ok = true;
+      if (plan && plan.items.length > 0) {
+        const clips = await cutClips({ plan, recordingFile: file, objects, clips: clipRepo, tmpDir: tmp, signal: this.#shutdown.signal, opts: this.#opts.clips }).catch((err: Error) => ({ error: err.message }));
+        if ('error' in clips) log.warn({ sessionId, err: clips.error }, 'report clips failed (the report is kept)');
+        else log.info({ sessionId, ready: clips.ready, failed: clips.failed, clipSec: Math.round(clips.clipSec), wallMs: Math.round(clips.wallMs), clipMs: clips.clipMs, errors: clips.errors }, 'report clips cut');
+      }
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       const permanent = err instanceof PermanentJobError;

@@ -199,7 +199,7 @@ export class ReportsApi {
     ]);
     if (rubricVersion && !scores) throw new HttpProblem(404, 'Scores not found', `session ${s.id} has no scores under rubric ${rubricVersion} (has: ${versions.join(', ') || 'none'})`);
     // Past the access check (RLS or the share link's signature): clip URLs may be presigned now.
-    const clips = scores ? await clipsDto(clipRows, job, this.deps.objects ?? null, { enabled: this.deps.jobs.clipsEnabled }) : null;
+    const clips = scores ? await clipsDto(clipRows, this.deps.objects ?? null, { enabled: this.deps.jobs.clipsEnabled }) : null;
     return { ...buildReportDto(s, job, scores, analysis, versions, clips), nudgeEffects: await this.#nudgeEffects(r, s.id) };
   }
 

@@ -22,7 +22,8 @@ CREATE TABLE session_clips (
   -- the measured value the moment was picked on, and its unit
   value           double precision NOT NULL,
   unit            text NOT NULL,
-  state           text NOT NULL CHECK (state IN ('ready', 'failed')),
+  -- pending: picked, not cut yet (the job marks the analysis done first, then cuts)
+  state           text NOT NULL CHECK (state IN ('pending', 'ready', 'failed')),
   error           text CHECK ((state = 'failed') = (error IS NOT NULL)),
   -- the burned-in captions, clip seconds: [{startSec, endSec, text}]
   captions        jsonb NOT NULL DEFAULT '[]',

@@ -14,7 +14,8 @@ export interface ClipRow {
   why: string;
   value: number;
   unit: string;
-  state: 'ready' | 'failed';
+  /** `pending` until the job has cut it (or found it cannot). */
+  state: 'pending' | 'ready' | 'failed';
   error: string | null;
   captions: ClipCaption[];
   createdAt: Date;
@@ -57,7 +58,7 @@ export class ClipRepository {
       why: r.why as string,
       value: Number(r.value),
       unit: r.unit as string,
-      state: r.state as 'ready' | 'failed',
+      state: r.state as ClipRow['state'],
       error: (r.error as string | null) ?? null,
       captions: (r.captions as ClipCaption[]) ?? [],
       createdAt: r.created_at as Date,
@@ -74,6 +75,16 @@ export class ClipRepository {
       INSERT INTO session_clips (id, session_id, media_object_id, ordinal, kind, tone, start_sec, end_sec, title, why, value, unit, state, error, captions)
       VALUES (${c.id}, ${c.sessionId}, ${c.mediaObjectId}, ${c.ordinal}, ${c.kind}, ${c.tone}, ${c.startSec}, ${c.endSec}, ${c.title}, ${c.why},
               ${c.value}, ${c.unit}, ${c.state}, ${c.error}, ${this.sql.json(c.captions as never)})`;
+  }
+
+  /** The clip was cut and stored as media object `mediaObjectId`. */
+  async markReady(id: string, mediaObjectId: string): Promise<void> {
+    await this.sql`UPDATE session_clips SET state = 'ready', error = null, media_object_id = ${mediaObjectId} WHERE id = ${id}`;
+  }
+
+  /** The clip could not be cut (`error` says why, ≤ 500 characters kept). */
+  async markFailed(id: string, error: string): Promise<void> {
+    await this.sql`UPDATE session_clips SET state = 'failed', error = ${error.slice(0, 500) || 'unknown error'}, media_object_id = null WHERE id = ${id}`;
   }
 
   /** Records an uploaded clip video as a `media_objects` row of kind `clip`. */

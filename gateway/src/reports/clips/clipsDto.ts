@@ -1,29 +1,34 @@
 import type { ReportClip, ReportClips } from '@lectern/contract';
 import type { ObjectStore } from '../../storage/ObjectStore.ts';
-import type { AnalysisJobRow } from '../ReportRepository.ts';
 import type { ClipRow } from './ClipRepository.ts';
 import { SHORT_WINDOW_SEC } from './moments.ts';
 
 /** Lifetime of a clip's presigned URL, seconds (like the recording's: at most 15 min). */
 export const CLIP_URL_TTL_SEC = 900;
+/**
+ * A clip still pending this long after it was picked was interrupted (the node stopped while
+ * cutting: SIGKILL, crash), seconds: the job's clip budget (300 s) plus a margin.
+ */
+export const PENDING_STALE_SEC = 900;
 
 /**
  * The report's `clips` from the stored rows. Call it only after the access check (the caller may
  * see the session, or holds a valid share link): it presigns each ready clip's object for
  * `ttlSec` (≤ {@link CLIP_URL_TTL_SEC}).
  * @param enabled false when this server cuts no clips (disabled, or no object store): state `off`.
- * @returns null before the session has a report (no job done and no clips).
  */
 export async function clipsDto(
   rows: ClipRow[],
-  job: AnalysisJobRow | null,
   objects: ObjectStore | null,
   opts: { enabled: boolean; ttlSec?: number; nowMs?: number },
 ): Promise<ReportClips> {
   const ttl = Math.min(CLIP_URL_TTL_SEC, opts.ttlSec ?? CLIP_URL_TTL_SEC);
   const expiresAt = new Date((opts.nowMs ?? Date.now()) + ttl * 1000).toISOString();
   const items: ReportClip[] = [];
-  for (const r of rows) {
+  const now = opts.nowMs ?? Date.now();
+  for (let r of rows) {
+    if (r.state === 'pending' && now - r.createdAt.getTime() > PENDING_STALE_SEC * 1000)
+      r = { ...r, state: 'failed', error: 'interrupted: the server stopped while cutting it; analyse again to cut it' };
     const url = r.state === 'ready' && r.s3Key && objects ? await objects.presignGet(r.s3Key, ttl) : null;
     items.push({
       id: r.id,
@@ -44,7 +49,7 @@ export async function clipsDto(
       captions: r.captions,
     });
   }
-  const cutting = job?.state === 'running' && (job.stage === 'clips' || items.length === 0);
+  const cutting = items.some((c) => c.state === 'pending');
   if (items.length === 0 && !opts.enabled && !cutting)
     return { state: 'off', items, note: objects ? 'This server cuts no clips (turned off in its configuration).' : 'This server has no object store, so it cannot store clips.' };
   return {
