@@ -145,7 +145,7 @@ describe('report clips', () => {
       const h = 120;
       const a = greyFrame(file, at, w, h);
       const b = greyFrame(plain, at, w, h);
-      diffs[c.kind] = { bottom: +bandDiff(a, b, w, Math.round(h * 0.8), h).toFixed(1), top: +bandDiff(a, b, w, 0, Math.round(h * 0.6)).toFixed(1) };
+      diffs[c.kind] = { bottom: +bandDiff(a, b, w, Math.round(h * 0.7), h).toFixed(1), top: +bandDiff(a, b, w, 0, Math.round(h * 0.6)).toFixed(1) };
     }
     figures.captionBandDiff = diffs;
     for (const [kind, d] of Object.entries(diffs)) {

@@ -83,11 +83,14 @@ const FILLER_COLOUR = '&H57C8FF&';
 /**
  * The ASS script burning `cues` into a `widthPx`×`heightPx` video: white bold DejaVu Sans (Debian's
  * default font, fontconfig falls back to any sans) at 6 % of the height on an opaque dark box
- * (BorderStyle 3), bottom centre, fillers in amber.
+ * (BorderStyle 3), bottom centre 12 % up, fillers in amber.
  */
 export function assScript(cues: readonly CaptionCue[], widthPx: number, heightPx: number): string {
   const fontPx = Math.max(12, Math.round(heightPx * 0.06));
-  const marginV = Math.max(6, Math.round(heightPx * 0.04));
+  // 12 % up from the bottom: above a player's control bar (≈ 40 px of a ≈ 270 px tall player), so
+  // the captions stay readable on a paused clip.
+  const marginV = Math.max(6, Math.round(heightPx * 0.12));
+  const marginH = Math.max(6, Math.round(widthPx * 0.04));
   const lines = [
     '[Script Info]',
     'ScriptType: v4.00+',
@@ -98,7 +101,7 @@ export function assScript(cues: readonly CaptionCue[], widthPx: number, heightPx
     '',
     '[V4+ Styles]',
     'Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding',
-    `Style: Caption,DejaVu Sans,${fontPx},&H00FFFFFF,&H00FFFFFF,&H28000000,&H28000000,1,0,0,0,100,100,0,0,3,${Math.round(fontPx / 4)},0,2,${marginV},${marginV},${marginV},1`,
+    `Style: Caption,DejaVu Sans,${fontPx},&H00FFFFFF,&H00FFFFFF,&H28000000,&H28000000,1,0,0,0,100,100,0,0,3,${Math.round(fontPx / 4)},0,2,${marginH},${marginH},${marginV},1`,
     '',
     '[Events]',
     'Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text',
