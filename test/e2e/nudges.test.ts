@@ -19,6 +19,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -112,6 +113,22 @@ afterAll(async () => {
 });
 
 describe('live nudges: fast real speech', () => {
+  it('opens /rehearse in Focus mode, explains the nudges before Start, and keeps the Focus/Dashboard choice', async () => {
+    await presenter.goto(`${node.url}/rehearse?room=${ROOM}`);
+    await presenter.getByTestId('focus-view').waitFor({ timeout: 20_000 });
+    expect(await presenter.getByTestId('nudge-empty').textContent()).toMatch(/Press Start.*at most one every 20 s/);
+    await presenter.screenshot({ path: path.join(results, 'rehearse-focus-idle.png') });
+    await presenter.locator('label.view-opt', { hasText: 'Dashboard' }).click();
+    await presenter.getByTestId('live-chart').waitFor({ timeout: 5_000 });
+    expect(await presenter.getByTestId('focus-view').count()).toBe(0);
+    await presenter.reload();
+    await presenter.getByTestId('live-chart').waitFor({ timeout: 20_000 });
+    expect(await presenter.evaluate(() => localStorage.getItem('lectern.rehearse.view'))).toBe('dashboard');
+    await presenter.locator('label.view-opt', { hasText: 'Focus' }).click();
+    await presenter.getByTestId('focus-view').waitFor({ timeout: 5_000 });
+    expect(await presenter.getByTestId('dashboard').isHidden()).toBe(true);
+  }, 60_000);
+
   it('shows "Slow down" large in Focus mode within 20 s of the first voice frame, at most one nudge per 20 s', async () => {
     await presenter.goto(`${node.url}/rehearse?room=${ROOM}&autostart=1`);
     await presenter.getByTestId('focus-view').waitFor({ timeout: 20_000 });
@@ -146,6 +163,9 @@ describe('live nudges: fast real speech', () => {
       fixture: FIXTURE,
       tempo: TEMPO,
       fileSec: Number(execFileSync('soxi', ['-D', fastWav]).toString()),
+      // The recogniser lags under load (the host is shared): the first nudge waits for its words.
+      loadAvg1m: Math.round(os.loadavg()[0]! * 10) / 10,
+      cores: os.availableParallelism(),
       firstNudge: first.text,
       firstNudgeAfterFirstFrameWallSec: (first.wallMs - l.firstFrame!.wallMs) / 1000,
       firstNudgeAfterFirstFrameMediaSec: Math.round((first.mediaTimeSec - l.firstFrame!.mediaTimeSec) * 100) / 100,
