@@ -22,16 +22,20 @@
  * expected and lost, voice latency p95 and caption lag p95 of the interval.
  *
  * The last line is the summary. The first W cycles (default: a sixth of the run, ≥ 1) are warm-up.
- *   - RSS growth % per kind and total: median of 3 samples mid-cycle (phases ⌊k/2⌋−1…+1 of the
- *     k samples per cycle) of the first measured cycle vs the same phases of the last cycle; and a
+ *   - RSS growth % per kind, `server` (gateway + mediasoup workers + analyzer + pose: the processes
+ *     that live as long as the node) and total: median of 3 samples mid-cycle (phases ⌊k/2⌋−1…+1
+ *     of the k samples per cycle) of the first measured cycle vs the same phases of the last
+ *     cycle; the same between the idle checkpoint ending the warm-up and the last one; and a
  *     least-squares slope over every sample after warm-up (MiB/h).
  *   - fds: min/max over the samples after warm-up, and at the idle checkpoints (same phase) per kind.
  *   - mediasoup counts at the idle checkpoints (must equal the baseline before the first cycle) and
  *     at the mid-cycle phase (must be the same every cycle).
- *   - pass = total RSS growth < 5 %, idle fds flat (max − min ≤ K per kind after warm-up, default 4;
- *     the embedded PostgreSQL's fds follow its relation caches and are reported, not judged: its
- *     process count at idle is), mediasoup counts back to baseline every cycle and equal at equal
- *     phases, every join live.
+ *   - pass = `server` RSS growth < 5 % mid-cycle and at idle; idle fds flat (max − min ≤ K after
+ *     warm-up, default 4) for each long-lived kind; no recorder alive at idle; database process
+ *     count flat at idle; mediasoup counts back to baseline every cycle and equal at equal phases;
+ *     every join live. Reported, not judged: the total, the embedded PostgreSQL (its memory and fds
+ *     follow the data written: shared buffers, relation caches) and the post-session `report`
+ *     processes (full pass, clip cuts: still running at a checkpoint when the jobs queue behind).
  * Host calibration and core count are printed with the summary (as the other benches do).
  */
 import os from 'node:os';
@@ -84,6 +88,13 @@ const JOIN_TIMEOUT_MS = 60_000;
 const MIB = 1024 * 1024;
 /** Server process kinds reported (serverStageOf's stages). */
 const KINDS = ['gateway', 'sfu', 'analyzer', 'pose', 'recorder', 'report', 'database', 'other'] as const;
+/**
+ * The processes that live as long as the node (what a leak accumulates in), summed as `server`:
+ * the judged RSS and fds. Per-session processes (`recorder`, `report`) come and go with sessions
+ * and their jobs, and the embedded database's memory follows the data written (shared buffers,
+ * relation caches): reported per kind, not judged (a recorder alive at idle is: see `failed`).
+ */
+const LONG_LIVED = ['gateway', 'sfu', 'analyzer', 'pose'] as const;
 
 const log = (msg: string) => process.stderr.write(`[soak] ${msg}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -109,7 +120,7 @@ interface KindFigures {
 
 /** RSS, open fds and process count per kind (+ total), and each mediasoup worker's own. */
 function byKind(s: StageSample) {
-  const kinds = Object.fromEntries(KINDS.map((k) => [k, { rssBytes: 0, fds: 0, processes: 0 }])) as Record<(typeof KINDS)[number] | 'total' | 'totalExceptDatabase', KindFigures>;
+  const kinds = Object.fromEntries(KINDS.map((k) => [k, { rssBytes: 0, fds: 0, processes: 0 }])) as Record<(typeof KINDS)[number] | 'total' | 'totalExceptDatabase' | 'server', KindFigures>;
   kinds.total = { rssBytes: 0, fds: 0, processes: 0 };
   const sfuWorkers: { pid: number; rssBytes: number; fds: number }[] = [];
   for (const [pid, p] of s.procs) {
@@ -124,6 +135,8 @@ function byKind(s: StageSample) {
   }
   const db = kinds.database;
   kinds.totalExceptDatabase = { rssBytes: kinds.total.rssBytes - db.rssBytes, fds: kinds.total.fds - db.fds, processes: kinds.total.processes - db.processes };
+  kinds.server = { rssBytes: 0, fds: 0, processes: 0 };
+  for (const k of LONG_LIVED) for (const f of ['rssBytes', 'fds', 'processes'] as const) kinds.server[f] += kinds[k][f];
   return { kinds, sfuWorkers: sfuWorkers.sort((a, b) => a.pid - b.pid) };
 }
 
@@ -345,7 +358,14 @@ const midPhases = [mid - 1, mid, mid + 1].filter((p) => p >= 0 && p < samplesPer
 const firstCycle = warmupCycles;
 const lastCycle = Math.max(...measured.map((s) => s.cycle));
 const at = (c: number) => measured.filter((s) => s.cycle === c && midPhases.includes(s.phaseIndex));
-const kindNames = [...KINDS, 'total', 'totalExceptDatabase'] as const;
+const kindNames = [...KINDS, 'server', 'total', 'totalExceptDatabase'] as const;
+/** RSS growth % of `kind` from the idle checkpoint ending the warm-up to the last one (no session open: the cleanest comparison). */
+function idleGrowth(kind: (typeof kindNames)[number]): number | null {
+  const first = checkpoints.find((cp) => cp.cycle === warmupCycles - 1) ?? checkpoints[0];
+  const last = checkpoints.at(-1);
+  if (!first || !last || first === last || first.kinds[kind].rssBytes === 0) return null;
+  return round(((last.kinds[kind].rssBytes - first.kinds[kind].rssBytes) / first.kinds[kind].rssBytes) * 100);
+}
 const rss = Object.fromEntries(
   kindNames.map((kind) => {
     const first = median(at(firstCycle).map((s) => s.kinds[kind].rssBytes));
@@ -362,10 +382,11 @@ const rss = Object.fromEntries(
         growthPercent: first && last !== null ? round(((last - first) / first) * 100) : null,
         slopeMiBPerHour: mibPerHour === null ? null : round(mibPerHour),
         idleMiBByCycle: checkpoints.map((cp) => round(cp.kinds[kind].rssBytes / MIB)),
+        idleGrowthPercent: idleGrowth(kind),
       },
     ];
   }),
-) as Record<(typeof kindNames)[number], { firstMiB: number | null; lastMiB: number | null; growthPercent: number | null; slopeMiBPerHour: number | null; idleMiBByCycle: number[] }>;
+) as Record<(typeof kindNames)[number], { firstMiB: number | null; lastMiB: number | null; growthPercent: number | null; slopeMiBPerHour: number | null; idleMiBByCycle: number[]; idleGrowthPercent: number | null }>;
 const idleMeasured = checkpoints.filter((cp) => cp.cycle >= warmupCycles - 1); // the checkpoint ending the warm-up starts the measured part
 const fds = Object.fromEntries(
   kindNames.map((kind) => {
@@ -382,10 +403,15 @@ const midCounts = Object.fromEntries(
 const midDistinct = [...new Set(Object.values(midCounts))];
 
 const failed: string[] = [];
-if (rss.total.growthPercent === null || rss.total.growthPercent >= 5) failed.push(`total RSS growth ${rss.total.growthPercent} % ≥ 5 %`);
-// The embedded PostgreSQL's fds follow its backends' relation caches and the pool's connections, not
-// Lectern's code: reported, not judged (its process count is, below).
-for (const kind of kindNames.filter((k) => k !== 'database' && k !== 'total')) if (fds[kind].idleMax - fds[kind].idleMin > fdTolerance) failed.push(`${kind} fds at idle ${fds[kind].idleMin}…${fds[kind].idleMax} (> ${fdTolerance} apart)`);
+// RSS of the long-lived server processes: mid-cycle (same phases) and at the idle checkpoints.
+for (const [label, g] of [['mid-cycle', rss.server.growthPercent], ['idle', rss.server.idleGrowthPercent]] as const)
+  if (g === null || g >= 5) failed.push(`server RSS growth ${label} ${g} % ≥ 5 %`);
+// fds of the long-lived processes at idle. The embedded PostgreSQL's fds follow its backends'
+// relation caches and the pool's connections, not Lectern's code: reported, not judged (its
+// process count is, below); per-session processes are judged by being gone.
+for (const kind of [...LONG_LIVED, 'server'] as const) if (fds[kind].idleMax - fds[kind].idleMin > fdTolerance) failed.push(`${kind} fds at idle ${fds[kind].idleMin}…${fds[kind].idleMax} (> ${fdTolerance} apart)`);
+const recordersAtIdle = idleMeasured.map((cp) => cp.kinds.recorder.processes);
+if (recordersAtIdle.some((n) => n > 0)) failed.push(`recorder processes alive at idle: ${recordersAtIdle.join(', ')} (a recording outlived its session)`);
 const notBack = idleCounts.map((k, i) => (k === baselineKey ? null : i)).filter((i): i is number => i !== null);
 if (notBack.length) failed.push(`mediasoup counts not back to baseline after cycle(s) ${notBack.map((i) => i + 1).join(', ')}`);
 if (midDistinct.length > 1) failed.push(`mediasoup counts differ at the same phase (sample ${mid} of the cycle): ${midDistinct.length} distinct`);
@@ -404,7 +430,8 @@ console.log(
       intervalSec,
       video: values.video,
       rss,
-      rssGrowthBasis: `median of samples at phases ${midPhases.join(',')} (of ${samplesPerCycle} per cycle) in cycle ${firstCycle + 1} vs cycle ${lastCycle + 1}; slope over ${measured.length} samples after warm-up`,
+      judged: `server = ${LONG_LIVED.join(' + ')} (long-lived); total, database, recorder and report are reported`,
+      rssGrowthBasis: `growthPercent: median of samples at phases ${midPhases.join(',')} (of ${samplesPerCycle} per cycle) in cycle ${firstCycle + 1} vs cycle ${lastCycle + 1}; slope over ${measured.length} samples after warm-up; idleGrowthPercent: idle checkpoint ending the warm-up vs the last`,
       fds,
       databaseProcessesIdleByCycle: checkpoints.map((cp) => cp.kinds.database.processes),
       mediasoup: {
@@ -425,7 +452,7 @@ console.log(
       clientCpuPercentMean: round(clientCpuTotals.reduce((a, b) => a + b, 0) / Math.max(1, clientCpuTotals.length)),
       pass: failed.length === 0,
       failed,
-      criteria: { rssGrowthPercentBelow: 5, idleFdSpreadAtMost: fdTolerance, mediasoupBackToBaseline: true, mediasoupEqualAtEqualPhase: true },
+      criteria: { serverRssGrowthPercentBelow: 5, recordersAtIdle: 0, idleFdSpreadAtMost: fdTolerance, mediasoupBackToBaseline: true, mediasoupEqualAtEqualPhase: true },
     },
     cores: os.availableParallelism(),
     loadAverage: os.loadavg().map(round),

@@ -40,8 +40,9 @@ export type StageOf = (proc: TreeProcess, parentStage: string | null, isRoot: bo
 /**
  * The server's stages: the root process = `gateway` (gateway/src/main.ts), `mediasoup-worker` =
  * `sfu`, the forked analyzer (analyzers/src/process/main.ts) and pose (analyzers/src/video/process)
- * processes, `ffmpeg` = `recorder`, the report's full pass after a session
- * (analyzers/src/report/fullPassProcess.ts) = `report`, embedded PostgreSQL = `database`, tsx's `esbuild` = the stage
+ * processes, `ffmpeg` reading an SDP (a session's recording) = `recorder`, the report's full pass
+ * after a session (analyzers/src/report/fullPassProcess.ts) and the gateway's other ffmpeg children
+ * (clip cuts, spool repair) = `report`, embedded PostgreSQL = `database`, tsx's `esbuild` = the stage
  * of the process that started it; anything else under the gateway is `other`.
  */
 export const serverStageOf: StageOf = (p, parent, isRoot) => {
@@ -50,7 +51,9 @@ export const serverStageOf: StageOf = (p, parent, isRoot) => {
   if (p.cmdline.includes('analyzers/src/video/process/main.ts')) return 'pose';
   if (p.cmdline.includes('analyzers/src/process/main.ts')) return 'analyzer';
   if (p.cmdline.includes('analyzers/src/report/fullPassProcess.ts')) return 'report';
-  if (p.comm === 'ffmpeg') return 'recorder';
+  // The gateway's own ffmpeg children: a session's recorder reads an SDP of RTP inputs; any other
+  // (clip cuts, spool repair) is post-session report work.
+  if (p.comm === 'ffmpeg') return parent === 'gateway' && !/(^|\s)-f sdp(\s|$)/.test(p.cmdline) ? 'report' : 'recorder';
   if (p.comm === 'postgres' || p.comm === 'initdb') return 'database';
   if (p.comm === 'esbuild') return parent ?? 'gateway'; // tsx's transpiler serves the process that started it
   return parent && parent !== 'gateway' ? parent : 'other';
