@@ -88,13 +88,14 @@ beforeAll(async () => {
       if (!l.firstFrame && d.framesReceived > 0 && d.lastFrame) l.firstFrame = { wallMs: Date.now(), mediaTimeSec: d.lastFrame.mediaTimeSec };
       const f = d.fluency;
       if (f && f.mediaTimeSec !== l.pace.at(-1)?.mediaTimeSec) l.pace.push({ mediaTimeSec: f.mediaTimeSec, wpm30s: f.wpm30s });
-      for (const el of document.querySelectorAll<HTMLElement>('[data-testid=nudge]')) {
+      // Focus mode shows the nudge large (`nudge`), Dashboard mode as a strip (`nudge-banner`).
+      for (const el of document.querySelectorAll<HTMLElement>('[data-testid=nudge], [data-testid=nudge-banner]')) {
         const id = el.dataset.nudgeId ?? '';
         if (l.nudges.some((n) => n.id === id)) continue;
         l.nudges.push({
           id,
           kind: el.dataset.kind ?? '',
-          text: el.querySelector('.nudge-text')?.textContent ?? '',
+          text: el.querySelector('.nudge-text, .text')?.textContent ?? '',
           reason: el.querySelector('[data-testid=nudge-reason]')?.textContent ?? '',
           mediaTimeSec: Number(el.dataset.mediaTimeSec),
           wallMs: Date.now(),
@@ -149,8 +150,15 @@ describe('live nudges: fast real speech', () => {
     expect(await presenter.getByTestId('focus-metric').getAttribute('data-metric')).toBe('pace');
     expect(Number(await presenter.getByTestId('focus-metric').getAttribute('data-value'))).toBeGreaterThan(0);
 
-    // Keep talking, to see the next nudges come (or not) at the interval.
+    // The current nudge shows in Dashboard mode too (a strip); then keep talking in Focus, to see the next ones come at the interval.
     const t0 = (await log()).firstFrame!.mediaTimeSec;
+    await presenter.locator('label.view-opt', { hasText: 'Dashboard' }).click();
+    const banner = presenter.getByTestId('nudge-banner');
+    await banner.waitFor({ timeout: 40_000 });
+    expect(await banner.textContent()).toMatch(/Nudge\s*Slow down\s*\d+ WPM for 15 s/);
+    await banner.evaluate((el) => Promise.all(el.getAnimations().map((a) => a.finished)));
+    await presenter.screenshot({ path: path.join(results, 'rehearse-dashboard-nudge.png') });
+    await presenter.locator('label.view-opt', { hasText: 'Focus' }).click();
     await presenter.waitForFunction(
       (until) => ((window as unknown as { __lectern?: { lastFrame: { mediaTimeSec: number } | null } }).__lectern?.lastFrame?.mediaTimeSec ?? 0) >= until,
       t0 + TALK_SEC,
