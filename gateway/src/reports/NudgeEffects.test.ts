@@ -21,7 +21,7 @@ function voiceFrames(endSec: number, levelAt: (t: number) => number = () => -25)
 /** Word ends of a talk at `wpmAt(t)` over [0, endSec). */
 function words(endSec: number, wpmAt: (t: number) => number): { endSec: number }[] {
   const out = [];
-  for (let t = 0; t < endSec; t += 60 / wpmAt(t)) out.push({ endSec: t });
+  for (let t = 0; t < endSec; t = Math.round((t + 60 / wpmAt(t)) * 1e6) / 1e6) out.push({ endSec: t });
   return out;
 }
 
@@ -53,21 +53,25 @@ describe('nudgeEffects (the report: how each kind of nudge’s metric moved in t
     expect(pace!.change).toBe(-24);
   });
 
-  it('clips windows to the talk and leaves out a side with under 5 s of it', () => {
+  it('leaves out a window that runs past the start or the end of the talk', () => {
     const inp: NudgeEffectInputs = {
       cues: [
         { source: 'nudge', kind: 'pace', mediaTimeSec: 3 }, // 3 s of talk before
         { source: 'nudge', kind: 'pause', mediaTimeSec: 30 },
+        { source: 'nudge', kind: 'pace', mediaTimeSec: 40 }, // 10 s of talk after
       ],
-      frames: voiceFrames(40),
-      words: words(40, () => 180),
-      pauses: [{ startSec: 20 }, { startSec: 33 }, { startSec: 38 }],
+      frames: voiceFrames(50),
+      words: words(50, () => 180),
+      pauses: [{ startSec: 20 }, { startSec: 33 }, { startSec: 38 }, { startSec: 44 }],
       originSec: 0,
     };
     const [pace, pause] = nudgeEffects(inp);
-    expect(pace).toMatchObject({ count: 1, measured: 0, beforeMean: null, afterMean: null, change: null, improved: 0 });
-    expect(pace!.items[0]).toMatchObject({ before: null, after: 180 });
-    // After: [30, 40) → 10 s of talk with 2 pauses = 12 per min; before: [15, 30) with 1 → 4 per min.
+    expect(pace).toMatchObject({ count: 2, measured: 0, beforeMean: null, afterMean: null, change: null, improved: 0 });
+    expect(pace!.items.map((i) => [i.before, i.after])).toEqual([
+      [null, 180],
+      [180, null],
+    ]);
+    // After: [30, 45) with 3 pauses = 12 per min; before: [15, 30) with 1 → 4 per min.
     expect(pause).toMatchObject({ kind: 'pause', better: 'higher', beforeMean: 4, afterMean: 12, improved: 1 });
     expect(nudgeEffects({ ...inp, cues: [{ source: 'coach', kind: null, mediaTimeSec: 5 }] })).toEqual([]);
   });

@@ -22,8 +22,13 @@ export interface NudgeEffectInputs {
   originSec: number;
 }
 
-/** Shortest stretch of a window with data (talk) that is measured, seconds; shorter → null. */
-const MIN_COVERED_SEC = 5;
+/**
+ * How much of a window may lie outside the talk (before its first or after its last voice frame)
+ * and still be measured, seconds. A window cut short is not comparable: the last seconds before
+ * Stop miss the words of the utterance in progress (measured: 96 WPM "after" the last nudge of a
+ * steady 200 WPM talk when clipped windows were measured).
+ */
+const EDGE_SLACK_SEC = 1;
 
 const mean = (xs: number[]): number | null => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
 const round = (v: number | null, d: number): number | null => (v === null ? null : Math.round(v * 10 ** d) / 10 ** d);
@@ -33,9 +38,9 @@ const round = (v: number | null, d: number): number | null => (v === null ? null
  * (`NUDGE_EFFECT_MEASURES`: pace from words, level/pitch from voice frames, pauses from the pause
  * rows, facing from body frames) over [t − 15 s, t) and [t, t + 15 s) around each nudge at t, and
  * over the nudges with both: means, mean change and how many moved in the better direction. A
- * window is clipped to the voice frames' time span (start of talk, end of the session); one with
- * less than 5 s of it left, or with no sample of the measure, is null. Rates (pace, pauses) are
- * per minute of the clipped window. Values rounded (1 decimal; facing 2).
+ * window that reaches more than 1 s beyond the voice frames' time span (before the talk started,
+ * after it ended), or has no sample of the measure, is null. Rates (pace, pauses) are per minute.
+ * Values rounded (1 decimal; facing 2).
  * @returns [] when the session had no nudges.
  */
 export function nudgeEffects(inp: NudgeEffectInputs, windowSec = NUDGE_EFFECT_WINDOW_SEC): NudgeEffect[] {
@@ -46,9 +51,10 @@ export function nudgeEffects(inp: NudgeEffectInputs, windowSec = NUDGE_EFFECT_WI
   const talkTo = voice.length ? Math.max(...voice.map((f) => f.mediaTimeSec + (f.windowSec ?? 0))) : 0;
 
   const measure = (kind: NudgeKind, from: number, to: number): number | null => {
+    if (from < talkFrom - EDGE_SLACK_SEC || to > talkTo + EDGE_SLACK_SEC) return null;
     const a = Math.max(from, talkFrom);
     const b = Math.min(to, talkTo);
-    if (b - a < MIN_COVERED_SEC) return null;
+    if (b <= a) return null;
     const inWin = (t: number) => t >= a && t < b;
     const perMin = (n: number) => (n * 60) / (b - a);
     switch (kind) {
