@@ -150,4 +150,14 @@ describe('script mode', () => {
     await expect.poll(async () => Math.abs((await currentTime()) - expected), { timeout: 10_000 }).toBeLessThan(0.5);
     console.log(`[script] ${JSON.stringify({ skippedReplaySec: Math.round(expected * 1000) / 1000, seekErrorSec: Math.round(Math.abs((await currentTime()) - expected) * 1000) / 1000 })}`);
   });
+
+  it('offers the pasted script again before the next rehearsal', async () => {
+    const { page } = await signedInPage(browser, node.url, account, { label: 'setup' });
+    await page.addInitScript((text: string) => localStorage.setItem('lectern.script.text', text), SCRIPT);
+    await page.goto(`${node.url}/rehearse?room=${ROOM}-next`);
+    const input = page.getByTestId('script-input');
+    await input.waitFor({ timeout: 15_000 });
+    expect(await input.inputValue()).toBe(SCRIPT);
+    await page.getByTestId('script-panel').screenshot({ path: path.join(repoRoot, 'test-results/script-setup.png') });
+  });
 });
