@@ -87,7 +87,7 @@ async function recordedSession(acc: TestAccount, opts: { startedAt?: Date; recor
 async function rowsReferring(userId: string, sessionIds: string[]): Promise<Record<string, number>> {
   const ids = sessionIds;
   const n = async (q: Promise<{ n: number }[]>) => (await q)[0]!.n;
-  const bySession = ['participants', 'media_objects', 'metric_frames', 'pauses', 'transcript_words', 'disfluency_events', 'coach_comments', 'analysis_jobs', 'session_analyses', 'session_scores'];
+  const bySession = ['participants', 'media_objects', 'metric_frames', 'pauses', 'transcript_words', 'disfluency_events', 'coach_comments', 'session_cues', 'session_clips', 'session_scripts', 'analysis_jobs', 'session_analyses', 'session_scores'];
   const out: Record<string, number> = {
     users: await n(db.sql`SELECT count(*)::int AS n FROM users WHERE id = ${userId}`),
     memberships: await n(db.sql`SELECT count(*)::int AS n FROM memberships WHERE user_id = ${userId}`),

@@ -174,6 +174,11 @@ async function seedOrgA(): Promise<void> {
   await repo.insertWords([{ sessionId: A.session, producerId: `a-producer-${tag}`, segmentId: 1, word: A.word, startSec: 1, endSec: 1.4, confidence: 0.9 }]);
   await repo.insertDisfluencies([{ sessionId: A.session, producerId: `a-producer-${tag}`, kind: 'lexical-filler', text: A.filler, startSec: 1.5, endSec: 1.7 }]);
   await repo.insertComment({ id: A.commentId, sessionId: A.session, authorPeerId: A.coachPeer, authorName: aCoach.displayName, text: A.comment, mediaTimeSec: 2.5 });
+  // Nudges and cues (006), clips (008), the script (009): the org comes from the session as for every per-session table.
+  await repo.insertCues([{ id: randomUUID(), sessionId: A.session, source: 'nudge', kind: 'pace', text: 'Slow down', mediaTimeSec: 20, metricValue: 190, authorPeerId: null, authorName: null, sentAt: new Date() }]);
+  await db.sql`INSERT INTO session_clips (id, session_id, ordinal, kind, tone, start_sec, end_sec, title, why, value, unit, state)
+    VALUES (${randomUUID()}, ${A.session}, 0, 'longest-pause', 'neutral', 1, 4, 'The longest pause', 'a 1.0 s pause', 1, 's', 'pending')`;
+  await db.sql`INSERT INTO session_scripts (session_id, text, set_by) VALUES (${A.session}, ${`Script of ${A.title}`}, ${aPres.userId})`;
   await repo.endSession(A.session, { reason: 'api', endedAt: new Date(startedAt.getTime() + 30_000), mediaDurationSec: 30 });
   await reports.jobQueued(A.session, null);
   await reports.jobRunning(A.session, 1);
@@ -237,7 +242,7 @@ afterAll(async () => {
 /** A snapshot of A's data, to compare before and after B's probes. */
 async function snapshotA() {
   const count = async (t: string) => (await db.sql.unsafe<{ n: number }[]>(`SELECT count(*)::int AS n FROM ${t} WHERE org_id = $1`, [aOwner.orgId]))[0]!.n;
-  const tables = ['sessions', 'participants', 'media_objects', 'metric_frames', 'pauses', 'transcript_words', 'disfluency_events', 'coach_comments', 'analysis_jobs', 'session_scores', 'memberships', 'invitations'];
+  const tables = ['sessions', 'participants', 'media_objects', 'metric_frames', 'pauses', 'transcript_words', 'disfluency_events', 'coach_comments', 'session_cues', 'session_clips', 'session_scripts', 'analysis_jobs', 'session_scores', 'memberships', 'invitations'];
   const counts = Object.fromEntries(await Promise.all(tables.map(async (t) => [t, await count(t)] as const)));
   const [s] = await db.sql`SELECT title, shared_with_coaches, state FROM sessions WHERE id = ${A.session}`;
   const [o] = await db.sql`SELECT name, retention_days FROM orgs WHERE id = ${aOwner.orgId}`;
@@ -335,6 +340,11 @@ function probes(): Probe[] {
     { method: 'GET', route: '/v1/shared/:token/report.pdf', url: `/v1/shared/${forge(A.shareToken)}/report.pdf`, kind: 'public', b: 403, anon: 403 },
     { method: 'POST', route: '/v1/drills/read-aloud', url: '/v1/drills/read-aloud?target=hello%20world', kind: 'own', raw: Buffer.alloc(0), contentType: 'audio/webm', b: 400 },
     { method: 'GET', route: '/v1/progress', url: '/v1/progress', kind: 'own', b: 200 },
+    // ── search and script mode ──
+    // A word only A's session holds: B's search finds nothing (row-level security on the words).
+    { method: 'GET', route: '/v1/search', url: `/v1/search?q=${encodeURIComponent(A.word)}`, kind: 'own', b: 200, check: (r) => expect((JSON.parse(r.text) as { items: unknown[] }).items).toEqual([]) },
+    { method: 'GET', route: '/v1/sessions/:id/script', url: `/v1/sessions/${s}/script`, kind: 'id', b: 404 },
+    { method: 'PUT', route: '/v1/sessions/:id/script', url: `/v1/sessions/${s}/script`, kind: 'id', body: { text: 'B rewrites A script' }, b: 404 },
   ];
 }
 
@@ -660,7 +670,7 @@ describe('inside one organization: presenters and coaches', () => {
 // ── Row-level security alone ───────────────────────────────────────────────────────────────
 
 describe('row-level security alone (no WHERE clause)', () => {
-  const TABLES = ['sessions', 'participants', 'metric_frames', 'pauses', 'transcript_words', 'disfluency_events', 'coach_comments', 'media_objects', 'analysis_jobs', 'session_scores', 'memberships', 'invitations', 'audit_events', 'refresh_tokens', 'rooms', 'orgs', 'users'];
+  const TABLES = ['sessions', 'participants', 'metric_frames', 'pauses', 'transcript_words', 'disfluency_events', 'coach_comments', 'session_cues', 'session_clips', 'session_scripts', 'media_objects', 'analysis_jobs', 'session_scores', 'memberships', 'invitations', 'audit_events', 'refresh_tokens', 'rooms', 'orgs', 'users'];
   /** Whether a row belongs to organization A. */
   const isA = (t: string, r: Record<string, unknown>) =>
     t === 'orgs' ? r.id === aOwner.orgId : t === 'users' ? [aOwner, aPres, aPres2, aCoach].some((a) => a.userId === r.id) : r.org_id === aOwner.orgId;

@@ -101,7 +101,7 @@ const INVITATION_SELECT = `SELECT i.id, i.org_id AS "orgId", i.kind, i.room_id A
   u.display_name AS "creatorName", i.single_use AS "singleUse", i.allow_guests AS "allowGuests", i.uses, i.expires_at AS "expiresAt",
   i.revoked_at AS "revokedAt", i.created_at AS "createdAt" FROM invitations i LEFT JOIN users u ON u.id = i.created_by`;
 /** Tables whose rows move from org `local` into the owner's organization at set-up. */
-const TENANT_TABLES = ['participants', 'media_objects', 'metric_frames', 'pauses', 'transcript_words', 'disfluency_events', 'coach_comments', 'analysis_jobs', 'session_analyses', 'session_scores'];
+const TENANT_TABLES = ['participants', 'media_objects', 'metric_frames', 'pauses', 'transcript_words', 'disfluency_events', 'coach_comments', 'session_cues', 'session_clips', 'session_scripts', 'analysis_jobs', 'session_analyses', 'session_scores'];
 
 const sha256 = (s: string): Buffer => createHash('sha256').update(s).digest();
 const iso = (d: Date | null): string | null => d?.toISOString() ?? null;
