@@ -30,7 +30,8 @@ export const RETENTION_CRON = '17 3 * * *';
  * The user's rights over their data (GDPR Art. 15/17/20 in spirit):
  * - {@link exportArchive}: a ZIP (archiver) with `account.json` (the user, memberships, consent)
  *   and, per session they presented, `sessions/<id>/session.json` (summary, participants,
- *   timeline, analysis, scores) and `sessions/<id>/recording.webm` when uploaded;
+ *   timeline with nudges and cues, analysis, scores, the pasted script) and
+ *   `sessions/<id>/recording.webm` and `clip-<media id>.webm` when uploaded;
  * - {@link deleteAccount}: their sessions (rows, S3 objects, spool), sign-ins, memberships and the
  *   account itself; their audit entries lose the e-mail and user id, their participant rows in
  *   others' sessions the user id;
@@ -73,11 +74,13 @@ export class PrivacyService {
         reports.getAnalysis(id),
         reports.getScores(id, {}),
       ]);
-      zip.append(JSON.stringify({ session, participants, mediaObjects: media, timeline, analysis, scores }, null, 2), { name: `sessions/${id}/session.json` });
+      const [script] = await db.sql<{ text: string; updatedAt: Date }[]>`SELECT text, updated_at AS "updatedAt" FROM session_scripts WHERE session_id = ${id}`;
+      zip.append(JSON.stringify({ session, participants, mediaObjects: media, timeline, analysis, scores, script: script ?? null }, null, 2), { name: `sessions/${id}/session.json` });
       for (const m of media) {
         if (m.state !== 'uploaded' || !objects) continue;
         try {
-          zip.append(await objects.getBuffer(m.s3Key), { name: `sessions/${id}/${m.kind}.webm` });
+          // One recording per session; clips (several) are named by their id.
+          zip.append(await objects.getBuffer(m.s3Key), { name: `sessions/${id}/${m.kind === 'recording' ? m.kind : `${m.kind}-${m.id}`}.webm` });
         } catch (err) {
           zip.append(`the recording could not be read from the object store: ${(err as Error).message}\n`, { name: `sessions/${id}/${m.kind}.MISSING.txt` });
         }
