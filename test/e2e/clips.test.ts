@@ -7,7 +7,7 @@
  * - the report API lists ≥ 3 ready clips, each with a presigned URL (≤ 15 min), inside the recording;
  * - every clip plays in headless Chromium (readyState ≥ 2, currentTime advances, videoWidth > 0);
  * - every clip has its captions burned in: a frame in the middle of its first caption differs from
- *   the same frame cut without subtitles in the bottom band, not above it;
+ *   the same frame cut without subtitles in the lower 40 %, not in the upper half;
  * - the clip's replay link opens /sessions/<id>?t=<start>; a share link shows the clips read-only.
  * The session row says `hasVideo: false` so the full pass skips pose (CPU on a shared host; the
  * file has video and the clips use it). Figures (clip kinds, ranges, cut time) are printed as JSON.
@@ -145,7 +145,7 @@ describe('report clips', () => {
       const h = 120;
       const a = greyFrame(file, at, w, h);
       const b = greyFrame(plain, at, w, h);
-      diffs[c.kind] = { bottom: +bandDiff(a, b, w, Math.round(h * 0.7), h).toFixed(1), top: +bandDiff(a, b, w, 0, Math.round(h * 0.6)).toFixed(1) };
+      diffs[c.kind] = { bottom: +bandDiff(a, b, w, Math.round(h * 0.6), h).toFixed(1), top: +bandDiff(a, b, w, 0, Math.round(h * 0.5)).toFixed(1) };
     }
     figures.captionBandDiff = diffs;
     for (const [kind, d] of Object.entries(diffs)) {

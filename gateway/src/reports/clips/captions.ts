@@ -83,13 +83,13 @@ const FILLER_COLOUR = '&H57C8FF&';
 /**
  * The ASS script burning `cues` into a `widthPx`×`heightPx` video: white bold DejaVu Sans (Debian's
  * default font, fontconfig falls back to any sans) at 6 % of the height on an opaque dark box
- * (BorderStyle 3), bottom centre 12 % up, fillers in amber.
+ * (BorderStyle 3), centred 22 % up from the bottom, fillers in amber.
  */
 export function assScript(cues: readonly CaptionCue[], widthPx: number, heightPx: number): string {
   const fontPx = Math.max(12, Math.round(heightPx * 0.06));
-  // 12 % up from the bottom: above a player's control bar (≈ 40 px of a ≈ 270 px tall player), so
-  // the captions stay readable on a paused clip.
-  const marginV = Math.max(6, Math.round(heightPx * 0.12));
+  // 22 % up from the bottom (the lower third): above Chromium's control bar and its shade (≈ 55 px
+  // of the ≈ 260 px tall player on the report), so the captions stay readable on a paused clip.
+  const marginV = Math.max(6, Math.round(heightPx * 0.22));
   const marginH = Math.max(6, Math.round(widthPx * 0.04));
   const lines = [
     '[Script Info]',
