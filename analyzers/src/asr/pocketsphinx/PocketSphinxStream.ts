@@ -34,6 +34,12 @@ export class PocketSphinxStream extends AsrStreamBase {
   private lastWords: CaptionWord[] = [];
   /** Engine time (s) at which the current utterance started; earlier frames are clamped to it. */
   private uttStartEngineSec = 0;
+  /**
+   * Frame (as `ps_seg_frames` reports it) of the first segment of the utterance's first
+   * segmentation, or null before one: the origin the utterance's frames are counted from (see
+   * {@link words}).
+   */
+  private uttOriginFrame: number | null = null;
   private decoder: NativePointer;
 
   /**
@@ -116,6 +122,7 @@ export class PocketSphinxStream extends AsrStreamBase {
     const words = this.words();
     this.lib.ps_start_utt(this.decoder);
     this.uttStartEngineSec = this.clock.engineSampleCount / 16_000;
+    this.uttOriginFrame = null;
     this.sawSpeech = false;
     this.lastHyp = null;
     this.lastWords = [];
@@ -128,20 +135,39 @@ export class PocketSphinxStream extends AsrStreamBase {
     this.decoder = null;
   }
 
-  /** Words of the current best path, fillers and silences removed, alternates (`the(2)`) folded. */
+  /**
+   * Words of the current best path, fillers and silences removed, alternates (`the(2)`) folded.
+   *
+   * `ps_seg_frames` reports a segment's search frame plus the decoder's stream offset, and
+   * PocketSphinx 0.8+5prealpha moves that offset to the start of each speech run its VAD
+   * detects: when its VAD goes to silence and back inside one utterance (a quiet passage or a
+   * short gap the caller's VAD did not end the utterance at — `external` segmentation), every
+   * frame of the utterance, old words included, jumps forward by the utterance's length so far
+   * (measured on the 1.4× speech fixture: +7.27 s, words dated up to 7 s after the audio fed; with
+   * the stable commit policy the same words were then appended again after the committed ones —
+   * 26 words twice, a live pace of 324 WPM for 241 WPM of speech). The first segment of a
+   * segmentation is at search frame 0, so its reported frame is the offset: frames are counted
+   * from the offset of the utterance's first segmentation. Frames the VAD dropped inside the
+   * utterance are then missing from the times after them (words sit up to that silence early).
+   */
   private words(): CaptionWord[] {
     const out: CaptionWord[] = [];
     const sf = [0];
     const ef = [0];
+    let shift: number | null = null;
     for (let seg = this.lib.ps_seg_iter(this.decoder); seg; seg = this.lib.ps_seg_next(seg)) {
+      this.lib.ps_seg_frames(seg, sf, ef);
+      if (shift === null) {
+        this.uttOriginFrame ??= sf[0]!;
+        shift = Math.max(0, sf[0]! - this.uttOriginFrame);
+      }
       const raw = this.lib.ps_seg_word(seg);
       if (!raw || raw.startsWith('<') || raw.startsWith('[')) continue;
-      this.lib.ps_seg_frames(seg, sf, ef);
       const word = raw.replace(/\(\d+\)$/, '');
       // An utterance ended mid-speech restarts with the VAD's pre-speech frames, which can date
       // the first word slightly before the utterance began: clamp to the utterance start.
-      const startSec = this.clock.toMediaSec(Math.max(this.uttStartEngineSec, sf[0]! / FRAMES_PER_SEC));
-      const endSec = Math.max(startSec, this.clock.toMediaSec(Math.max(this.uttStartEngineSec, (ef[0]! + 1) / FRAMES_PER_SEC)));
+      const startSec = this.clock.toMediaSec(Math.max(this.uttStartEngineSec, (sf[0]! - shift) / FRAMES_PER_SEC));
+      const endSec = Math.max(startSec, this.clock.toMediaSec(Math.max(this.uttStartEngineSec, (ef[0]! - shift + 1) / FRAMES_PER_SEC)));
       out.push({ word, startSec, endSec, confidence: null });
     }
     return out;
