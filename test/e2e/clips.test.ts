@@ -227,11 +227,15 @@ describe('report clips', () => {
     }
   }, 90_000);
 
-  it('analysing again replaces the clips (old objects deleted, new ones stored)', async () => {
+  it('analysing again replaces the clips (old objects deleted, new ones stored); the open report page shows them as they are cut', async () => {
     const before = report.clips!.items.filter((c: ReportClip) => c.state === 'ready');
     expect(before.length).toBe(report.clips!.items.length);
     const res = await fetch(`${node.url}/v1/sessions/${sessionId}/analyze`, { method: 'POST', headers: await auth() });
     expect(res.status).toBe(202);
+    // The report page stays open through the re-analysis: it polls the job, then (job done, clips
+    // pending) its clips section polls until every clip is cut — no reload.
+    await page.goto(`${node.url}/sessions/${sessionId}/report`);
+    const sawCutting = page.getByTestId('clips-cutting').waitFor({ timeout: 600_000 }).then(() => true, () => false);
     await waitUntil(async () => (await node.sessions!.reports.getJob(sessionId))?.state === 'done', 600_000, 're-analysis', 500);
     let after = report.clips!;
     await waitUntil(async () => {
@@ -242,6 +246,10 @@ describe('report clips', () => {
     expect(after.items.map((c) => c.kind)).toEqual(before.map((c) => c.kind));
     expect(after.items.map((c) => c.id).some((x) => before.some((b) => b.id === x))).toBe(false);
     figures.reanalysis = after.items.map((c) => ({ kind: c.kind, state: c.state, error: c.error }));
+    const readyIds = after.items.filter((c) => c.state === 'ready').map((c) => c.id);
+    await expect.poll(() => page.locator('[data-testid=clip][data-state=ready]').evaluateAll((els) => els.map((e) => e.id.replace('clip-', ''))), { timeout: 30_000 }).toEqual(readyIds);
+    expect(await page.getByTestId('report-clips').getAttribute('data-state')).toBe('ready');
+    figures.pageSawCutting = await Promise.race([sawCutting, Promise.resolve(false)]);
     const gone = await fetch(before[0]!.url!);
     expect(gone.status).toBe(404);
     const media = await node.sessions!.repo.listMediaObjects(sessionId);
