@@ -25,6 +25,8 @@ APT_PACKAGES=(
   # media tools; PocketSphinx (the offline speech recogniser) and its English model; bzip2 for
   # model archives (npm run models)
   ffmpeg sox pocketsphinx pocketsphinx-en-us bzip2
+  # the font libass burns the report clips' captions in with (fontconfig's default sans)
+  fonts-dejavu-core
   # browser for end-to-end tests; real speech (LibriVox) and a real photo (NASA) for tests
   chromium pocketsphinx-testdata python3-skimage
   # pdftotext: the report end-to-end test checks the downloaded PDF's text
