@@ -17,7 +17,7 @@ describe('loadConfig', () => {
       persistence: true,
       recording: true,
       s3: { bucket: 'lectern', region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', forcePathStyle: true },
-      reports: { work: true, retryLimit: 3, retryDelaySec: 10, poseFps: 2 },
+      reports: { work: true, retryLimit: 3, retryDelaySec: 10, poseFps: 2, clips: { enabled: true } },
     });
     expect(c.databaseUrl).toBeUndefined();
     expect(c.analyzerEnv?.LECTERN_POSE_BUDGET_MS).toBe(55);
@@ -26,6 +26,7 @@ describe('loadConfig', () => {
   it('parses values and lets overrides win', () => {
     const c = loadConfig({ port: 0 }, { PORT: '9000', LECTERN_PERSISTENCE: 'off', S3_FORCE_PATH_STYLE: 'false', LECTERN_SFU_WORKERS: '2', LOG_LEVEL: 'debug', DATABASE_URL: '' });
     expect([c.port, c.persistence, c.s3.forcePathStyle, c.sfuWorkers, c.logLevel, c.databaseUrl]).toEqual([0, false, false, 2, 'debug', undefined]);
+    expect(loadConfig({}, { LECTERN_CLIPS: 'off' }).reports.clips).toEqual({ enabled: false });
   });
 
   it('fails on bad values with the variable, the value and what is allowed — gateway and analyzer variables alike', () => {

@@ -37,6 +37,7 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../
  * | `LECTERN_NUDGE_INTERVAL_SEC` | `20` | 0–600 | live nudges ("Slow down", "Louder", …): at most one per this many media seconds per presenter (0 = no nudges) |
  * | `LECTERN_NODE_ID` | host name | string | this gateway's id; at start-up it ends the sessions its previous run left live |
  * | `LECTERN_JOBS` | `on` | on/off | consume post-session analysis jobs on this node (off = only queue them) |
+ * | `LECTERN_CLIPS` | `on` | on/off | cut the report's clips (best and weakest moments, captions burned in) after each analysis |
  * | `LECTERN_JOB_RETRY_LIMIT` | `3` | ≥ 0 | retries of a failed analysis attempt |
  * | `LECTERN_JOB_RETRY_DELAY_SEC` | `10` | ≥ 0 | base retry delay, s (pg-boss exponential backoff with jitter) |
  * | `LECTERN_REPORT_POSE_FPS` | `2` | ≥ 1 | pose frames per second in the post-session full pass |
@@ -231,6 +232,8 @@ export interface ReportsConfig {
    * in `dataDir/share-secret` (links survive restarts of this node; set it for several gateways).
    */
   shareSecret?: string;
+  /** Report clips (`LECTERN_CLIPS`, default `on`): `enabled: false` skips cutting them. */
+  clips?: { enabled: boolean };
 }
 
 /** S3-compatible object storage settings (`S3_*` variables). */
@@ -279,6 +282,7 @@ export const ConfigEnvSchema = z.object({
   LECTERN_NUDGE_INTERVAL_SEC: intVar(20, 0, 600),
   LECTERN_NODE_ID: stringVar(),
   LECTERN_JOBS: boolVar(true),
+  LECTERN_CLIPS: boolVar(true),
   LECTERN_JOB_RETRY_LIMIT: intVar(3),
   LECTERN_JOB_RETRY_DELAY_SEC: intVar(10),
   LECTERN_REPORT_POSE_FPS: intVar(2, 1),
@@ -361,6 +365,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
       retryDelaySec: e.LECTERN_JOB_RETRY_DELAY_SEC,
       poseFps: e.LECTERN_REPORT_POSE_FPS,
       shareSecret: e.LECTERN_SHARE_SECRET,
+      clips: { enabled: e.LECTERN_CLIPS },
     },
     analyzerEnv,
     metrics: e.LECTERN_METRICS,
