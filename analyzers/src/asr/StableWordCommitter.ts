@@ -41,7 +41,9 @@ export interface CaptionCommitOptions {
  *   0.3 s batches, N = 1 / 2 / 3: 0.11 / 0.35 s WER 0.789; 0.56 / 1.10 s WER 0.423; 0.86 / 1.38 s WER 0.394;
  *   0.2 s batches, N = 2 / 3: 0.41 / 0.80 s WER 0.394; 0.62 / 1.14 s WER 0.394;
  *   0.1 s batches, N = 3 / 4: 0.33 / 0.76 s WER 0.408; 0.49 / 0.98 s WER 0.394.
- * 0.2 s × 2 is the fastest setting that commits no more errors than the finals would have
+ * (A second run, 19:42 UTC: the same delays; WER 0.408 at 0.2 s × 2 and 0.1 s × 4, i.e. one word of 70
+ * more than the finals; decoding differs slightly run to run.) 0.2 s × 2 is the fastest setting
+ * that commits at most one error more than the finals would have
  * (the +0.003–0.006 CPU-s per audio-s of 0.2 s batches: see {@link AsrStreamOptions.decodeIntervalSec}).
  */
 export const DEFAULT_STABLE_PARTIALS = 2;

@@ -69,7 +69,7 @@ export interface PocketSphinxOptions {
   modelDir?: string;
   /**
    * `fast` (default, live captions): {@link POCKETSPHINX_FAST_ARGS}. `balanced`:
-   * {@link POCKETSPHINX_BALANCED_ARGS} (wider beams, about 1.5–2× the CPU). `accurate`:
+   * {@link POCKETSPHINX_BALANCED_ARGS} (wider beams, about 2× the CPU: RTF 0.119 vs 0.058). `accurate`:
    * PocketSphinx defaults (about 4–5× the CPU, stalls 200–400 ms at each utterance end).
    */
   preset?: PocketSphinxPreset;
