@@ -26,7 +26,9 @@ export interface PresetMeasurement {
  * reference words; RTF: all 12 utterances in one stream, min of 3 passes. Held-out WER fast 0.233
  * (5 S, 2 I), balanced 0.233, accurate 0.167 (4 S, 1 I); tuning-set WER 0.394 / 0.338 / 0.296.
  * So `auto` picks fast: accurate is 1.9× over the RTF bound and balanced, over it too on this busy
- * host, gains nothing held out. Update with the bench when presets or the host change.
+ * host, gains nothing held out. Checked end to end (analyzeRecordingFile, 10-minute recording, 2
+ * language threads, 20:02 UTC): fast 31.9 s, balanced 60.8 s. Update with the bench when presets
+ * or the host change.
  */
 export const MEASURED_PRESETS: readonly PresetMeasurement[] = Object.freeze([
   { preset: 'fast', heldoutWer: 0.233, rtf: 0.058 },
