@@ -132,15 +132,17 @@ describe('GET /metrics', () => {
     expect(value(after, 'lectern_voice_frame_latency_seconds_bucket', { le: '0.05' })).toBe(le50 + 1);
     expect(value(after, 'lectern_voice_frame_latency_seconds_bucket', { le: '0.025' })).toBe(le25);
 
-    // A word ending at media 9.5 s ended at wall closedAt − 600 ms; its first caption now lags ≈ 630 ms.
+    // A word ending at media 9.5 s ended at wall closedAt − 600 ms; committed now, it lags ≈ 630 ms.
     expect(closedAt).toBeLessThan(Date.now());
     const lag0 = { count: value(after, 'lectern_caption_lag_seconds_count') ?? 0, sum: value(after, 'lectern_caption_lag_seconds_sum') ?? 0 };
-    const caption = (kind: 'partial' | 'final', words: [string, number, number][]): CaptionEvent => ({
+    const caption = (kind: 'partial' | 'final', words: [string, number, number][], committedWords?: number): CaptionEvent => ({
       roomId: key, producerId: 'mic-1', kind, segmentId: 0, text: words.map((w) => w[0]).join(' '), engine: 'test', serverTimeMs: Date.now(),
-      words: words.map(([word, startSec, endSec]) => ({ word, startSec, endSec, confidence: null })),
+      words: words.map(([word, startSec, endSec]) => ({ word, startSec, endSec, confidence: null })), committedWords,
     });
-    node.bus.publish(key, { event: 'captions:update', payload: caption('partial', [['hello', 9.2, 9.5]]) });
-    // The final repeats "hello" (already measured) and adds "world".
+    // A tentative word is not measured; once committed ("hello") it is, once.
+    node.bus.publish(key, { event: 'captions:update', payload: caption('partial', [['hello', 9.2, 9.5], ['word', 9.6, 9.8]], 0) });
+    node.bus.publish(key, { event: 'captions:update', payload: caption('partial', [['hello', 9.2, 9.5], ['world', 9.6, 9.9]], 1) });
+    // The final repeats "hello" (already measured) and commits "world".
     node.bus.publish(key, { event: 'captions:update', payload: caption('final', [['hello', 9.2, 9.5], ['world', 9.6, 9.9]]) });
     const lagged = await scrape();
     expect(value(lagged, 'lectern_caption_lag_seconds_count')).toBe(lag0.count + 2);

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Server } from 'socket.io';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { AnalyzerStatus, AsrStatus, CaptionEvent, VoiceFrame } from '@lectern/contract';
+import { type AnalyzerStatus, type AsrStatus, type CaptionEvent, committedWordCount, type VoiceFrame } from '@lectern/contract';
 import type { SfuNode } from '@lectern/sfu';
 import type { AnalyzerPool } from '../analysis/AnalyzerPool.ts';
 import type { StreamMessage } from '../analysis/ChildProcessPool.ts';
@@ -57,7 +57,7 @@ interface ProducerClock {
   roomKey: string;
   offsets: number[];
   next: number;
-  /** `word@startSec` → endSec of words already measured. */
+  /** `segmentId#index` → endSec of the committed words already measured. */
   seen: Map<string, number>;
   maxEndSec: number;
   lastSeenMs: number;
@@ -308,8 +308,12 @@ export class NodeMetrics {
     const c = this.#clock(roomKey, e.producerId, now);
     if (c.offsets.length === 0) return; // no voice frame yet: media time cannot be mapped to wall time
     const offsetMs = median(c.offsets);
-    for (const w of e.words) {
-      const key = `${w.word}@${w.startSec.toFixed(2)}`;
+    // Measured when a word is committed (fixed, never rewritten: the committed prefix of a partial,
+    // every word of a final), keyed by its place in its utterance, as test/support/liveMeasure.ts does.
+    const committed = committedWordCount(e);
+    for (let i = 0; i < committed; i++) {
+      const w = e.words[i]!;
+      const key = `${e.segmentId}#${i}`;
       if (c.seen.has(key)) continue;
       c.seen.set(key, w.endSec);
       c.maxEndSec = Math.max(c.maxEndSec, w.endSec);
