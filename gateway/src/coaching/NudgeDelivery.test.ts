@@ -8,13 +8,13 @@
  * `GET /v1/sessions/:id/timeline` as `cues`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { io, type Socket } from 'socket.io-client';
 import type { types } from 'mediasoup';
-import { type Ack, type JoinResponse, type NudgeEvent, NudgeEventSchema, type RoomMessage } from '@lectern/contract';
+import { NudgeEventSchema, type RoomMessage } from '@lectern/contract';
 import { startLectern, type LecternNode } from '../app.ts';
 import { roomKey } from '../access/RoomKey.ts';
 import { Database } from '../db/Database.ts';
-import { authFetch, createTestAccount, roomGrant, type TestAccount } from '../testing/access.ts';
+import { authFetch, createTestAccount, type TestAccount } from '../testing/access.ts';
+import { joinedClient } from '../testing/signalingClient.ts';
 import { TEST_DATABASE_URL, tempDir, uniqueSchema, waitUntil } from '../testing/services.ts';
 
 const ROOM = 'nudge-it';
@@ -23,25 +23,10 @@ let db: Database;
 let node: LecternNode;
 let owner: TestAccount;
 
-interface Client {
-  socket: Socket;
-  peerId: string;
-  nudges: NudgeEvent[];
-  request<T>(event: string, payload?: unknown): Promise<Ack<T>>;
-}
-
-async function client(role: 'presenter' | 'coach' | 'viewer'): Promise<Client> {
-  const socket = io(node.url, { transports: ['websocket'], reconnection: false, auth: { token: owner.accessToken } });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('connect_error', reject);
-  });
-  const nudges: NudgeEvent[] = [];
-  socket.on('coach:nudge', (n: NudgeEvent) => nudges.push(n));
-  const request = <T>(event: string, payload?: unknown) => socket.timeout(10_000).emitWithAck(event, payload) as Promise<Ack<T>>;
-  const join = await request<JoinResponse>('room:join', { roomId: ROOM, grant: await roomGrant(node, owner, ROOM, role), displayName: `the ${role}` });
-  if (!join.ok) throw new Error(`join failed: ${join.error.message}`);
-  return { socket, peerId: join.data.peerId, nudges, request };
+/** A joined client that keeps the nudges it receives (as `nudges`). */
+async function client(role: 'presenter' | 'coach' | 'viewer') {
+  const c = await joinedClient(node, owner, role, ROOM, ['coach:nudge']);
+  return { ...c, nudges: c.received['coach:nudge'] };
 }
 
 beforeAll(async () => {

@@ -5,13 +5,13 @@
  * stored at the session's media time and returned by `GET /v1/sessions/:id/timeline`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { io, type Socket } from 'socket.io-client';
 import type { types } from 'mediasoup';
-import { type Ack, type CoachCue, ErrorCode, type JoinResponse, type VoiceFrame } from '@lectern/contract';
+import { type Ack, ErrorCode, type VoiceFrame } from '@lectern/contract';
 import { startLectern, type LecternNode } from '../app.ts';
 import { Database } from '../db/Database.ts';
 import { TEST_DATABASE_URL, tempDir, uniqueSchema, waitUntil } from '../testing/services.ts';
-import { authFetch, createTestAccount, roomGrant, type TestAccount } from '../testing/access.ts';
+import { authFetch, createTestAccount, type TestAccount } from '../testing/access.ts';
+import { joinedClient } from '../testing/signalingClient.ts';
 import { roomKey } from '../access/RoomKey.ts';
 
 const ROOM = 'coach-it';
@@ -21,25 +21,10 @@ let node: LecternNode;
 /** The organization's owner (presents, and mints the coach and viewer grants: owners may). */
 let owner: TestAccount;
 
-interface Client {
-  socket: Socket;
-  peerId: string;
-  cues: CoachCue[];
-  request<T>(event: string, payload?: unknown): Promise<Ack<T>>;
-}
-
-async function client(role: 'presenter' | 'coach' | 'viewer', roomId = ROOM): Promise<Client> {
-  const socket = io(node.url, { transports: ['websocket'], reconnection: false, auth: { token: owner.accessToken } });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('connect_error', reject);
-  });
-  const cues: CoachCue[] = [];
-  socket.on('coach:cue', (c: CoachCue) => cues.push(c));
-  const request = <T>(event: string, payload?: unknown) => socket.timeout(10_000).emitWithAck(event, payload) as Promise<Ack<T>>;
-  const join = await request<JoinResponse>('room:join', { roomId, grant: await roomGrant(node, owner, roomId, role), displayName: `the ${role}` });
-  if (!join.ok) throw new Error(`join failed: ${join.error.message}`);
-  return { socket, peerId: join.data.peerId, cues, request };
+/** A joined client that keeps the coach cues it receives (as `cues`). */
+async function client(role: 'presenter' | 'coach' | 'viewer', roomId = ROOM) {
+  const c = await joinedClient(node, owner, role, roomId, ['coach:cue']);
+  return { ...c, cues: c.received['coach:cue'] };
 }
 
 beforeAll(async () => {
