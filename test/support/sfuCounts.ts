@@ -31,20 +31,23 @@ export interface SfuCountsReply {
   dump: SfuObjectCounts;
   /** mediasoup objects created in the gateway process (via `mediasoup.observer`) and not yet closed. */
   open: Omit<SfuObjectCounts, 'channelHandlers'>;
-  /** The gateway process's `process.memoryUsage()`, bytes. */
+  /** The gateway process's `process.memoryUsage()`, bytes (after a full GC when one was asked for and ran). */
   memory: NodeJS.MemoryUsage;
+  /** Whether a full garbage collection ran first (asked for, and the server runs with `--expose-gc`). */
+  gcRan?: boolean;
 }
 
 /** Messages on the IPC channel. */
-export type SfuCountsMessage = { type: 'sfu-counts?'; id: number } | { type: 'sfu-counts'; id: number; reply?: SfuCountsReply; error?: string };
+export type SfuCountsMessage = { type: 'sfu-counts?'; id: number; gc?: boolean } | { type: 'sfu-counts'; id: number; reply?: SfuCountsReply; error?: string };
 
 let nextId = 1;
 
 /**
- * Asks the server's hook for its counts.
+ * Asks the server's hook for its counts; with `opts.gc`, after a full garbage collection in the
+ * server (it must run with `--expose-gc`; otherwise `gcRan` is false).
  * @throws Error when the server has no IPC channel, the hook answers an error, or nothing comes back in `timeoutMs`.
  */
-export function requestSfuCounts(server: ChildProcess, timeoutMs = 10_000): Promise<SfuCountsReply> {
+export function requestSfuCounts(server: ChildProcess, timeoutMs = 10_000, opts: { gc?: boolean } = {}): Promise<SfuCountsReply> {
   if (!server.send || !server.connected) return Promise.reject(new Error('the server has no IPC channel (start it with ipc: true)'));
   const id = nextId++;
   return new Promise((resolve, reject) => {
@@ -60,6 +63,6 @@ export function requestSfuCounts(server: ChildProcess, timeoutMs = 10_000): Prom
       else reject(new Error(`sfu-counts failed: ${m.error}`));
     };
     server.on('message', onMessage);
-    server.send({ type: 'sfu-counts?', id } satisfies SfuCountsMessage);
+    server.send({ type: 'sfu-counts?', id, gc: opts.gc } satisfies SfuCountsMessage);
   });
 }

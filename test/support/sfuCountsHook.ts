@@ -68,8 +68,11 @@ if (process.send) {
 
   process.on('message', (m: SfuCountsMessage) => {
     if (m?.type !== 'sfu-counts?') return;
+    // A full GC first when asked (idle checkpoints): what is left is what is still referenced.
+    const gc = m.gc ? (globalThis as { gc?: () => void }).gc : undefined;
+    gc?.();
     dumpCounts().then(
-      (dump) => process.send!({ type: 'sfu-counts', id: m.id, reply: { dump, open: { ...open }, memory: process.memoryUsage() } } satisfies SfuCountsMessage),
+      (dump) => process.send!({ type: 'sfu-counts', id: m.id, reply: { dump, open: { ...open }, memory: process.memoryUsage(), gcRan: gc !== undefined } } satisfies SfuCountsMessage),
       (err: unknown) => process.send!({ type: 'sfu-counts', id: m.id, error: (err as Error).message } satisfies SfuCountsMessage),
     );
   });
