@@ -16,6 +16,10 @@ describe('readAnalyzerEnv', () => {
       LECTERN_MOVENET_MODEL: undefined,
       LECTERN_MODELS_DIR: undefined,
       LECTERN_MODELS_MIRROR: undefined,
+      LECTERN_CAPTION_COMMIT: 'stable',
+      LECTERN_CAPTION_STABLE_PARTIALS: 2,
+      LECTERN_CAPTION_STABLE_MS: 400,
+      LECTERN_REPORT_ASR_PRESET: 'auto',
     });
   });
 
