@@ -191,8 +191,9 @@ describe('RTP/RTCP garbage at the recorder (RtpRelay → ffmpeg)', () => {
         nonMonotonicDts: (stderr.match(/non monotonically increasing dts/g) ?? []).length,
       };
       console.log(`[fuzz] rtp relay: ${JSON.stringify({ sent, relay: stats, ffmpegExit: exit.code, durationSec: probe.durationSec, decodeExit: check.status, decodedSec, ...warnings })}`);
+      // decodedSec is reported only: corrupt packets decode to less (seed 789870064: 2.7 s) or to
+      // more (seed 1922315431: 9.3 s, garbage frames decoded as audio) than the valid 8 s.
       expect(check.status, stderr.slice(-2000)).toBe(0);
-      expect(decodedSec).toBeLessThan(MEDIA_SEC + 1);
       expect(exit.code === 0 || exit.code === 255, exit.stderrTail).toBe(true);
       expect(rec.running).toBe(false);
       expect(stats.malformed).toBeGreaterThan(0);
