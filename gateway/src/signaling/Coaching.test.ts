@@ -4,44 +4,24 @@
  * coach-only rule, the per-coach rate limit, cue delivery to the presenter only, and comments
  * stored at the session's media time and returned by `GET /v1/sessions/:id/timeline`.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { types } from 'mediasoup';
 import { type Ack, ErrorCode, type VoiceFrame } from '@lectern/contract';
-import { startLectern, type LecternNode } from '../app.ts';
-import { Database } from '../db/Database.ts';
-import { TEST_DATABASE_URL, tempDir, uniqueSchema, waitUntil } from '../testing/services.ts';
-import { authFetch, createTestAccount, type TestAccount } from '../testing/access.ts';
+import { waitUntil } from '../testing/services.ts';
+import { useTestNode } from '../testing/testNode.ts';
+import { authFetch } from '../testing/access.ts';
 import { joinedClient } from '../testing/signalingClient.ts';
 import { roomKey } from '../access/RoomKey.ts';
 
 const ROOM = 'coach-it';
-const work = tempDir('coach-it');
-let db: Database;
-let node: LecternNode;
-/** The organization's owner (presents, and mints the coach and viewer grants: owners may). */
-let owner: TestAccount;
+const gw = useTestNode('coach-it');
 
 /** A joined client that keeps the coach cues it receives (as `cues`). */
 async function client(role: 'presenter' | 'coach' | 'viewer', roomId = ROOM) {
-  const c = await joinedClient(node, owner, role, roomId, ['coach:cue']);
+  const c = await joinedClient(gw.node, gw.owner, role, roomId, ['coach:cue']);
   return { ...c, cues: c.received['coach:cue'] };
 }
 
-beforeAll(async () => {
-  db = await Database.connect({ url: TEST_DATABASE_URL, schema: uniqueSchema('coach') });
-  node = await startLectern(
-    { port: 0, sfuWorkers: 1, analyzerProcesses: 1, poseProcesses: 0, recording: false, logLevel: 'silent', dataDir: work.dir },
-    { database: db },
-  );
-  owner = await createTestAccount(node);
-}, 60_000);
-
-afterAll(async () => {
-  await node?.close();
-  await db?.dropSchema();
-  await db?.close();
-  work.cleanup();
-});
 
 describe('remote coaching (cue:send, comment:add)', () => {
   it('accepts cues from coaches only, validates them, delivers them to the presenter only and rate-limits them', async () => {
@@ -95,22 +75,22 @@ describe('remote coaching (cue:send, comment:add)', () => {
     if (!early.ok) expect(early.error.message).toMatch(/no live session/);
 
     // A presenter audio producer starts the session (a PlainTransport producer stands in for the browser).
-    const key = roomKey(owner.orgId, room);
-    const sfuRoom = await node.sfu.getOrCreateRoom(key);
+    const key = roomKey(gw.owner.orgId, room);
+    const sfuRoom = await gw.node.sfu.getOrCreateRoom(key);
     const transport: types.PlainTransport = await sfuRoom.router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: '127.0.0.1' }, rtcpMux: true, comedia: true });
     const producer = await transport.produce({
       kind: 'audio',
       rtpParameters: { codecs: [{ mimeType: 'audio/opus', payloadType: 100, clockRate: 48000, channels: 2 }], encodings: [{ ssrc: 11111 }] },
     });
-    node.sessions!.manager.producerAdded(sfuRoom, { peerId: presenter.peerId, role: 'presenter' }, producer);
-    const sessionId = node.sessions!.manager.liveSessionOfRoom(key)!;
+    gw.node.sessions!.manager.producerAdded(sfuRoom, { peerId: presenter.peerId, role: 'presenter' }, producer);
+    const sessionId = gw.node.sessions!.manager.liveSessionOfRoom(key)!;
     expect(sessionId).toBeTruthy();
     // The analyzer has analysed up to 12.5 s of media.
     const frame: VoiceFrame = {
       roomId: key, producerId: 'analyzer-stand-in', kind: 'voice', mediaTimeSec: 12, windowSec: 0.5, serverTimeMs: Date.now(),
       levelDbfs: -20, f0Hz: 120, isSpeech: true, pauseSec: 0, speakingRatio: 0.8, pitchVariabilitySt: 2,
     } as VoiceFrame;
-    node.bus.publish(key, { event: 'metrics:voice', payload: frame });
+    gw.node.bus.publish(key, { event: 'metrics:voice', payload: frame });
 
     expect(await presenter.request('comment:add', { text: 'self-praise' })).toMatchObject({ ok: false, error: { code: ErrorCode.Forbidden } });
     expect(await coach.request('comment:add', { text: 'z'.repeat(501) })).toMatchObject({ ok: false, error: { code: ErrorCode.BadRequest } });
@@ -124,10 +104,10 @@ describe('remote coaching (cue:send, comment:add)', () => {
     const tooSoon = await coach.request('comment:add', { text: 'again' });
     expect(tooSoon).toMatchObject({ ok: false, error: { code: ErrorCode.RateLimited } });
 
-    const [row] = await db.sql`SELECT session_id, text, media_time_sec, author_name FROM coach_comments WHERE id = ${added.data.commentId}`;
+    const [row] = await gw.db.sql`SELECT session_id, text, media_time_sec, author_name FROM coach_comments WHERE id = ${added.data.commentId}`;
     expect(row).toMatchObject({ session_id: sessionId, text: 'Great opening; slow the second sentence.', media_time_sec: 12.5, author_name: 'the coach' });
 
-    const res = await authFetch(owner, `${node.url}/v1/sessions/${sessionId}/timeline`);
+    const res = await authFetch(gw.owner, `${gw.node.url}/v1/sessions/${sessionId}/timeline`);
     expect(res.status).toBe(200);
     const tl = await res.json();
     expect(tl.comments).toEqual([
@@ -135,7 +115,7 @@ describe('remote coaching (cue:send, comment:add)', () => {
     ]);
     expect(new Date(tl.comments[0].createdAt).getTime()).toBeGreaterThan(Date.now() - 60_000);
     // The range query filters comments like the other lists.
-    const outside = await (await authFetch(owner, `${node.url}/v1/sessions/${sessionId}/timeline?fromSec=13`)).json();
+    const outside = await (await authFetch(gw.owner, `${gw.node.url}/v1/sessions/${sessionId}/timeline?fromSec=13`)).json();
     expect(outside.comments).toEqual([]);
 
     expect(coach.socket.connected).toBe(true);
