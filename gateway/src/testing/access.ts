@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { OrgRole, RoomGrant, RoomRole } from '@lectern/contract';
 import type { LecternNode } from '../app.ts';
+import type { Principal } from '../access/AccessTypes.ts';
 
 /** A signed-in test account. */
 export interface TestAccount {
@@ -72,3 +73,16 @@ export function actAsOwner(app: import('fastify').FastifyInstance, orgId = 'loca
     req.principal = { kind: 'user', userId: '00000000-0000-4000-8000-000000000001', orgId, role: 'owner', displayName: 'test owner', email: null, familyId: 'test', invitationId: null, guestRoomId: null, expiresAtSec: Math.floor(Date.now() / 1000) + 900 };
   });
 }
+
+/**
+ * Test auth for a bare Fastify app: the request acts as `users[<x-test-user header>]` (no header
+ * or an unknown name = anonymous, `principal` null), so route tests can call as several principals.
+ */
+export function actAsHeaderUser(app: import('fastify').FastifyInstance, users: Record<string, Principal>): void {
+  app.decorateRequest('principal', null);
+  app.addHook('onRequest', async (req) => {
+    const who = req.headers['x-test-user'];
+    if (typeof who === 'string') req.principal = users[who] ?? null;
+  });
+}
+

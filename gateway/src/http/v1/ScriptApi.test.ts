@@ -8,6 +8,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionScriptSchema } from '@lectern/contract';
 import type { Principal } from '../../access/AccessTypes.ts';
+import { actAsHeaderUser } from '../../testing/access.ts';
 import { Database } from '../../db/Database.ts';
 import { SessionRepository } from '../../db/SessionRepository.ts';
 import { TEST_DATABASE_URL, uniqueSchema } from '../../testing/services.ts';
@@ -45,11 +46,7 @@ beforeAll(async () => {
   await repo.insertWords(spoken.map((word, i) => ({ sessionId, producerId: 'p1', segmentId: 1, word, startSec: 1 + i * 0.5, endSec: 1.4 + i * 0.5, confidence: null })));
 
   app = Fastify();
-  app.decorateRequest('principal', null);
-  app.addHook('onRequest', async (req) => {
-    const who = req.headers['x-test-user'];
-    if (typeof who === 'string') req.principal = users[who as UserName] ?? null;
-  });
+  actAsHeaderUser(app, users);
   await new ScriptApi({ db }).register(app);
   await app.ready();
 }, 60_000);

@@ -9,6 +9,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SearchResponseSchema, type SearchResponse } from '@lectern/contract';
 import type { Principal } from '../../access/AccessTypes.ts';
+import { actAsHeaderUser } from '../../testing/access.ts';
 import { Database } from '../../db/Database.ts';
 import { SessionRepository } from '../../db/SessionRepository.ts';
 import { TEST_DATABASE_URL, uniqueSchema } from '../../testing/services.ts';
@@ -75,11 +76,7 @@ beforeAll(async () => {
   await session('s3', users.ownerB, 'dashwood dashwood and the dashwood family', { originSec: 0 });
 
   app = Fastify();
-  app.decorateRequest('principal', null);
-  app.addHook('onRequest', async (req) => {
-    const who = req.headers['x-test-user'];
-    if (typeof who === 'string') req.principal = users[who as UserName] ?? null;
-  });
+  actAsHeaderUser(app, users);
   await new SearchApi({ db }).register(app);
   await app.ready();
 }, 60_000);
