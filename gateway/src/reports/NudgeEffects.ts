@@ -14,9 +14,9 @@ export interface NudgeEffectInputs {
   cues: readonly { source: 'nudge' | 'coach'; kind: NudgeKind | null; mediaTimeSec: number }[];
   /** Metric frames (voice, fluency, body) covering the nudges' windows. */
   frames: readonly TimelineFrame[];
-  /** Final transcript words. */
+  /** Final transcript words, media seconds (the report's: the full pass's when there is one, else the live finals). */
   words: readonly { endSec: number }[];
-  /** Pauses ≥ 250 ms. */
+  /** Pauses ≥ 250 ms, media seconds (full pass or live, as `words`). */
   pauses: readonly { startSec: number }[];
   /** Recording seconds = media seconds + this (the recording's `mediaTimeOriginSec`, 0 without one). */
   originSec: number;

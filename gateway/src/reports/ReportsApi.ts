@@ -20,6 +20,7 @@ import { buildReportDto, jobDto, reportCsv, reportPdf, type SessionReportDto } f
 import { runReadAloud } from './FullPassRunner.ts';
 import type { ReportJobs } from './ReportJobs.ts';
 import { ReportRepository } from './ReportRepository.ts';
+import type { FullPassResult } from '@lectern/analyzers/report';
 import { type ShareLinks, ShareTokenError } from './ShareLinks.ts';
 import { ClipRepository } from './clips/ClipRepository.ts';
 import { clipsDto } from './clips/clipsDto.ts';
@@ -200,16 +201,26 @@ export class ReportsApi {
     if (rubricVersion && !scores) throw new HttpProblem(404, 'Scores not found', `session ${s.id} has no scores under rubric ${rubricVersion} (has: ${versions.join(', ') || 'none'})`);
     // Past the access check (RLS or the share link's signature): clip URLs may be presigned now.
     const clips = scores ? await clipsDto(clipRows, this.deps.objects ?? null, { enabled: this.deps.jobs.clipsEnabled }) : null;
-    return { ...buildReportDto(s, job, scores, analysis, versions, clips), nudgeEffects: await this.#nudgeEffects(r, s.id) };
+    return { ...buildReportDto(s, job, scores, analysis, versions, clips), nudgeEffects: await this.#nudgeEffects(r, s.id, analysis) };
   }
 
-  /** The live nudges' effects (#14), from the stored live rows around them ([] without nudges). */
-  async #nudgeEffects(r: Repos, sessionId: string): Promise<NudgeEffect[]> {
+  /**
+   * The live nudges' effects (#14) around the stored nudges ([] without nudges). Pace and pauses
+   * come from the full pass when the session has one (its words and pauses, recording seconds →
+   * media seconds): it decodes the whole recording, while the live transcript misses what the live
+   * ASR shed under load (seen in CI: 100 WPM "before" a nudge fired at 204 WPM); level, pitch and
+   * facing from the stored live frames; the talk's span from the live voice frames.
+   */
+  async #nudgeEffects(r: Repos, sessionId: string, analysis: FullPassResult | null): Promise<NudgeEffect[]> {
     const cues = (await r.sessions.listCues(sessionId)).filter((c) => c.source === 'nudge');
     if (cues.length === 0) return [];
     const span = { fromSec: Math.max(0, cues[0]!.mediaTimeSec - NUDGE_EFFECT_WINDOW_SEC), toSec: cues.at(-1)!.mediaTimeSec + NUDGE_EFFECT_WINDOW_SEC };
     const [tl, media] = await Promise.all([r.sessions.timeline(sessionId, span), r.sessions.listMediaObjects(sessionId)]);
-    return nudgeEffects({ cues, frames: tl.frames, words: tl.words, pauses: tl.pauses, originSec: media.find((m) => m.kind === 'recording')?.mediaTimeOriginSec ?? 0 });
+    const originSec = media.find((m) => m.kind === 'recording')?.mediaTimeOriginSec ?? 0;
+    const full = analysis?.scoringInput;
+    const words = full ? full.words.map((w) => ({ endSec: w.endSec - originSec })) : tl.words;
+    const pauses = full ? full.pauses.map((p) => ({ startSec: p.startSec - originSec })) : tl.pauses;
+    return nudgeEffects({ cues, frames: tl.frames, words, pauses, originSec });
   }
 
   #ready(dto: SessionReportDto): void {
