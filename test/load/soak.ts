@@ -1,5 +1,5 @@
 /**
- * `npm run soak -- --rooms N --minutes M [--cycle-minutes C] [--interval-seconds I] [--warmup-cycles W] [--video] [--fd-tolerance K]`
+ * `npm run soak -- --rooms N --minutes M [--cycle-minutes C] [--interval-seconds I] [--warmup-cycles W] [--video] [--fd-tolerance K] [--heap-snapshots DIR]`
  *
  * Soak of one Lectern node: the server runs as a child process (test/support/benchServer.ts) with
  * a test hook inside it (test/support/sfuCountsHook.ts) that counts its mediasoup objects. N rooms,
@@ -36,9 +36,14 @@
  *     every join live. Reported, not judged: the total, the embedded PostgreSQL (its memory and fds
  *     follow the data written: shared buffers, relation caches) and the post-session `report`
  *     processes (full pass, clip cuts: still running at a checkpoint when the jobs queue behind).
+ * `--heap-snapshots DIR` writes the gateway's V8 heap snapshot (after the full GC) at every idle
+ * checkpoint, `gateway-idle-<cycle>.heapsnapshot` (0 = before the first cycle); compare two with
+ * `npm run heap-diff -- A B` (test/load/heapDiff.ts).
  * Host calibration and core count are printed with the summary (as the other benches do).
  */
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { hostCalibration } from '../../analyzers/bench/hostCalibration.ts';
 import { parseCliArgs, usageError } from '../../analyzers/src/util/cli.ts';
 import { poseFixture } from '../../analyzers/test/poseSupport.ts';
@@ -53,7 +58,7 @@ import { openFdCount } from '../support/procstat.ts';
 import { requestSfuCounts, SFU_COUNTS_HOOK, type SfuCountsReply } from '../support/sfuCounts.ts';
 import { percentile } from '../support/stats.ts';
 
-const USAGE = 'npm run soak -- --rooms N --minutes M [--cycle-minutes C] [--interval-seconds I] [--warmup-cycles W] [--video] [--fd-tolerance K]';
+const USAGE = 'npm run soak -- --rooms N --minutes M [--cycle-minutes C] [--interval-seconds I] [--warmup-cycles W] [--video] [--fd-tolerance K] [--heap-snapshots DIR]';
 const { values } = parseCliArgs(
   {
     options: {
@@ -64,6 +69,7 @@ const { values } = parseCliArgs(
       'warmup-cycles': { type: 'string' },
       'fd-tolerance': { type: 'string', default: '4' },
       video: { type: 'boolean', default: false },
+      'heap-snapshots': { type: 'string' },
     },
   },
   USAGE,
@@ -73,6 +79,9 @@ const runSec = Number(values.minutes) * 60;
 const cycleSec = Number(values['cycle-minutes']) * 60;
 const intervalSec = Number(values['interval-seconds']);
 const fdTolerance = Number(values['fd-tolerance']);
+/** Where to write the gateway's heap snapshot at every idle checkpoint (`--heap-snapshots DIR`; compare with test/load/heapDiff.ts). */
+const heapSnapshotDir = values['heap-snapshots'];
+if (heapSnapshotDir) fs.mkdirSync(heapSnapshotDir, { recursive: true });
 if (!Number.isInteger(rooms) || rooms < 1) usageError('--rooms must be a positive integer', USAGE);
 if (!(cycleSec >= 30)) usageError('--cycle-minutes must be ≥ 0.5', USAGE);
 if (!(intervalSec >= 1) || !Number.isInteger(cycleSec / intervalSec)) usageError('--interval-seconds must be ≥ 1 and divide the cycle length', USAGE);
@@ -291,8 +300,19 @@ async function idleCheckpoint(c: number, t0: number) {
   // A full GC in the gateway first (it runs with --expose-gc), so its RSS is what is still
   // referenced, not garbage V8 has not collected yet (without it the idle gateway RSS followed
   // V8's heap sizing: 188–299 MiB while the heap in use stayed 69–80 MiB).
-  const sfu = await requestSfuCounts(bench.process, 10_000, { gc: true }).catch(() => null);
-  const { kinds } = byKind(sampleStages(serverPid, serverStageOf));
+  const heapSnapshotPath = heapSnapshotDir ? path.resolve(heapSnapshotDir, `gateway-idle-${c + 1}.heapsnapshot`) : undefined;
+  const sfu = await requestSfuCounts(bench.process, heapSnapshotPath ? 120_000 : 10_000, { gc: true, heapSnapshotPath }).catch(() => null);
+  const stages = sampleStages(serverPid, serverStageOf);
+  const { kinds } = byKind(stages);
+  // A recorder alive at idle fails the run: say which (its command line names the session's spool file).
+  for (const [pid, p] of stages.procs) {
+    if (p.stage !== 'recorder') continue;
+    let cmd = '(gone)';
+    try {
+      cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+    } catch {}
+    log(`  recorder alive at idle after cycle ${c + 1}: pid ${pid}: ${cmd.slice(0, 400)}`);
+  }
   return { cycle: c, elapsedSec: round((Date.now() - t0) / 1000), kinds, sfu };
 }
 

@@ -51,9 +51,11 @@ export const serverStageOf: StageOf = (p, parent, isRoot) => {
   if (p.cmdline.includes('analyzers/src/video/process/main.ts')) return 'pose';
   if (p.cmdline.includes('analyzers/src/process/main.ts')) return 'analyzer';
   if (p.cmdline.includes('analyzers/src/report/fullPassProcess.ts')) return 'report';
-  // The gateway's own ffmpeg children: a session's recorder reads an SDP of RTP inputs; any other
-  // (clip cuts, spool repair) is post-session report work.
-  if (p.comm === 'ffmpeg') return parent === 'gateway' && !/(^|\s)-f sdp(\s|$)/.test(p.cmdline) ? 'report' : 'recorder';
+  // A session's recorder is the ffmpeg reading an SDP of RTP inputs. Any other ffmpeg is the work
+  // of the process that started it: the gateway's (clip cuts, spool repair) is post-session report
+  // work, the full pass's decoder is the full pass's (it was counted as a recorder once: the soak's
+  // "recorder alive at idle" in cycle 3 of 6 was a full pass still decoding).
+  if (p.comm === 'ffmpeg') return /(^|\s)-f sdp(\s|$)/.test(p.cmdline) ? 'recorder' : !parent || parent === 'gateway' ? 'report' : parent;
   if (p.comm === 'postgres' || p.comm === 'initdb') return 'database';
   if (p.comm === 'esbuild') return parent ?? 'gateway'; // tsx's transpiler serves the process that started it
   return parent && parent !== 'gateway' ? parent : 'other';

@@ -35,10 +35,12 @@ export interface SfuCountsReply {
   memory: NodeJS.MemoryUsage;
   /** Whether a full garbage collection ran first (asked for, and the server runs with `--expose-gc`). */
   gcRan?: boolean;
+  /** The heap snapshot written (after the GC) when one was asked for. */
+  heapSnapshotPath?: string;
 }
 
 /** Messages on the IPC channel. */
-export type SfuCountsMessage = { type: 'sfu-counts?'; id: number; gc?: boolean } | { type: 'sfu-counts'; id: number; reply?: SfuCountsReply; error?: string };
+export type SfuCountsMessage = { type: 'sfu-counts?'; id: number; gc?: boolean; heapSnapshotPath?: string } | { type: 'sfu-counts'; id: number; reply?: SfuCountsReply; error?: string };
 
 let nextId = 1;
 
@@ -47,7 +49,7 @@ let nextId = 1;
  * server (it must run with `--expose-gc`; otherwise `gcRan` is false).
  * @throws Error when the server has no IPC channel, the hook answers an error, or nothing comes back in `timeoutMs`.
  */
-export function requestSfuCounts(server: ChildProcess, timeoutMs = 10_000, opts: { gc?: boolean } = {}): Promise<SfuCountsReply> {
+export function requestSfuCounts(server: ChildProcess, timeoutMs = 10_000, opts: { gc?: boolean; heapSnapshotPath?: string } = {}): Promise<SfuCountsReply> {
   if (!server.send || !server.connected) return Promise.reject(new Error('the server has no IPC channel (start it with ipc: true)'));
   const id = nextId++;
   return new Promise((resolve, reject) => {
@@ -63,6 +65,6 @@ export function requestSfuCounts(server: ChildProcess, timeoutMs = 10_000, opts:
       else reject(new Error(`sfu-counts failed: ${m.error}`));
     };
     server.on('message', onMessage);
-    server.send({ type: 'sfu-counts?', id, gc: opts.gc } satisfies SfuCountsMessage);
+    server.send({ type: 'sfu-counts?', id, gc: opts.gc, heapSnapshotPath: opts.heapSnapshotPath } satisfies SfuCountsMessage);
   });
 }

@@ -5,6 +5,7 @@
  * channel with the workers' own counts (`worker.dump()`, `router.dump()`), the JS objects still
  * open, and `process.memoryUsage()`. Without an IPC channel it does nothing.
  */
+import v8 from 'node:v8';
 import * as mediasoup from 'mediasoup';
 import type { types } from 'mediasoup';
 import type { SfuCountsMessage, SfuCountsReply, SfuObjectCounts } from './sfuCounts.ts';
@@ -71,8 +72,10 @@ if (process.send) {
     // A full GC first when asked (idle checkpoints): what is left is what is still referenced.
     const gc = m.gc ? (globalThis as { gc?: () => void }).gc : undefined;
     gc?.();
+    // A heap snapshot when asked (soak --heap-snapshots): what the idle gateway still references.
+    const heapSnapshotPath = m.heapSnapshotPath ? v8.writeHeapSnapshot(m.heapSnapshotPath) : undefined;
     dumpCounts().then(
-      (dump) => process.send!({ type: 'sfu-counts', id: m.id, reply: { dump, open: { ...open }, memory: process.memoryUsage(), gcRan: gc !== undefined } } satisfies SfuCountsMessage),
+      (dump) => process.send!({ type: 'sfu-counts', id: m.id, reply: { dump, open: { ...open }, memory: process.memoryUsage(), gcRan: gc !== undefined, heapSnapshotPath } } satisfies SfuCountsMessage),
       (err: unknown) => process.send!({ type: 'sfu-counts', id: m.id, error: (err as Error).message } satisfies SfuCountsMessage),
     );
   });
