@@ -56,6 +56,9 @@ function runChild<T>(
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      // The signal lives as long as the node: a listener left on it kept every full pass's child
+      // process and result reachable (soak: +0.2–0.6 MiB of gateway heap per ended session).
+      opts.signal?.removeEventListener('abort', onAbort);
       if (err) {
         child.kill('SIGKILL');
         reject(err);
@@ -71,7 +74,8 @@ function runChild<T>(
       else done(new Error(m.message));
     });
     child.on('error', (err) => done(err));
-    opts.signal?.addEventListener('abort', () => done(new Error('analysis cancelled (shutting down)')), { once: true });
+    const onAbort = () => done(new Error('analysis cancelled (shutting down)'));
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
     child.on('exit', (code, signal) =>
       done(new Error(`analysis exited (${signal ?? `code ${code}`}) without a result${stderr ? `: ${stderr.trim().split('\n').at(-1)}` : ''}`)),
     );
