@@ -7,14 +7,19 @@
  * between the two and still reachable at B. Prints one JSON line: per node name (constructor,
  * closure name, `(string)`, `(array)`…) the count and self bytes of new objects, the largest
  * first, and for the top K names a retainer path of one new object (edge names up to a GC root,
- * weak edges skipped), which usually names the map or list that keeps them.
+ * weak edges skipped) and the most common nearest-3-retainer chains of all of them, which usually
+ * name the map or list that keeps them. `--via EDGE` adds the root paths of new objects held by an
+ * edge of that name (e.g. `scoringInput`).
  * Format: https://v8.dev/docs/heap-snapshot — `snapshot.meta.node_fields` / `edge_fields`.
  */
 import fs from 'node:fs';
 import { parseCliArgs, usageError } from '../../analyzers/src/util/cli.ts';
 
-const USAGE = 'npm run heap-diff -- A.heapsnapshot B.heapsnapshot [--top N] [--paths K]';
-const { values, positionals } = parseCliArgs({ options: { top: { type: 'string', default: '30' }, paths: { type: 'string', default: '8' } }, allowPositionals: true }, USAGE);
+const USAGE = 'npm run heap-diff -- A.heapsnapshot B.heapsnapshot [--top N] [--paths K] [--via EDGE]';
+const { values, positionals } = parseCliArgs(
+  { options: { top: { type: 'string', default: '30' }, paths: { type: 'string', default: '8' }, via: { type: 'string' } }, allowPositionals: true },
+  USAGE,
+);
 if (positionals.length !== 2) usageError('give two heap snapshot files', USAGE);
 const top = Number(values.top);
 const pathsFor = Number(values.paths);
@@ -108,7 +113,39 @@ function retainerPath(start: number, maxDepth = 16): string {
     }
     frontier = next;
   }
-  return `${b.label(start)} (no root within ${maxDepth} retainers)`;
+  return `${b.label(start)} (no root within ${maxDepth} retainers; first retainers: ${retainedBy(start, maxDepth)})`;
+}
+
+/** The first `levels` retainers of node i, nearest first: `Owner.edge ← Owner.edge`. */
+function retainedBy(i: number, levels: number): string {
+  const parts: string[] = [];
+  for (let n = i, d = 0; d < levels; d++) {
+    const r = retainers[n]![0];
+    if (r === undefined) break;
+    n = Math.floor(r / 1e7);
+    parts.push(`${b.label(n)}.${edgeName(r % 1e7)}`);
+  }
+  return parts.join(' ← ');
+}
+/** For the new objects of `name`: their nearest 3 retainers, the most common first. */
+function commonRetainers(name: string, limit = 5): { count: number; by: string }[] {
+  const counts = new Map<string, number>();
+  for (let i = 0; i < b.count; i++) {
+    if (idsA.has(b.s.nodes[i * b.N + b.o.id]!) || b.label(i) !== name) continue;
+    const k = retainedBy(i, 3);
+    counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  return [...counts.entries()].sort((x, y) => y[1] - x[1]).slice(0, limit).map(([by, count]) => ({ count, by }));
+}
+
+/** `--via EDGE`: retainer paths of up to 3 new objects held by an edge named EDGE. */
+function viaPaths(edge: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < b.count && out.length < 3; i++) {
+    if (idsA.has(b.s.nodes[i * b.N + b.o.id]!)) continue;
+    if (retainers[i]!.some((r) => edgeName(r % 1e7) === edge)) out.push(retainerPath(i, 30));
+  }
+  return out;
 }
 
 const sorted = [...groups.entries()].sort((x, y) => y[1].bytes - x[1].bytes).slice(0, top);
@@ -121,6 +158,7 @@ console.log(
     newObjects: newCount,
     newMiB: Math.round((newBytes / 2 ** 20) * 100) / 100,
     byName: sorted.map(([name, g]) => ({ name, count: g.count, kib: Math.round(g.bytes / 1024) })),
-    retainerPaths: sorted.slice(0, pathsFor).map(([name, g]) => ({ name, path: retainerPath(g.sample[0]!) })),
+    ...(values.via ? { via: { edge: values.via, paths: viaPaths(values.via) } } : {}),
+    retainerPaths: sorted.slice(0, pathsFor).map(([name, g]) => ({ name, path: retainerPath(g.sample[0]!), commonRetainers: commonRetainers(name) })),
   }, null, 1),
 );
