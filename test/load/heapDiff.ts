@@ -7,7 +7,8 @@
  * between the two and still reachable at B. Prints one JSON line: per node name (constructor,
  * closure name, `(string)`, `(array)`…) the count and self bytes of new objects, the largest
  * first, and for the top K names a retainer path of one new object (edge names up to a GC root,
- * weak edges skipped) and the most common nearest-3-retainer chains of all of them, which usually
+ * weak edges skipped); and per name the net change of live count and bytes (B − A), which
+ * separates growth from turnover (objects replaced by new ones of the same kind) and the most common nearest-3-retainer chains of all of them, which usually
  * name the map or list that keeps them. `--via EDGE` adds the root paths of new objects held by an
  * edge of that name (e.g. `scoringInput`).
  * Format: https://v8.dev/docs/heap-snapshot — `snapshot.meta.node_fields` / `edge_fields`.
@@ -148,6 +149,23 @@ function viaPaths(edge: string): string[] {
   return out;
 }
 
+/** Live count and self bytes per name in a snapshot. */
+function totals(x: ReturnType<typeof load>): Map<string, { count: number; bytes: number }> {
+  const m = new Map<string, { count: number; bytes: number }>();
+  for (let i = 0; i < x.count; i++) {
+    const t = m.get(x.label(i)) ?? { count: 0, bytes: 0 };
+    t.count++;
+    t.bytes += x.s.nodes[i * x.N + x.o.size]!;
+    m.set(x.label(i), t);
+  }
+  return m;
+}
+const [totalsA, totalsB] = [totals(a), totals(b)];
+const netGrowth = [...totalsB.entries()]
+  .map(([name, t]) => ({ name, count: t.count - (totalsA.get(name)?.count ?? 0), kib: Math.round((t.bytes - (totalsA.get(name)?.bytes ?? 0)) / 1024) }))
+  .sort((x, y) => y.kib - x.kib)
+  .slice(0, top);
+
 const sorted = [...groups.entries()].sort((x, y) => y[1].bytes - x[1].bytes).slice(0, top);
 console.log(
   JSON.stringify({
@@ -157,6 +175,7 @@ console.log(
     nodesB: b.count,
     newObjects: newCount,
     newMiB: Math.round((newBytes / 2 ** 20) * 100) / 100,
+    netGrowthByName: netGrowth,
     byName: sorted.map(([name, g]) => ({ name, count: g.count, kib: Math.round(g.bytes / 1024) })),
     ...(values.via ? { via: { edge: values.via, paths: viaPaths(values.via) } } : {}),
     retainerPaths: sorted.slice(0, pathsFor).map(([name, g]) => ({ name, path: retainerPath(g.sample[0]!), commonRetainers: commonRetainers(name) })),
