@@ -228,6 +228,7 @@ export class Room extends EventEmitter<RoomEvents> {
         mimeType: codec.mimeType,
         clockRate: codec.clockRate,
         channels: codec.channels ?? 1,
+        localPort: transport.tuple.localPort,
       };
       const target = await resolveTarget(info);
       await this.#media(() => transport.connect({ ip: target.ip, port: target.port }));

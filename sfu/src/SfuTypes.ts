@@ -43,6 +43,11 @@ export interface RtpTap {
   mimeType: string;
   clockRate: number;
   channels: number;
+  /**
+   * UDP port on 127.0.0.1 the tap sends from (the PlainTransport's `tuple.localPort`): a receiver
+   * may drop datagrams from any other source.
+   */
+  localPort: number;
   /** Closes consumer and transport (idempotent). */
   close(): void;
 }

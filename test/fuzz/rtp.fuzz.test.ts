@@ -10,12 +10,15 @@
  * Properties: the analyzer process stays alive, keeps emitting a voice frame per 100 ms of the
  * valid stream and counts the garbage (malformed / wrong SSRC / RTCP); the relay counts malformed
  * datagrams and RTCP, ffmpeg writes a WebM of the valid stream's length that is read to its end
- * (how much decodes is reported: right-SSRC garbage lands in it as corrupt packets), and exits.
+ * (how much decodes is reported: right-SSRC garbage from the source's own address lands in it as
+ * corrupt packets), and exits; with the source latched (`RtpRelay.expectSource`, as the recorder
+ * does with the tap's port) garbage from another local sender is all dropped and the 8 s decode.
  *
  * Prints `[fuzz] rtp seed=… datagrams=…` (replay: `FUZZ_SEED=<seed> npx vitest run test/fuzz/rtp.fuzz.test.ts`).
  */
 import { type ChildProcess, fork, spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,9 +78,20 @@ function datagramArb(packets: Buffer[]): fc.Arbitrary<{ kind: string; datagram: 
 }
 
 /** Sends the valid stream in (accelerated) real time with `perPacket` garbage datagrams after each packet. */
-async function sendMixed(validPort: number, garbagePorts: number[]): Promise<{ sent: Record<string, number> }> {
-  const sock = dgram.createSocket('udp4');
-  const send = (buf: Buffer, port: number) => new Promise<void>((resolve) => sock.send(buf, port, '127.0.0.1', () => resolve()));
+async function sendMixed(
+  validPort: number,
+  garbagePorts: number[],
+  opts: { garbageFromOwnSocket?: boolean; onSourcePort?: (port: number) => void } = {},
+): Promise<{ sent: Record<string, number> }> {
+  const bound = async () => {
+    const sock = dgram.createSocket('udp4');
+    await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+    return sock;
+  };
+  const sock = await bound();
+  const garbageSock = opts.garbageFromOwnSocket ? await bound() : sock;
+  opts.onSourcePort?.((sock.address() as AddressInfo).port);
+  const send = (s: dgram.Socket, buf: Buffer, port: number) => new Promise<void>((resolve) => s.send(buf, port, '127.0.0.1', () => resolve()));
   const sent: Record<string, number> = {};
   const perPacket = Math.ceil(garbage.length / valid.length);
   const t0 = performance.now();
@@ -85,14 +99,15 @@ async function sendMixed(validPort: number, garbagePorts: number[]): Promise<{ s
   for (let i = 0; i < valid.length; i++) {
     const waitMs = (i * 20) / SPEED - (performance.now() - t0);
     if (waitMs > 1) await new Promise((r) => setTimeout(r, waitMs));
-    await send(valid[i]!, validPort);
+    await send(sock, valid[i]!, validPort);
     for (let j = 0; j < perPacket && g < garbage.length; j++, g++) {
       const { kind, datagram } = garbage[g]!;
-      for (const port of garbagePorts) await send(datagram, port);
+      for (const port of garbagePorts) await send(garbageSock, datagram, port);
       sent[kind] = (sent[kind] ?? 0) + 1;
     }
   }
   sock.close();
+  if (garbageSock !== sock) garbageSock.close();
   return { sent };
 }
 
@@ -200,6 +215,31 @@ describe('RTP/RTCP garbage at the recorder (RtpRelay → ffmpeg)', () => {
       expect(stats.rtcpDropped).toBeGreaterThan(0);
       expect(probe.durationSec!).toBeGreaterThan(MEDIA_SEC - 1);
       expect(probe.durationSec!).toBeLessThan(MEDIA_SEC + 1);
+    } finally {
+      rec.kill();
+      relay.close();
+    }
+  }, 120_000);
+
+  it('with the source latched (expectSource: the tap\'s port), garbage from another local sender is dropped and all 8 s decode', async () => {
+    const relay = new RtpRelay({ kind: 'audio', mimeType: 'audio/opus' });
+    const relayPort = await relay.bind();
+    const out = path.join(work.dir, 'fuzz-latched.webm');
+    const rec = new FfmpegRecorder(out, [{ kind: 'audio', mimeType: 'audio/opus', payloadType: PT, clockRate: 48000, channels: 2 }]);
+    try {
+      await rec.start((_i, p) => relay.setTarget(p));
+      const { sent } = await sendMixed(relayPort, [relayPort], { garbageFromOwnSocket: true, onSourcePort: (port) => relay.expectSource(port) });
+      await new Promise((r) => setTimeout(r, 500));
+      const exit = await rec.stop();
+      const stats = relay.stats;
+      const check = spawnSync('ffmpeg', ['-v', 'warning', '-i', out, '-f', 's16le', '-ac', '1', '-ar', '8000', '-'], { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 });
+      const decodedSec = check.stdout.length / 2 / 8000;
+      console.log(`[fuzz] rtp relay (latched): ${JSON.stringify({ sent, relay: stats, ffmpegExit: exit.code, decodeExit: check.status, decodedSec })}`);
+      expect(check.status, check.stderr.toString().slice(-2000)).toBe(0);
+      expect(stats.foreign).toBe(garbage.length);
+      expect(stats.packets).toBe(valid.length);
+      expect(decodedSec).toBeGreaterThan(MEDIA_SEC - 0.5);
+      expect(decodedSec).toBeLessThan(MEDIA_SEC + 0.5);
     } finally {
       rec.kill();
       relay.close();

@@ -40,12 +40,14 @@ async function harness(kind: 'audio' | 'video' = 'audio') {
   sink.on('message', (m) => out.push({ ssrc: m.readUInt32BE(8), seq: m.readUInt16BE(2), ts: m.readUInt32BE(4), pt: m[1]! & 0x7f }));
   await relay.setTarget((sink.address() as AddressInfo).port);
   const src = dgram.createSocket('udp4');
+  await new Promise<void>((r) => src.bind(0, '127.0.0.1', () => r()));
+  const srcPort = (src.address() as AddressInfo).port;
   const send = async (p: Buffer) => {
     await new Promise<void>((r) => src.send(p, relayPort, '127.0.0.1', () => r()));
     await sleep(1);
   };
   closers.push(() => (relay.close(), sink.close(), src.close()));
-  return { relay, out, send };
+  return { relay, out, send, srcPort };
 }
 
 describe('RtpRelay.rebase', () => {
@@ -111,5 +113,40 @@ describe('RtpRelay.rebase', () => {
     await sleep(20);
     expect(out).toEqual([{ ssrc: 0x7777, seq: 1, ts: 1, pt: 111 }]);
     expect(relay.segments).toBe(1);
+  });
+});
+
+describe('RtpRelay.expectSource', () => {
+  it('relays only the expected source port and counts every other sender as foreign, also after a rebase to a new source', async () => {
+    const { relay, out, send, srcPort } = await harness();
+    const bound = async () => {
+      const sock = dgram.createSocket('udp4');
+      await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+      closers.push(() => sock.close());
+      return sock;
+    };
+    const [other, second] = [await bound(), await bound()];
+    const sendFrom = async (sock: dgram.Socket, p: Buffer) => {
+      await new Promise<void>((r) => sock.send(p, relay.port!, '127.0.0.1', () => r()));
+      await sleep(1);
+    };
+    await sendFrom(other, rtp(111, 1, 960, 0xaaaa)); // before expectSource: any sender is relayed
+    relay.expectSource(srcPort);
+    await sendFrom(other, rtp(111, 2, 1920, 0xaaaa)); // right SSRC and PT, wrong sender
+    await sendFrom(other, Buffer.from([0x81, 200, 0, 6, ...Buffer.alloc(24)])); // RTCP from the wrong sender
+    await send(rtp(111, 3, 2880, 0xaaaa));
+    await sleep(30);
+    expect(out.map((o) => o.seq)).toEqual([1, 3]);
+    expect(relay.stats.foreign).toBe(2);
+
+    relay.rebase();
+    relay.expectSource((second.address() as AddressInfo).port);
+    await send(rtp(111, 4, 3840, 0xaaaa)); // the old tap's late packet: now foreign
+    await sendFrom(second, rtp(111, 900, 0x1000, 0xbbbb));
+    await sleep(30);
+    expect(out.map((o) => o.seq)).toEqual([1, 3, 4]); // the new source continues the sequence
+    expect(out.at(-1)!.ssrc).toBe(0xaaaa);
+    expect(relay.stats.foreign).toBe(3);
+    expect(() => relay.expectSource(0)).toThrow(RangeError);
   });
 });

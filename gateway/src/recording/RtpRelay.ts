@@ -27,6 +27,8 @@ export interface RtpRelayStats {
   keyFrames: number;
   /** Video packets dropped after a {@link RtpRelay.rebase} while waiting for the new source's key frame. */
   rebaseDropped: number;
+  /** Datagrams from an address other than the expected source ({@link RtpRelay.expectSource}), dropped. */
+  foreign: number;
 }
 
 /** Options of {@link RtpRelay}. */
@@ -77,7 +79,9 @@ export class RtpRelay {
   #pendingRebase = false;
   #rewrite?: Rewrite;
   #segments = 1;
-  readonly #stats: RtpRelayStats = { packets: 0, bytes: 0, rtcpDropped: 0, malformed: 0, bufferDropped: 0, keyFrames: 0, rebaseDropped: 0 };
+  /** The only UDP source port (on 127.0.0.1) accepted, once {@link expectSource} named one. */
+  #sourcePort?: number;
+  readonly #stats: RtpRelayStats = { packets: 0, bytes: 0, rtcpDropped: 0, malformed: 0, bufferDropped: 0, keyFrames: 0, rebaseDropped: 0, foreign: 0 };
   readonly #opts: Required<RtpRelayOptions>;
 
   /** @param opts see {@link RtpRelayOptions}. */
@@ -99,6 +103,19 @@ export class RtpRelay {
     this.#pendingRebase = true;
   }
 
+  /**
+   * Accepts datagrams only from 127.0.0.1:`port` from now on (the SFU tap's `localPort`); any
+   * other sender is counted as `foreign` and dropped. Without it, anything that reaches the port
+   * is relayed: right-SSRC garbage from another local process landed in the WebM as corrupt Opus
+   * (RTP fuzz, seed 789870064: 2.7 of 8 s decoded). Call it again with the new tap's port on a
+   * {@link rebase} (the old tap's late packets are then foreign too).
+   * @throws RangeError when `port` is not an integer in 1–65535.
+   */
+  expectSource(port: number): void {
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RangeError(`source port must be an integer in 1–65535, got ${port}`);
+    this.#sourcePort = port;
+  }
+
   /** Sources this relay has carried (1 + rebases that received packets). */
   get segments(): number {
     return this.#segments;
@@ -111,7 +128,7 @@ export class RtpRelay {
       socket.once('error', reject);
       socket.bind(0, '127.0.0.1', () => (socket.off('error', reject), resolve()));
     });
-    socket.on('message', (msg) => this.#onMessage(msg));
+    socket.on('message', (msg, rinfo) => this.#onMessage(msg, rinfo));
     socket.on('error', () => {
       /* ICMP port unreachable while ffmpeg restarts etc.: ignore */
     });
@@ -198,7 +215,11 @@ export class RtpRelay {
     this.#socket?.send(p, port, '127.0.0.1');
   }
 
-  #onMessage(msg: Buffer): void {
+  #onMessage(msg: Buffer, from: dgram.RemoteInfo): void {
+    if (this.#sourcePort !== undefined && (from.port !== this.#sourcePort || from.address !== '127.0.0.1')) {
+      this.#stats.foreign++;
+      return;
+    }
     if (isRtcp(msg)) {
       this.#stats.rtcpDropped++;
       return;

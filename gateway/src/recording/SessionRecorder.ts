@@ -190,6 +190,7 @@ export class SessionRecorder {
       let info: { payloadType: number; mimeType: string; clockRate: number; channels: number } | undefined;
       const tap = await this.#o.room.createRtpTap(producer.id, async (i) => {
         info = i;
+        relay.expectSource(i.localPort); // before media flows: only the tap's packets are relayed
         return { ip: '127.0.0.1', port };
       });
       if (this.#stopped || !info) {
@@ -229,7 +230,10 @@ export class SessionRecorder {
     try {
       const port = track.relay.port;
       if (port === null) throw new Error('relay closed');
-      const tap = await this.#o.room.createRtpTap(producer.id, async () => ({ ip: '127.0.0.1', port }));
+      const tap = await this.#o.room.createRtpTap(producer.id, async (i) => {
+        track.relay.expectSource(i.localPort); // the new tap's port; the old tap's late packets are dropped
+        return { ip: '127.0.0.1', port };
+      });
       if (this.#stopped || track.suspended) {
         tap.close();
         return;
