@@ -179,70 +179,60 @@ describe('RTP/RTCP garbage at the analyzer process', () => {
   }, 120_000);
 });
 
+/**
+ * Sends the valid stream and the garbage to a fresh RtpRelay → FfmpegRecorder, stops it and
+ * decodes the WebM (8 kHz mono). `latched`: the relay expects the valid socket's port and the
+ * garbage comes from a second socket.
+ */
+async function recordWithGarbage(file: string, latched: boolean) {
+  const relay = new RtpRelay({ kind: 'audio', mimeType: 'audio/opus' });
+  const relayPort = await relay.bind();
+  const out = path.join(work.dir, file);
+  const rec = new FfmpegRecorder(out, [{ kind: 'audio', mimeType: 'audio/opus', payloadType: PT, clockRate: 48000, channels: 2 }]);
+  try {
+    await rec.start((_i, p) => relay.setTarget(p));
+    const { sent } = await sendMixed(relayPort, [relayPort], latched ? { garbageFromOwnSocket: true, onSourcePort: (port) => relay.expectSource(port) } : {});
+    await new Promise((r) => setTimeout(r, 500));
+    const exit = await rec.stop();
+    const probe = await probeRecording(out);
+    const check = spawnSync('ffmpeg', ['-v', 'warning', '-i', out, '-f', 's16le', '-ac', '1', '-ar', '8000', '-'], { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 });
+    return { sent, exit, stats: relay.stats, probe, running: rec.running, decodeExit: check.status, decodeStderr: check.stderr.toString(), decodedSec: check.stdout.length / 2 / 8000 };
+  } finally {
+    rec.kill();
+    relay.close();
+  }
+}
+
 describe('RTP/RTCP garbage at the recorder (RtpRelay → ffmpeg)', () => {
   it('counts malformed datagrams and RTCP, and ffmpeg writes a decodable WebM of the valid stream', async () => {
-    const relay = new RtpRelay({ kind: 'audio', mimeType: 'audio/opus' });
-    const relayPort = await relay.bind();
-    const out = path.join(work.dir, 'fuzz.webm');
-    const rec = new FfmpegRecorder(out, [{ kind: 'audio', mimeType: 'audio/opus', payloadType: PT, clockRate: 48000, channels: 2 }]);
-    try {
-      await rec.start((_i, p) => relay.setTarget(p));
-      const { sent } = await sendMixed(relayPort, [relayPort]);
-      await new Promise((r) => setTimeout(r, 500));
-      const exit = await rec.stop();
-      const stats = relay.stats;
-      const probe = await probeRecording(out);
-      // The file is read to its end (ffmpeg exit 0) and lasts the valid stream's length. Garbage
-      // with the source's SSRC and payload type, from the source's own address (truncated copies
-      // of later packets, lying headers), is forwarded like any RTP: it lands in the file as
-      // corrupt Opus packets and out-of-order timestamps, so how much audio decodes is reported,
-      // not asserted (seed 789870064: 2.7 of 8 s; 1392745491: all of it). Such packets can only
-      // come from this host (the port is mediasoup's plain-transport target on loopback).
-      const check = spawnSync('ffmpeg', ['-v', 'warning', '-i', out, '-f', 's16le', '-ac', '1', '-ar', '8000', '-'], { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 });
-      const stderr = check.stderr.toString();
-      const decodedSec = check.stdout.length / 2 / 8000;
-      const warnings = {
-        opusHeaderErrors: (stderr.match(/Error parsing (Opus|the) packet header/g) ?? []).length,
-        nonMonotonicDts: (stderr.match(/non monotonically increasing dts/g) ?? []).length,
-      };
-      console.log(`[fuzz] rtp relay: ${JSON.stringify({ sent, relay: stats, ffmpegExit: exit.code, durationSec: probe.durationSec, decodeExit: check.status, decodedSec, ...warnings })}`);
-      // decodedSec is reported only: corrupt packets decode to less (seed 789870064: 2.7 s) or to
-      // more (seed 1922315431: 9.3 s, garbage frames decoded as audio) than the valid 8 s.
-      expect(check.status, stderr.slice(-2000)).toBe(0);
-      expect(exit.code === 0 || exit.code === 255, exit.stderrTail).toBe(true);
-      expect(rec.running).toBe(false);
-      expect(stats.malformed).toBeGreaterThan(0);
-      expect(stats.rtcpDropped).toBeGreaterThan(0);
-      expect(probe.durationSec!).toBeGreaterThan(MEDIA_SEC - 1);
-      expect(probe.durationSec!).toBeLessThan(MEDIA_SEC + 1);
-    } finally {
-      rec.kill();
-      relay.close();
-    }
+    const r = await recordWithGarbage('fuzz.webm', false);
+    // The file is read to its end (ffmpeg exit 0) and lasts the valid stream's length. Garbage
+    // with the source's SSRC and payload type, from the source's own address (truncated copies
+    // of later packets, lying headers), is forwarded like any RTP: it lands in the file as
+    // corrupt Opus packets and out-of-order timestamps, so how much audio decodes is reported,
+    // not asserted (seed 789870064: 2.7 of 8 s; 1922315431: 9.3 s, garbage frames decoded as
+    // audio). Only the tap itself sends from that address (the recorder latches it: next test).
+    const warnings = {
+      opusHeaderErrors: (r.decodeStderr.match(/Error parsing (Opus|the) packet header/g) ?? []).length,
+      nonMonotonicDts: (r.decodeStderr.match(/non monotonically increasing dts/g) ?? []).length,
+    };
+    console.log(`[fuzz] rtp relay: ${JSON.stringify({ sent: r.sent, relay: r.stats, ffmpegExit: r.exit.code, durationSec: r.probe.durationSec, decodeExit: r.decodeExit, decodedSec: r.decodedSec, ...warnings })}`);
+    expect(r.decodeExit, r.decodeStderr.slice(-2000)).toBe(0);
+    expect(r.exit.code === 0 || r.exit.code === 255, r.exit.stderrTail).toBe(true);
+    expect(r.running).toBe(false);
+    expect(r.stats.malformed).toBeGreaterThan(0);
+    expect(r.stats.rtcpDropped).toBeGreaterThan(0);
+    expect(r.probe.durationSec!).toBeGreaterThan(MEDIA_SEC - 1);
+    expect(r.probe.durationSec!).toBeLessThan(MEDIA_SEC + 1);
   }, 120_000);
 
-  it('with the source latched (expectSource: the tap\'s port), garbage from another local sender is dropped and all 8 s decode', async () => {
-    const relay = new RtpRelay({ kind: 'audio', mimeType: 'audio/opus' });
-    const relayPort = await relay.bind();
-    const out = path.join(work.dir, 'fuzz-latched.webm');
-    const rec = new FfmpegRecorder(out, [{ kind: 'audio', mimeType: 'audio/opus', payloadType: PT, clockRate: 48000, channels: 2 }]);
-    try {
-      await rec.start((_i, p) => relay.setTarget(p));
-      const { sent } = await sendMixed(relayPort, [relayPort], { garbageFromOwnSocket: true, onSourcePort: (port) => relay.expectSource(port) });
-      await new Promise((r) => setTimeout(r, 500));
-      const exit = await rec.stop();
-      const stats = relay.stats;
-      const check = spawnSync('ffmpeg', ['-v', 'warning', '-i', out, '-f', 's16le', '-ac', '1', '-ar', '8000', '-'], { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 });
-      const decodedSec = check.stdout.length / 2 / 8000;
-      console.log(`[fuzz] rtp relay (latched): ${JSON.stringify({ sent, relay: stats, ffmpegExit: exit.code, decodeExit: check.status, decodedSec })}`);
-      expect(check.status, check.stderr.toString().slice(-2000)).toBe(0);
-      expect(stats.foreign).toBe(garbage.length);
-      expect(stats.packets).toBe(valid.length);
-      expect(decodedSec).toBeGreaterThan(MEDIA_SEC - 0.5);
-      expect(decodedSec).toBeLessThan(MEDIA_SEC + 0.5);
-    } finally {
-      rec.kill();
-      relay.close();
-    }
+  it("with the source latched (expectSource: the tap's port), garbage from another local sender is dropped and all 8 s decode", async () => {
+    const r = await recordWithGarbage('fuzz-latched.webm', true);
+    console.log(`[fuzz] rtp relay (latched): ${JSON.stringify({ sent: r.sent, relay: r.stats, ffmpegExit: r.exit.code, decodeExit: r.decodeExit, decodedSec: r.decodedSec })}`);
+    expect(r.decodeExit, r.decodeStderr.slice(-2000)).toBe(0);
+    expect(r.stats.foreign).toBe(garbage.length);
+    expect(r.stats.packets).toBe(valid.length);
+    expect(r.decodedSec).toBeGreaterThan(MEDIA_SEC - 0.5);
+    expect(r.decodedSec).toBeLessThan(MEDIA_SEC + 0.5);
   }, 120_000);
 });
