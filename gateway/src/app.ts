@@ -25,7 +25,6 @@ import type { SocketMatch } from './access/SocketRegistry.ts';
 import { type ConfigOverrides, type LecternConfig, loadConfig } from './config.ts';
 import { registerRoutes } from './http/routes.ts';
 import { problemErrorHandler } from './http/v1/HttpProblem.ts';
-import { finiteNumberKeyword } from './http/v1/schemas.ts';
 import { NodeMetrics } from './metrics/NodeMetrics.ts';
 import { registerSecurity } from './http/security.ts';
 import { parseRoomKey } from './access/RoomKey.ts';
@@ -83,7 +82,6 @@ export async function startLectern(overrides: ConfigOverrides = {}, services: In
     // Errors the router raises before any route (a malformed %-encoding, a path parameter over
     // maxParamLength → 414) are Problem+JSON like every other error.
     frameworkErrors: (err, req, reply) => problemErrorHandler(err, req, reply),
-    ajv: { plugins: [finiteNumberKeyword] },
   });
   const sfu = new SfuNode({
     numWorkers: config.sfuWorkers,

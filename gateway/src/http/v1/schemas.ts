@@ -25,44 +25,28 @@ export const TimelineQuerySchema = z
 // Response shapes (sessions, Problem+JSON) are the contract's: `@lectern/contract` sessions.ts.
 
 /**
- * Ajv keyword `finite: true` (added by {@link jsonSchema} to every number of a request schema):
- * the value is a finite number. Ajv's type coercion turns the query strings "Infinity" and "1e400"
- * into `Infinity` and then skips `minimum`/`maximum` for non-finite numbers (ajv 8.20, seen by the
- * HTTP fuzz: `GET /v1/progress?limit=Infinity` reached SQL and answered 500); this keyword makes
- * them a 400 like any other out-of-range value. Register with Fastify's `ajv.plugins`.
+ * Adds `allOf: [{ type }]` to every number/integer node of a request JSON Schema (in place), so
+ * "Infinity" and "1e400" are a 400. Why: Ajv's type coercion turns those query strings into
+ * `Infinity` and then skips `minimum`/`maximum`, which it guards with isFinite (ajv 8.20; seen by
+ * the HTTP fuzz: `GET /v1/progress?limit=Infinity` reached SQL and answered 500). The nested
+ * `type` checks the already-coerced value, and Ajv's number types exclude ±Infinity and NaN.
+ * Plain JSON Schema: no Ajv plugin needed, so every Fastify instance validates the same.
  */
-export function finiteNumberKeyword<A extends { addKeyword(def: never): unknown }>(ajv: A): A {
-  const validate = (on: boolean, data: unknown): boolean => {
-    const ok = !on || typeof data !== 'number' || Number.isFinite(data);
-    validate.errors = ok ? null : [{ keyword: 'finite', message: 'must be a finite number', params: {} }];
-    return ok;
-  };
-  validate.errors = null as null | object[];
-  (ajv.addKeyword as (def: object) => unknown).call(ajv, {
-    keyword: 'finite',
-    // No `type: 'number'`: Ajv guards its number keywords with isFinite, which would skip this one too.
-    schemaType: 'boolean',
-    errors: true,
-    validate,
-  });
-  return ajv;
-}
-
-/** Adds `finite: true` to every number/integer node of a JSON Schema (in place). */
-function markFinite(node: unknown): void {
-  if (Array.isArray(node)) return node.forEach(markFinite);
+function requireFinite(node: unknown): void {
+  if (Array.isArray(node)) return node.forEach(requireFinite);
   if (!node || typeof node !== 'object') return;
   const o = node as Record<string, unknown>;
-  if (o.type === 'number' || o.type === 'integer') o.finite = true;
-  for (const v of Object.values(o)) markFinite(v);
+  for (const v of Object.values(o)) requireFinite(v);
+  const types = Array.isArray(o.type) ? o.type : [o.type];
+  if (types.includes('number') || types.includes('integer')) o.allOf = [...((o.allOf as unknown[]) ?? []), { type: o.type }];
 }
 
 /**
  * JSON Schema (draft-07, what Fastify's Ajv compiles) of a zod schema, for route validation.
- * Request (`'input'`) schemas carry the `finite` keyword of {@link finiteNumberKeyword} on numbers.
+ * Request (`'input'`) schemas reject non-finite numbers ({@link requireFinite}).
  */
 export function jsonSchema(schema: z.ZodType, io: 'input' | 'output' = 'input'): Record<string, unknown> {
   const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { target: 'draft-7', io }) as Record<string, unknown>;
-  if (io === 'input') markFinite(rest);
+  if (io === 'input') requireFinite(rest);
   return rest;
 }
