@@ -91,6 +91,12 @@ export const SessionScriptSchema = z.object({
   text: z.string().nullable(),
   /** The recording's media time origin (replaySec − atSec), 0 without a recording yet. */
   mediaTimeOriginSec: z.number(),
+  /**
+   * Whose recognised words were aligned: the live transcript's (while live, and after Stop until
+   * the report is done), then the report's full pass (it decodes the whole recording; the live
+   * recogniser may have shed audio under load).
+   */
+  wordsFrom: z.enum(['live', 'full-pass']),
   alignment: ScriptAlignmentSchema.nullable(),
 });
 export type SessionScript = z.infer<typeof SessionScriptSchema>;

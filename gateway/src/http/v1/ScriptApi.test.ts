@@ -59,7 +59,7 @@ afterAll(async () => {
 
 describe('script API', () => {
   it('has no script until the presenter stores one; then aligns the words spoken so far (live)', async () => {
-    expect((await call('presenter', 'GET')).body).toEqual({ sessionId, text: null, mediaTimeOriginSec: 0, alignment: null });
+    expect((await call('presenter', 'GET')).body).toEqual({ sessionId, text: null, mediaTimeOriginSec: 0, wordsFrom: 'live', alignment: null });
     const put = await call('presenter', 'PUT', { text: `  ${SCRIPT}  ` });
     expect(put.status).toBe(200);
     const s = SessionScriptSchema.parse(put.body);
@@ -77,6 +77,26 @@ describe('script API', () => {
     await new SessionRepository(db.sql).endSession(sessionId, { reason: 'api' });
     const s = SessionScriptSchema.parse((await call('owner', 'GET')).body);
     expect(s.alignment!.final).toBe(true);
+    expect(s.wordsFrom).toBe('live');
+  });
+
+  it("aligns the report's full-pass words once there are some (recording seconds → media seconds)", async () => {
+    // The full pass heard all three lines (the live recogniser missed the second), in recording
+    // seconds: the recording starts 2 s after media time 0.
+    const originSec = 2;
+    await db.sql`INSERT INTO media_objects (id, session_id, s3_key, content_type, state, has_audio, media_time_origin_sec)
+      VALUES (${randomUUID()}, ${sessionId}, ${`k/${sessionId}`}, 'video/webm', 'uploaded', true, ${originSec})`;
+    const all = SCRIPT.toLowerCase().replace(/[^a-z\s-]/g, '').replace(/-/g, ' ').split(/\s+/).filter(Boolean);
+    const words = all.map((word, i) => ({ word, startSec: originSec + 1 + i * 0.5, endSec: originSec + 1.4 + i * 0.5 }));
+    await db.sql`INSERT INTO session_analyses (session_id, duration_sec, analysis)
+      VALUES (${sessionId}, 40, ${db.sql.json({ scoringInput: { durationSec: 40, voice: [], pauses: [], words, fillers: [] } } as never)})`;
+    const s = SessionScriptSchema.parse((await call('owner', 'GET')).body);
+    expect(s.wordsFrom).toBe('full-pass');
+    expect(s.alignment!.passages.map((p) => p.status)).toEqual(['spoken', 'spoken', 'spoken']);
+    expect(s.alignment!.coveragePct).toBe(100);
+    // Media seconds again: the first word at 1 s, replayed at 1 + origin.
+    expect(s.alignment!.passages[0]).toMatchObject({ atSec: 1, replaySec: 3 });
+    await db.sql`DELETE FROM session_analyses WHERE session_id = ${sessionId}`;
   });
 
   it('lets only the presenter or an admin store it; others who cannot see the session get 404', async () => {

@@ -61,18 +61,26 @@ export class ScriptApi {
   }
 }
 
-/** The session's script and its alignment with the words stored so far (`tx` under RLS). */
+/**
+ * The session's script and its alignment with the words recognised (`tx` under RLS): the full
+ * pass's once the report has one (recording seconds → media seconds), else the live transcript's.
+ */
 async function read(tx: Sql, s: SessionRow): Promise<SessionScript> {
   const [script] = await tx<{ text: string }[]>`SELECT text FROM session_scripts WHERE session_id = ${s.id}`;
   const [origin] = await tx<{ sec: number | null }[]>`SELECT media_time_origin_sec AS sec FROM media_objects
     WHERE session_id = ${s.id} AND kind = 'recording' ORDER BY created_at DESC LIMIT 1`;
   const originSec = origin?.sec ?? 0;
-  if (!script) return { sessionId: s.id, text: null, mediaTimeOriginSec: originSec, alignment: null };
-  const words = await tx<TimedWord[]>`SELECT word, start_sec AS "startSec", end_sec AS "endSec" FROM transcript_words
-    WHERE session_id = ${s.id} ORDER BY start_sec, segment_id`;
+  if (!script) return { sessionId: s.id, text: null, mediaTimeOriginSec: originSec, wordsFrom: 'live', alignment: null };
+  const [full] = await tx<{ words: { word?: string; startSec: number; endSec: number }[] | null }[]>`
+    SELECT analysis->'scoringInput'->'words' AS words FROM session_analyses WHERE session_id = ${s.id}`;
+  const wordsFrom = full?.words ? 'full-pass' : 'live';
+  const words: TimedWord[] = full?.words
+    ? full.words.map((w) => ({ word: w.word ?? '', startSec: w.startSec - originSec, endSec: w.endSec - originSec }))
+    : await tx<TimedWord[]>`SELECT word, start_sec AS "startSec", end_sec AS "endSec" FROM transcript_words
+      WHERE session_id = ${s.id} ORDER BY start_sec, segment_id`;
   try {
     const alignment = scriptProgress(parseScript(script.text), words, { final: s.state !== 'live', originSec });
-    return { sessionId: s.id, text: script.text, mediaTimeOriginSec: originSec, alignment };
+    return { sessionId: s.id, text: script.text, mediaTimeOriginSec: originSec, wordsFrom, alignment };
   } catch (err) {
     if (err instanceof RangeError) throw new HttpProblem(422, 'Script too long to align', `${err.message}; shorten the script`, undefined, 'BAD_REQUEST');
     throw err;
