@@ -10,6 +10,7 @@
  * Rooms cycle, since leaks usually hide in teardown: every C minutes (default 5) all presenters
  * join, stay live, press Stop (`room:leave`: the session ends, the recording is finalised and its
  * report queued), the viewers leave, and the tool waits until the node has no room open; then it
+ * waits (until 5 s before the next cycle) for the sessions' post-session reports to finish, then
  * takes the "idle checkpoint" (mediasoup counts, RSS and fds per process kind) and the next cycle
  * starts on the C-minute grid.
  *
@@ -305,6 +306,23 @@ async function takeSample(t0: number, k: number) {
   return { ...line, kinds, sfu };
 }
 
+/**
+ * Waits until no `report` process (full pass, clip cut) runs under the server, or until `deadlineMs`.
+ * @returns how long it waited, ms, or null when the deadline came first.
+ */
+async function waitForReportsDrained(deadlineMs: number): Promise<number | null> {
+  const t = Date.now();
+  const running = () => [...sampleStages(serverPid, serverStageOf).procs.values()].some((p) => p.stage === 'report');
+  while (running()) {
+    if (Date.now() >= deadlineMs) {
+      log(`  post-session reports still running at the checkpoint (waited ${Math.round((Date.now() - t) / 1000)} s)`);
+      return null;
+    }
+    await sleep(500);
+  }
+  return Date.now() - t;
+}
+
 /** An idle checkpoint: the node with no room open, at the same phase of every cycle. */
 async function idleCheckpoint(c: number, t0: number) {
   // A full GC in the gateway first (it runs with --expose-gc), so its RSS is what is still
@@ -323,7 +341,7 @@ async function idleCheckpoint(c: number, t0: number) {
     } catch {}
     log(`  recorder alive at idle after cycle ${c + 1}: pid ${pid}: ${cmd.slice(0, 400)}`);
   }
-  return { cycle: c, elapsedSec: round((Date.now() - t0) / 1000), kinds, sfu };
+  return { cycle: c, elapsedSec: round((Date.now() - t0) / 1000), kinds, sfu, reportsDrainedInMs: undefined as number | null | undefined };
 }
 
 // ── The run ───────────────────────────────────────────────────────────────────────────────────
@@ -356,7 +374,12 @@ try {
     const r = await runCycle(c, startAt + (cycleSec - teardownSec) * 1000);
     cycleResults.push({ cycle: c, ...r });
     await sleep(3000); // recordings finalised and the node's 2 s heartbeat with the rooms gone
+    // Idle = the post-session work done too: the sessions' full passes queue behind each other and
+    // ran at every checkpoint (their pipes and job state in the gateway moved its idle fds 65–70
+    // and RSS by tens of MiB). Wait for them, up to 5 s before the next cycle starts.
+    const drainedInMs = await waitForReportsDrained(t0 + (c + 1) * cycleSec * 1000 - 5000);
     const cp = await idleCheckpoint(c, t0);
+    cp.reportsDrainedInMs = drainedInMs;
     checkpoints.push(cp);
     log(`  idle after cycle ${c + 1}: rooms closed in ${r.closedInMs} ms; RSS ${round(cp.kinds.total.rssBytes / MIB)} MiB, fds ${cp.kinds.total.fds}, mediasoup ${countsKey(cp.sfu)}`);
   }
@@ -466,6 +489,8 @@ console.log(
       cycles,
       warmupCycles,
       intervalSec,
+      /** Per idle checkpoint: ms waited for the post-session reports to finish (null: still running at the checkpoint). */
+      reportsDrainedInMsByCycle: checkpoints.map((cp) => cp.reportsDrainedInMs ?? null),
       video: values.video,
       rss,
       judged: `server = ${LONG_LIVED.join(' + ')} (long-lived); total, database, recorder and report are reported`,
